@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT_INTERNAL, EXIT_USAGE, MptraceError, UsageError } from '../errors.js';
+import { dump } from './dump.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function warnAll(warnings: readonly string[], total: number): void {
+  for (const w of warnings) process.stderr.write(`mptrace: warning: ${w}\n`);
+  if (total > warnings.length) process.stderr.write(`mptrace: warning: ${total - warnings.length} more warnings not shown\n`);
+}
+
+/** Maps any failure to one line on stderr and an exit code; stack traces only with MPTRACE_DEBUG=1. */
+function fail(e: unknown): never {
+  if (e instanceof MptraceError) {
+    process.stderr.write(`mptrace: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  if (process.env.MPTRACE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  process.stderr.write(`mptrace: internal error: ${(e as Error)?.message ?? String(e)} (please report it, with MPTRACE_DEBUG=1 output)\n`);
+  process.exit(EXIT_INTERNAL);
+}
+
+// A reader that closes the pipe early (mptrace dump | head) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  fail(e);
+});
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('mptrace')
+    .usage('$0 <command> [options]\n\nMultipath TCP analysis of packet captures (pcap, pcapng).')
+    .command(
+      'dump <trace>',
+      'print one line per TCP packet, every MPTCP option spelled out',
+      (y) =>
+        y
+          .positional('trace', { type: 'string', describe: 'capture file (pcap or pcapng)', demandOption: true })
+          .option('count', { alias: 'c', type: 'number', describe: 'stop after N TCP packets' })
+          .check((a) => {
+            if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 0)) throw new UsageError('--count takes a whole number');
+            return true;
+          }),
+      async (a) => {
+        const diag = await dump(a.trace, process.stdout, a.count === undefined ? {} : { count: a.count });
+        warnAll(diag.warnings, diag.count);
+      },
+    )
+    .demandCommand(1, 'name a command: dump')
+    .strict()
+    .version(pkg.version)
+    .alias('v', 'version')
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err, y) => {
+      if (err && !(err instanceof UsageError)) fail(err);
+      void y;
+      process.stderr.write(`mptrace: ${msg ?? err?.message}\nRun 'mptrace --help' for usage.\n`);
+      process.exit(EXIT_USAGE);
+    })
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch(fail);

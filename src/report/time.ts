@@ -1,0 +1,37 @@
+/**
+ * Absolute times in outputs: seconds since the epoch with the capture's
+ * precision (6 digits for µs captures, 9 for ns), formatted exactly from
+ * integers, never through a lossy double of the whole epoch time.
+ */
+export function formatEpoch(sec: number, nsec: number, digits: number): string {
+  if (digits <= 0) return String(sec);
+  const frac = Math.floor(nsec / 10 ** (9 - digits));
+  return `${sec}.${String(frac).padStart(digits, '0')}`;
+}
+
+/**
+ * The analysis keeps times as doubles relative to a whole second `baseSec`
+ * (the first packet's), which holds nanoseconds exactly for days of capture.
+ */
+export class TimeBase {
+  constructor(
+    readonly baseSec: number,
+    readonly digits: number,
+  ) {}
+
+  /** Absolute epoch time of relative time `t`, with the capture's precision. */
+  format(t: number): string {
+    let sec = Math.floor(t);
+    let ns = Math.round((t - sec) * 1e9);
+    if (ns >= 1e9) {
+      sec++;
+      ns -= 1e9;
+    }
+    return formatEpoch(this.baseSec + sec, ns, this.digits);
+  }
+
+  /** A duration in seconds with the capture's precision. */
+  duration(d: number): string {
+    return d.toFixed(this.digits);
+  }
+}
