@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT_INTERNAL, EXIT_USAGE, MptraceError, UsageError } from '../errors.js';
+import { analyze } from './analyze.js';
 import { dump } from './dump.js';
+import { terminalSummary } from '../report/terminal.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -48,7 +50,28 @@ export async function main(argv: string[]): Promise<void> {
         warnAll(diag.warnings, diag.count);
       },
     )
-    .demandCommand(1, 'name a command: dump')
+    .command(
+      'analyze <trace>',
+      'find MPTCP connections, subflows, DSN timelines, reinjections, holes, fallbacks and handovers; write CSV files and summary.json',
+      (y) =>
+        y
+          .positional('trace', { type: 'string', describe: 'capture file (pcap or pcapng)', demandOption: true })
+          .option('out', { alias: 'o', type: 'string', describe: 'output directory (default: ./<trace file name>.mptrace)' })
+          .option('packets', { type: 'boolean', default: false, describe: 'also write packets.csv, one row per TCP packet' })
+          .option('vantage', { choices: ['client', 'server'] as const, describe: 'the side the capture was taken nearest to (default: inferred from TTLs)' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
+      async (a) => {
+        const r = await analyze(a.trace, {
+          packets: a.packets,
+          version: pkg.version,
+          ...(a.out !== undefined ? { out: a.out } : {}),
+          ...(a.vantage !== undefined ? { vantage: a.vantage } : {}),
+        });
+        if (!a.quiet) process.stdout.write(terminalSummary(r.summary, r.outDir));
+        warnAll(r.warnings, r.warningCount);
+      },
+    )
+    .demandCommand(1, 'name a command: analyze or dump')
     .strict()
     .version(pkg.version)
     .alias('v', 'version')

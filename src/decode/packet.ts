@@ -135,11 +135,12 @@ export class DecodeStats {
   readonly anomalies = new Float64Array(A.ANOMALY_COUNT);
   /** Frames per link type we cannot decode. */
   readonly unknownLinks = new Map<number, number>();
-  /** Frames per link type, for the summary. */
-  readonly linkTypes = new Map<number, number>();
+  /** Frames per interface (index = frame.iface), for the summary. */
+  readonly ifaceFrames: number[] = [];
 
   count(f: Frame, p: DecodedPacket): void {
     this.frames++;
+    this.ifaceFrames[f.iface] = (this.ifaceFrames[f.iface] ?? 0) + 1;
     if (f.caplen < f.origLen) this.snapped++;
     if (p.anomaly !== A.A_NONE) this.anomalies[p.anomaly]!++;
     if (p.tunnels !== 0) this.tunnelled++;
@@ -163,10 +164,6 @@ export class DecodeStats {
         this.notTcp++;
     }
     if (p.fragment && p.status === S_TCP) this.fragments++;
-  }
-
-  noteLinkType(lt: number, frames: number): void {
-    this.linkTypes.set(lt, (this.linkTypes.get(lt) ?? 0) + frames);
   }
 }
 

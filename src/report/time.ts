@@ -15,8 +15,9 @@ export function formatEpoch(sec: number, nsec: number, digits: number): string {
  */
 export class TimeBase {
   constructor(
-    readonly baseSec: number,
-    readonly digits: number,
+    /** Set from the first packet (before it, -1). */
+    public baseSec: number,
+    public digits: number,
   ) {}
 
   /** Absolute epoch time of relative time `t`, with the capture's precision. */

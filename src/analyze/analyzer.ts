@@ -1,0 +1,1008 @@
+import type { Frame } from '../decode/frame.js';
+import { formatIp } from '../decode/ipaddr.js';
+import * as M from '../decode/mptcp.js';
+import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
+import { CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from './checksum.js';
+import {
+  BASE_IDSN,
+  BASE_OBSERVED,
+  BASE_UNSET,
+  Connection,
+  ISN_INFERRED,
+  ISN_NONE,
+  ISN_SYN,
+  Subflow,
+  type MetaDir,
+  type SubflowDir,
+} from './connection.js';
+import { deriveFromKey, joinHmac, keyBytes } from './crypto.js';
+import type { HoleClosed } from './detect/holes.js';
+import { HandoverDetector } from './detect/handover.js';
+import { Flow, FlowTable, type FlowDir } from './flow.js';
+import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventName, type FallbackKind } from './model.js';
+import { add64, seqDiff, widen32 } from './numbers.js';
+
+/**
+ * What a first pass learned that the second must use from the start: the
+ * final relative-DSN base of each connection direction (the lowest DSN
+ * is only known at the end) and the ISN inferred for subflows whose SYN
+ * was not captured. Keyed by connection and flow numbers, which both
+ * passes assign identically.
+ */
+export interface Hints {
+  /** conn id → [c2s, s2c] absolute base (hi, lo) and mode. */
+  bases: Map<number, Array<{ mode: number; hi: number; lo: number } | null>>;
+  /** flow id → [A→B, B→A] inferred ISN (or null). */
+  isns: Map<number, Array<number | null>>;
+}
+
+/** Limits that keep memory bounded whatever the input (documented in docs/robustness.md). */
+export interface Limits {
+  /** Flows tracked at once; past it, the oldest idle flows are forgotten. */
+  maxFlows: number;
+  /** Connections tracked at once; past it, the oldest idle ones are finished early. */
+  maxConnections: number;
+  /** Seconds without packets after which a flow may be forgotten when over the limit. */
+  idleSeconds: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxFlows: 200_000, maxConnections: 50_000, idleSeconds: 60 };
+
+export interface AnalyzerOptions {
+  hints?: Hints;
+  /** Fill and hand out a PacketRow for every TCP packet. */
+  packets?: boolean;
+  limits?: Partial<Limits>;
+  /** Force which side the capture is nearest to (otherwise inferred per connection). */
+  vantage?: 'client' | 'server';
+}
+
+/** Counters for the summary. */
+export class AnalysisStats {
+  tcpPackets = 0;
+  /** TCP packets whose header could not be analyzed (cut by the snaplen, broken). */
+  tcpUnanalyzable = 0;
+  mptcpPackets = 0;
+  flows = 0;
+  connections = 0;
+  flowsEvicted = 0;
+  connectionsEvictedEarly = 0;
+  tokenCollisions = 0;
+  /** Subflow packets whose MPTCP options were cut by the snaplen. */
+  optionsCut = 0;
+  unmappedSegments = 0;
+  /** Options ignored as malformed (decode anomaly counts have the detail). */
+  malformedOptions = 0;
+}
+
+/** Longest a sent segment is remembered after being acknowledged, for late reinjections. */
+const SENT_RETAIN_SECONDS = 10;
+const MAX_REINJECTION_FRAMES = 16;
+
+/**
+ * Turns decoded packets into flows, subflows and connections, and every
+ * data segment into its place in the data sequence. One call per packet,
+ * allocation-free on the common path (DSS data and acks); everything it
+ * finds goes to the sink as it happens.
+ */
+export class Analyzer {
+  readonly stats = new AnalysisStats();
+  readonly warnings: string[] = [];
+  /** The first packet's whole second: times in the model are seconds after it. */
+  baseSec = -1;
+  /** True when this pass met something (a lower DSN, a better ISN) a second pass must apply from the start. */
+  needsSecondPass = false;
+  private readonly flows = new FlowTable();
+  private nextFlow = 0;
+  private nextConn = 0;
+  /** Connections not yet finished, in creation order. */
+  private readonly active: Connection[] = [];
+  private readonly tokens = new Map<number, Connection>();
+  private readonly row = new PacketRow();
+  private readonly wantPackets: boolean;
+  private readonly limits: Limits;
+  private readonly hints: Hints | undefined;
+  private readonly handover: HandoverDetector;
+  private readonly subtypeNames = new Map<number, string>();
+  private lastTime = 0;
+  private lastFrame = 0;
+
+  // The segment being processed (read by the hole callback, to avoid a closure per packet).
+  private curConn: Connection | null = null;
+  private curDir = 0;
+  private curSub = 0;
+  private curReinjection = false;
+  private readonly onHoleClosed = (h: HoleClosed): void => {
+    this.sink.hole({
+      conn: this.curConn!.id,
+      dir: this.curDir,
+      dsnStart: h.start,
+      dsnEnd: h.end,
+      openedFrame: h.openedFrame,
+      openedTime: h.openedTime,
+      closedFrame: this.lastFrame,
+      closedTime: this.lastTime,
+      filledBySubflow: this.curSub,
+      filledByReinjection: this.curReinjection,
+    });
+  };
+
+  constructor(
+    private readonly sink: AnalysisSink,
+    opts: AnalyzerOptions = {},
+  ) {
+    this.wantPackets = opts.packets === true && sink.packet !== undefined;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.hints = opts.hints;
+    this.handover = new HandoverDetector(sink);
+  }
+
+  /** Seconds since `baseSec` of a frame's timestamp. */
+  timeOf(f: Frame): number {
+    return f.tsSec - this.baseSec + f.tsNsec * 1e-9;
+  }
+
+  packet(f: Frame, p: DecodedPacket): void {
+    if (this.baseSec < 0) this.baseSec = f.tsSec;
+    const t = this.timeOf(f);
+    this.lastTime = t;
+    this.lastFrame = f.index;
+    if (p.status !== S_TCP) {
+      if (p.status === S_TCP_BROKEN) {
+        this.stats.tcpPackets++;
+        this.stats.tcpUnanalyzable++;
+      }
+      return;
+    }
+    this.stats.tcpPackets++;
+    const b = f.data;
+    const flags = p.flags;
+    const syn = (flags & TCP_SYN) !== 0;
+    const synOnly = syn && (flags & TCP_ACK) === 0;
+    let flow = this.flows.find(b, p);
+    let fromA = this.flows.fromA;
+    if (flow !== null && synOnly) {
+      // Wireshark's rule: a SYN whose sequence number differs from the one this
+      // direction started with opens a new instance of the 4-tuple.
+      const fd0 = flow.dirs[fromA ? 0 : 1];
+      if (fd0.baseSet && fd0.base !== p.seq) {
+        this.retireFlow(flow);
+        flow = null;
+      }
+    }
+    if (flow === null) {
+      flow = this.newFlow(b, p, f.index, t);
+      fromA = true;
+    }
+    flow.lastTime = t;
+    flow.lastFrame = f.index;
+    const fd = flow.dirs[fromA ? 0 : 1];
+    const rel = fd.relSeq(p.seq, syn);
+    const len = p.payloadLen;
+    const fin = (flags & TCP_FIN) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    // Subflow-level retransmission: sequence space this direction already sent.
+    let retrans = false;
+    const consumed = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+    if (consumed > 0) {
+      const end = rel + consumed;
+      if (fd.maxEnd >= 0 && rel < fd.maxEnd) {
+        retrans = true;
+        fd.retransPackets++;
+        const pStart = rel + (syn ? 1 : 0);
+        const over = Math.min(pStart + len, fd.maxEnd) - pStart;
+        if (over > 0) fd.retransBytes += over;
+      }
+      if (end > fd.maxEnd) fd.maxEnd = end;
+    }
+    fd.packets++;
+    fd.payload += len;
+    if (p.ttl < fd.ttlMin) fd.ttlMin = p.ttl;
+    if (p.ttl > fd.ttlMax) fd.ttlMax = p.ttl;
+    const row = this.row;
+    if (this.wantPackets) {
+      row.frame = f.index;
+      row.time = t;
+      row.flow = flow.id;
+      row.seq = rel;
+      row.len = len;
+      row.flags = flags;
+      row.dsn = NaN;
+      row.dataAck = NaN;
+      row.mptcp = p.mptcpCount === 0 ? '' : this.subtypeList(p);
+      row.reinjectionOf = '';
+      row.retransmission = retrans;
+    }
+    if (p.mptcpCount > 0) {
+      this.stats.mptcpPackets++;
+      flow.mptcpSeen = true;
+      this.options(f, p, flow, fromA, t, rel);
+    }
+    const sub = flow.sub;
+    if (sub !== null) {
+      const conn = sub.conn;
+      if (t > conn.end) conn.end = t;
+      sub.end = t;
+      const dir = sub.dirOf(fromA);
+      if ((flags & TCP_ACK) !== 0) {
+        // The subflow ACK releases the other direction's mappings it has passed.
+        const od = flow.dirs[fromA ? 1 : 0];
+        const osd = sub.dirs[otherDir(dir)];
+        if (od.baseSet && osd.isnMode !== ISN_NONE && osd.maps.count > 512) osd.maps.prune(od.lastRel + seqDiff(p.ack, od.lastRaw) + seqDiff(od.base, osd.isn));
+      }
+      if (p.mptcpCount === 0) this.bareSubflowPacket(f, p, sub, dir, t, syn, synOnly);
+      if (len > 0) {
+        if (retrans) this.handover.retransmission(conn, sub, dir, t);
+        this.data(f, p, sub, dir, fd, rel + (syn ? 1 : 0), len, t);
+      }
+      if (fin && !fd.fin) {
+        fd.fin = true;
+        fd.finFrame = f.index;
+        this.event(t, f.index, conn, sub.index, 'subflow_fin', dir === C2S ? 'from client' : 'from server');
+        this.subflowClosed(sub, 'fin', t);
+      }
+      if (rst) this.subflowReset(f, p, sub, dir, t);
+      if (this.wantPackets) {
+        row.conn = conn.id;
+        row.subflow = sub.index;
+        row.dir = dir;
+      }
+    } else {
+      if (fin) fd.fin = true;
+      if (rst) fd.rst = true;
+      if (this.wantPackets) {
+        row.conn = -1;
+        row.subflow = -1;
+        row.dir = fromA ? C2S : S2C;
+      }
+    }
+    if (this.wantPackets) this.sink.packet!(row);
+  }
+
+  /** Ends the run: every connection still open is finished and handed to the sink. */
+  finish(): void {
+    for (const c of this.active) this.finalize(c);
+    this.active.length = 0;
+  }
+
+  /** What a second pass needs to know (see Hints); meaningful after finish(). */
+  hintsForSecondPass(): Hints {
+    return { bases: this.baseHints, isns: this.isnHints };
+  }
+
+  /** Final relative-DSN bases, recorded as connections finish. */
+  private readonly baseHints = new Map<number, Array<{ mode: number; hi: number; lo: number } | null>>();
+
+  /** Records a finished connection's final bases; an observed base that moved needs a second pass. */
+  private recordBases(c: Connection): void {
+    const out: Array<{ mode: number; hi: number; lo: number } | null> = [];
+    for (const m of c.dirs) {
+      if (m.baseMode === BASE_IDSN) {
+        out.push({ mode: BASE_IDSN, hi: m.baseHi, lo: m.baseLo });
+        continue;
+      }
+      // The lowest data-sequence number seen, in a DSN or in a data ACK (a capture that
+      // starts mid-connection sees ACKs for data sent before it): it becomes relative 1.
+      const low = Math.min(m.minDsn, m.minAck);
+      if (m.baseMode === BASE_UNSET || !Number.isFinite(low)) {
+        out.push(null);
+        continue;
+      }
+      const [hi, lo] = add64(m.baseHi, m.baseLo, low - 1);
+      if (low !== 1 && !this.hints) this.needsSecondPass = true;
+      out.push({ mode: BASE_OBSERVED, hi, lo });
+    }
+    this.baseHints.set(c.id, out);
+  }
+
+  /** ISNs inferred for flows without a captured SYN, by flow id. */
+  private readonly isnHints = new Map<number, Array<number | null>>();
+
+  // ---- flows ----
+
+  private newFlow(b: Uint8Array, p: DecodedPacket, frame: number, t: number): Flow {
+    if (this.flows.count >= this.limits.maxFlows) this.evictFlows(t);
+    const a = b.slice(p.srcOff, p.srcOff + p.addrLen);
+    const z = b.slice(p.dstOff, p.dstOff + p.addrLen);
+    const flow = new Flow(this.nextFlow++, this.flows.hash, a, p.srcPort, z, p.dstPort, frame, t);
+    this.flows.add(flow);
+    this.stats.flows++;
+    return flow;
+  }
+
+  /** A new SYN took the 4-tuple: the old instance gets no more packets. */
+  private retireFlow(flow: Flow): void {
+    this.flows.remove(flow);
+    if (flow.sub !== null && flow.sub.close === '') this.subflowClosed(flow.sub, 'replaced', flow.lastTime);
+  }
+
+  /** Over the flow limit: forget the oldest flows idle for a while (at least a tenth of the limit). */
+  private evictFlows(now: number): void {
+    let n = 0;
+    const want = Math.max(1, this.limits.maxFlows >> 4);
+    for (let f = this.flows.oldest; f !== null && n < want; ) {
+      const next = f.newer;
+      if (now - f.lastTime >= this.limits.idleSeconds || f.ended || this.flows.count >= this.limits.maxFlows) {
+        this.flows.remove(f);
+        if (f.sub !== null && f.sub.close === '') this.subflowClosed(f.sub, 'evicted', f.lastTime);
+        n++;
+      }
+      f = next;
+    }
+    if (this.stats.flowsEvicted === 0) {
+      this.warnings.push(`more than ${this.limits.maxFlows} TCP flows at once: the oldest idle ones are forgotten (a later packet of one starts a new flow)`);
+    }
+    this.stats.flowsEvicted += n;
+  }
+
+  // ---- connections ----
+
+  private newConnection(flow: Flow, aIsClient: boolean, frame: number, t: number): Connection {
+    if (this.active.length >= this.limits.maxConnections) this.evictConnections(t);
+    const c = new Connection(this.nextConn++, frame, t);
+    const [ca, cp, sa, sp] = aIsClient ? [flow.addrA, flow.portA, flow.addrB, flow.portB] : [flow.addrB, flow.portB, flow.addrA, flow.portA];
+    c.clientAddr = formatIp(ca, 0, ca.length);
+    c.clientPort = cp;
+    c.serverAddr = formatIp(sa, 0, sa.length);
+    c.serverPort = sp;
+    const sub = new Subflow(c, 0, flow, 'initial', aIsClient, t);
+    flow.sub = sub;
+    c.subflows.push(sub);
+    this.active.push(c);
+    this.stats.connections++;
+    const h = this.hints?.bases.get(c.id);
+    if (h !== undefined) {
+      for (let d = 0; d < 2; d++) {
+        const x = h[d];
+        if (x) {
+          c.dirs[d]!.baseMode = x.mode;
+          c.dirs[d]!.baseHi = x.hi;
+          c.dirs[d]!.baseLo = x.lo;
+        }
+      }
+    }
+    return c;
+  }
+
+  /** Over the connection limit: finish the oldest idle connections early (their rows are written now). */
+  private evictConnections(now: number): void {
+    const want = Math.max(1, this.limits.maxConnections >> 4);
+    let n = 0;
+    const keep: Connection[] = [];
+    for (const c of this.active) {
+      if (n < want && (now - c.end >= this.limits.idleSeconds || keep.length + (this.active.length - keep.length - n) > this.limits.maxConnections - want)) {
+        this.finalize(c);
+        n++;
+      } else keep.push(c);
+    }
+    this.active.length = 0;
+    this.active.push(...keep);
+    if (this.stats.connectionsEvictedEarly === 0) {
+      this.warnings.push(`more than ${this.limits.maxConnections} MPTCP connections at once: the oldest idle ones are finished early`);
+    }
+    this.stats.connectionsEvictedEarly += n;
+  }
+
+  private registerToken(token: number, c: Connection): void {
+    const had = this.tokens.get(token);
+    if (had !== undefined && had !== c) {
+      this.stats.tokenCollisions++;
+      if (this.stats.tokenCollisions <= 5) this.warnings.push(`token 0x${hex32(token)} of connection ${c.id} is already connection ${had.id}'s: joins naming it go to connection ${had.id}`);
+      return;
+    }
+    this.tokens.set(token, c);
+  }
+
+  private setKey(c: Connection, clientSide: boolean, hi: number, lo: number, frame: number, t: number): void {
+    if (clientSide ? c.clientKeyKnown : c.serverKeyKnown) {
+      const same = clientSide ? c.clientKeyHi === hi && c.clientKeyLo === lo : c.serverKeyHi === hi && c.serverKeyLo === lo;
+      if (!same) this.event(t, frame, c, -1, 'mp_capable', `${clientSide ? 'client' : 'server'} key changed: echoed key does not match the one first sent`);
+      return;
+    }
+    const version = c.version === 0 ? 0 : 1;
+    const d = deriveFromKey(version, hi, lo);
+    if (clientSide) {
+      c.clientKeyKnown = true;
+      c.clientKeyHi = hi;
+      c.clientKeyLo = lo;
+      c.clientToken = d.token;
+    } else {
+      c.serverKeyKnown = true;
+      c.serverKeyHi = hi;
+      c.serverKeyLo = lo;
+      c.serverToken = d.token;
+    }
+    this.registerToken(d.token, c);
+    const m = c.dirs[clientSide ? C2S : S2C];
+    if (m.baseMode === BASE_UNSET) m.setIdsn(d.idsnHi, d.idsnLo);
+    else if (m.baseMode !== BASE_IDSN || m.baseHi !== d.idsnHi || m.baseLo !== d.idsnLo) {
+      // Data came before the key (or a hint disagrees): a second pass uses the IDSN throughout.
+      if (!this.hints) this.needsSecondPass = true;
+      if (m.baseMode === BASE_OBSERVED && !this.hints) {
+        m.baseMode = BASE_IDSN; // the end-of-pass hint will carry the IDSN
+        m.baseHi = d.idsnHi;
+        m.baseLo = d.idsnLo;
+      }
+    }
+  }
+
+  // ---- MPTCP options ----
+
+  private options(f: Frame, p: DecodedPacket, flow: Flow, fromA: boolean, t: number, rel: number): void {
+    const flags = p.flags;
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    let cut = false;
+    for (let i = 0; i < p.mptcpCount; i++) {
+      const m = p.mptcp[i]!;
+      if (m.truncated) cut = true;
+      if (m.malformed) {
+        this.stats.malformedOptions++;
+        continue;
+      }
+      switch (m.subtype) {
+        case M.MP_CAPABLE:
+          this.capable(f, p, m, flow, fromA, syn, ack, t);
+          break;
+        case M.MP_JOIN:
+          if (!m.truncated) this.join(f, m, flow, syn, ack, t);
+          break;
+        case M.MP_DSS:
+          if (!m.truncated) this.dss(f, p, m, flow, fromA, t, rel);
+          break;
+        default:
+          if (!m.truncated) {
+            const sub = flow.sub ?? this.unannouncedSubflow(flow, f.index, t);
+            this.signal(f, p, m, sub, sub.dirOf(fromA), t);
+          }
+      }
+    }
+    if (cut) this.stats.optionsCut++;
+  }
+
+  private capable(f: Frame, p: DecodedPacket, m: M.MptcpOption, flow: Flow, fromA: boolean, syn: boolean, ack: boolean, t: number): void {
+    let sub = flow.sub;
+    if (syn && !ack) {
+      if (sub === null) {
+        const c = this.newConnection(flow, fromA, f.index, t);
+        c.version = m.version;
+        c.handshake = 'partial';
+        sub = c.subflows[0]!;
+        this.event(t, f.index, c, 0, 'mp_capable', `SYN v${m.version} flags 0x${hex8(m.capFlags)}`);
+      }
+      const c = sub.conn;
+      c.synCount++;
+      if (!m.truncated) {
+        c.flagsSyn = m.capFlags;
+        if (m.hasSenderKey) this.setKey(c, true, m.senderKeyHi, m.senderKeyLo, f.index, t);
+      }
+      return;
+    }
+    if (syn) {
+      if (sub === null) {
+        const c = this.newConnection(flow, !fromA, f.index, t);
+        c.version = m.version;
+        c.handshake = 'partial';
+        sub = c.subflows[0]!;
+        this.event(t, f.index, c, 0, 'mp_capable', `SYN/ACK v${m.version} (SYN not captured)`);
+      }
+      const c = sub.conn;
+      if (sub.kind !== 'initial') return;
+      c.sawSynAck = true;
+      c.version = m.version;
+      if (m.truncated) return;
+      c.flagsSynAck = m.capFlags;
+      if (m.hasSenderKey) this.setKey(c, false, m.senderKeyHi, m.senderKeyLo, f.index, t);
+      return;
+    }
+    if (sub === null) {
+      const c = this.newConnection(flow, fromA, f.index, t);
+      c.version = m.version;
+      c.handshake = 'partial';
+      sub = c.subflows[0]!;
+      this.event(t, f.index, c, 0, 'mp_capable', `ACK v${m.version} (SYN and SYN/ACK not captured)`);
+    }
+    const c = sub.conn;
+    if (sub.kind !== 'initial' || sub.dirOf(fromA) !== C2S || m.truncated) return;
+    if (!c.sawAck) {
+      c.sawAck = true;
+      c.flagsAck = m.capFlags;
+      if (c.synCount > 0 && c.sawSynAck) c.handshake = 'full';
+    }
+    if (m.hasSenderKey) this.setKey(c, true, m.senderKeyHi, m.senderKeyLo, f.index, t);
+    if (m.hasReceiverKey) this.setKey(c, false, m.receiverKeyHi, m.receiverKeyLo, f.index, t);
+    if (m.dataLen > 0 && p.payloadLen > 0) {
+      // RFC 8684 §3.1: the first data's MP_CAPABLE maps it implicitly from DSN IDSN+1, subflow sequence 1.
+      const meta = c.dirs[C2S];
+      if (meta.baseMode !== BASE_UNSET) {
+        const sd = sub.dirs[C2S];
+        this.subflowIsn(sd, flow.dirs[fromA ? 0 : 1], flow, fromA);
+        sd.maps.add(1, 1, m.dataLen, f.index);
+      }
+      if (m.checksum >= 0) this.startChecksum(c, sub.dirs[C2S], meta, 1, 1, 1, m.dataLen, m.checksum, f.index);
+    }
+  }
+
+  private join(f: Frame, m: M.MptcpOption, flow: Flow, syn: boolean, ack: boolean, t: number): void {
+    if (syn && !ack) {
+      if (m.length !== 12 || flow.sub !== null) return; // SYN retransmission, or nonsense
+      let c = this.tokens.get(m.token);
+      let initiatorIsClient = true;
+      if (c === undefined) {
+        // The connection's handshake was not captured: joins naming this token form one connection.
+        c = this.newConnection(flow, true, f.index, t);
+        c.serverToken = m.token;
+        this.registerToken(m.token, c);
+        c.subflows.length = 0;
+        flow.sub = null;
+      } else initiatorIsClient = m.token === c.serverToken;
+      const sub = new Subflow(c, c.subflows.length, flow, 'join', initiatorIsClient ? true : false, t);
+      c.subflows.push(sub);
+      flow.sub = sub;
+      sub.initiatorIsClient = initiatorIsClient;
+      sub.addrId = m.addrId;
+      sub.backup = m.backup;
+      sub.prio[initiatorIsClient ? C2S : S2C] = m.backup;
+      sub.token = m.token;
+      sub.nonceInit = m.nonce;
+      sub.synFrame = f.index;
+      sub.synTime = t;
+      if (t > c.end) c.end = t;
+      this.event(t, f.index, c, sub.index, 'join', `SYN token 0x${hex32(m.token)} addr_id ${m.addrId} backup ${m.backup ? 1 : 0} from ${initiatorIsClient ? 'client' : 'server'}`);
+      this.handover.subflowJoined(c, sub, t, f.index);
+      return;
+    }
+    let sub = flow.sub;
+    if (syn) {
+      if (m.length !== 16) return;
+      if (sub === null) {
+        // A join whose SYN was not captured: a connection of its own, the SYN/ACK's receiver initiated it.
+        const c = this.newConnection(flow, false, f.index, t);
+        c.subflows.length = 0;
+        sub = new Subflow(c, 0, flow, 'join', false, t);
+        c.subflows.push(sub);
+        flow.sub = sub;
+        this.event(t, f.index, c, 0, 'join', `SYN/ACK addr_id ${m.addrId} backup ${m.backup ? 1 : 0} (SYN not captured)`);
+      }
+      if (sub.kind !== 'join') return;
+      sub.synAckSeen = true;
+      sub.synAckHadJoin = true;
+      sub.peerAddrId = m.addrId;
+      sub.peerBackup = m.backup;
+      sub.prio[sub.initiatorIsClient ? S2C : C2S] = m.backup;
+      sub.nonceResp = m.nonce;
+      sub.synackHmac = f.data.slice(m.hmacOffset, m.hmacOffset + 8);
+      return;
+    }
+    if (sub === null || sub.kind !== 'join' || m.length !== 24) return;
+    sub.ackSeen = true;
+    if (sub.ackHmac === null) sub.ackHmac = f.data.slice(m.hmacOffset, m.hmacOffset + 20);
+    this.verifyJoin(sub);
+  }
+
+  /** Checks both join HMACs once the keys, nonces and HMACs are all known (RFC 8684 §3.2). */
+  private verifyJoin(sub: Subflow): void {
+    const c = sub.conn;
+    if (sub.hmacOk !== null || !c.clientKeyKnown || !c.serverKeyKnown || sub.synackHmac === null || sub.ackHmac === null) return;
+    const version = c.version === 0 ? 0 : 1;
+    const ck = keyBytes(c.clientKeyHi, c.clientKeyLo);
+    const sk = keyBytes(c.serverKeyHi, c.serverKeyLo);
+    const [initKey, respKey] = sub.initiatorIsClient ? [ck, sk] : [sk, ck];
+    const respMac = joinHmac(version, respKey, initKey, sub.nonceResp, sub.nonceInit).subarray(0, 8);
+    const initMac = joinHmac(version, initKey, respKey, sub.nonceInit, sub.nonceResp).subarray(0, 20);
+    sub.hmacOk = Buffer.compare(respMac, sub.synackHmac) === 0 && Buffer.compare(initMac, sub.ackHmac) === 0;
+  }
+
+  private dss(f: Frame, p: DecodedPacket, m: M.MptcpOption, flow: Flow, fromA: boolean, t: number, rel: number): void {
+    const sub = flow.sub ?? this.unannouncedSubflow(flow, f.index, t);
+    sub.dssPackets++;
+    const c = sub.conn;
+    const dir = sub.dirOf(fromA);
+    const row = this.row;
+    if (m.hasAck) {
+      const other = c.dirs[otherDir(dir)];
+      if (other.baseMode === BASE_UNSET) {
+        // Nothing of that direction seen yet: this ACK is its first byte.
+        other.setObserved(m.ack64 ? m.ackHi : 0, m.ackLo, 1, m.ack64);
+      }
+      const near = Number.isNaN(other.lastAck) ? other.lastDsn : other.lastAck;
+      const a = other.rel(m.ackHi, m.ackLo, m.ack64, near);
+      other.lastAck = a;
+      if (a < other.minAck) other.minAck = a;
+      if (a > other.maxAck) other.maxAck = a;
+      if (this.wantPackets) row.dataAck = a;
+    }
+    if (!m.hasMap) return;
+    const meta = c.dirs[dir];
+    if (meta.baseMode === BASE_UNSET) {
+      meta.setObserved(m.dsn64 ? m.dsnHi : 0, m.dsnLo, 1, m.dsn64);
+    }
+    const dsn = meta.rel(m.dsnHi, m.dsnLo, m.dsn64, meta.lastDsn);
+    meta.lastDsn = dsn;
+    if (p.payloadLen > 0 && dsn < meta.minDsn) meta.minDsn = dsn;
+    const sd = sub.dirs[dir];
+    const fd = flow.dirs[fromA ? 0 : 1];
+    if (sd.isnMode === ISN_NONE) this.subflowIsn(sd, fd, flow, fromA);
+    if (sd.isnMode === ISN_NONE || (sd.isnMode === ISN_INFERRED && !this.hasIsnHint(flow, fromA))) {
+      if (p.payloadLen > 0) this.inferIsn(sd, flow, fromA, (p.seq - m.ssn) >>> 0);
+    }
+    if (sd.isnMode === ISN_NONE) return;
+    // The subflow sequence of this packet, relative to the ISN, unwraps the mapping's 32-bit SSN.
+    const here = rel + seqDiff(fd.base, sd.isn);
+    const ssn = widen32(m.ssn, here);
+    const len = m.dataLen === 0 ? Infinity : m.dataLen;
+    const fresh = sd.maps.add(ssn, dsn, len, f.index);
+    if (m.dataLen === 0 && fresh) {
+      this.event(t, f.index, c, sub.index, 'infinite_mapping', `dsn ${dsn} ssn ${ssn}`);
+      this.fallback(c, sub, 'infinite-mapping', f.index, t);
+    }
+    if (m.dataFin && m.dataLen > 0) {
+      const at = dsn + m.dataLen - 1;
+      if (Number.isNaN(meta.dataFin)) {
+        meta.dataFin = at;
+        meta.dataFinTime = t;
+        meta.dataFinFrame = f.index;
+        this.event(t, f.index, c, sub.index, 'data_fin', `${dir === C2S ? 'from client' : 'from server'} at dsn ${at}`);
+        const o = c.dirs[otherDir(dir)];
+        if (!Number.isNaN(o.dataFin) && c.close === '') this.connectionClosed(c, 'data_fin', t);
+      }
+      sd.dataFin = true;
+      if (p.payloadLen === 0 && this.wantPackets) row.dsn = at;
+    }
+    if (m.checksum >= 0 && m.dataLen > 0 && fresh) this.startChecksum(c, sd, meta, dsn, ssn, m.ssn, m.dataLen, m.checksum, f.index);
+  }
+
+  /**
+   * MPTCP options on a flow whose MP_CAPABLE or MP_JOIN handshake was not
+   * captured: the flow becomes a connection of its own (ANALYSIS.md). Its
+   * client is the SYN's sender if seen, else the endpoint with the higher port.
+   */
+  private unannouncedSubflow(flow: Flow, frame: number, t: number): Subflow {
+    const aIsClient = flow.dirs[0].synSeen || (!flow.dirs[1].synSeen && flow.portA >= flow.portB);
+    return this.newConnection(flow, aIsClient, frame, t).subflows[0]!;
+  }
+
+  /** The ISN a subflow direction's DSS sequence numbers count from: its SYN's, a hint, or none yet. */
+  private subflowIsn(sd: SubflowDir, fd: FlowDir, flow: Flow, fromA: boolean): void {
+    if (fd.synSeen) {
+      sd.isn = fd.base;
+      sd.isnMode = ISN_SYN;
+      return;
+    }
+    const h = this.hints?.isns.get(flow.id)?.[fromA ? 0 : 1];
+    if (h !== undefined && h !== null) {
+      sd.isn = h;
+      sd.isnMode = ISN_INFERRED;
+    }
+  }
+
+  private hasIsnHint(flow: Flow, fromA: boolean): boolean {
+    const h = this.hints?.isns.get(flow.id)?.[fromA ? 0 : 1];
+    return h !== undefined && h !== null;
+  }
+
+  /**
+   * No SYN captured: a segment carrying a mapping starts at or after the
+   * mapping's first byte, so ISN <= seq − ssn. The lowest such bound is the
+   * ISN as soon as one mapping's first segment was captured.
+   */
+  private inferIsn(sd: SubflowDir, flow: Flow, fromA: boolean, candidate: number): void {
+    if (sd.isnMode !== ISN_NONE && seqDiff(candidate, sd.isn) >= 0) return;
+    if (sd.isnMode !== ISN_NONE) this.needsSecondPass = true;
+    sd.isn = candidate;
+    sd.isnMode = ISN_INFERRED;
+    let h = this.isnHints.get(flow.id);
+    if (h === undefined) {
+      h = [null, null];
+      this.isnHints.set(flow.id, h);
+    }
+    h[fromA ? 0 : 1] = candidate;
+  }
+
+  /** Starts summing a mapping's DSS checksum (checked as its bytes arrive, in data()). */
+  private startChecksum(c: Connection, sd: SubflowDir, meta: MetaDir, dsn: number, ssn: number, ssn32: number, len: number, sum: number, frame: number): void {
+    if (sd.csum.active) c.checksumsUnverified++; // the previous mapping never completed
+    if (!meta.baseExact) {
+      c.checksumsUnverified++;
+      return;
+    }
+    const [hi, lo] = add64(meta.baseHi, meta.baseLo, dsn);
+    sd.csum.start(hi, lo, ssn, ssn32 >>> 0, len, sum, frame, dsn);
+  }
+
+  /** Feeds payload bytes to the running DSS checksum, and reports it when complete. */
+  private feedChecksum(f: Frame, p: DecodedPacket, c: Connection, sub: Subflow, sd: SubflowDir, at: number, payloadPos: number, n: number, t: number): void {
+    const capturedHere = Math.max(0, Math.min(n, p.payloadCaptured - payloadPos));
+    const r = sd.csum.feed(f.data, p.payloadOffset + payloadPos, n, capturedHere, at);
+    if (Number.isNaN(r)) return;
+    if (r === CSUM_OK) c.checksumsOk++;
+    else if (r === CSUM_UNVERIFIABLE) c.checksumsUnverified++;
+    else if (r === CSUM_BAD) {
+      c.checksumsBad++;
+      const k = sd.csum;
+      this.event(t, f.index, c, sub.index, 'checksum_failure', `mapping of frame ${k.frame}: dsn ${k.dsn} ssn ${k.ssn} len ${k.len} checksum 0x${k.expected.toString(16).padStart(4, '0')}`);
+      this.fallback(c, sub, 'checksum-failure', f.index, t);
+    }
+  }
+
+  /** ADD_ADDR, REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE, MP_TCPRST. */
+  private signal(f: Frame, p: DecodedPacket, m: M.MptcpOption, sub: Subflow, dir: Dir, t: number): void {
+    const c = sub.conn;
+    const side = dir === C2S ? 'client' : 'server';
+    switch (m.subtype) {
+      case M.MP_ADD_ADDR: {
+        const addr = m.addrOffset >= 0 ? formatIp(f.data, m.addrOffset, m.ipVersion === 4 ? 4 : 16) : '?';
+        const text = m.port >= 0 ? (m.ipVersion === 6 ? `[${addr}]:${m.port}` : `${addr}:${m.port}`) : addr;
+        if (!m.echo) c.addresses[dir]!.set(m.addrId, text);
+        this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}`);
+        break;
+      }
+      case M.MP_REMOVE_ADDR: {
+        const ids = Array.from(f.data.subarray(m.idsOffset, m.idsOffset + m.idsCount));
+        for (const id of ids) c.addresses[dir]!.delete(id);
+        this.event(t, f.index, c, sub.index, 'remove_addr', `ids ${ids.join(' ')} from ${side}`);
+        break;
+      }
+      case M.MP_PRIO:
+        sub.prio[dir] = m.backup;
+        this.event(t, f.index, c, sub.index, 'mp_prio', `backup ${m.backup ? 1 : 0}${m.addrId >= 0 ? ` addr_id ${m.addrId}` : ''} from ${side}`);
+        this.handover.priority(c, sub, dir, m.backup, t);
+        break;
+      case M.MP_FAIL: {
+        const meta = c.dirs[otherDir(dir)];
+        const dsn = meta.baseMode === BASE_UNSET ? NaN : meta.rel(m.dsnHi, m.dsnLo, true, meta.lastDsn);
+        this.event(t, f.index, c, sub.index, 'mp_fail', `dsn ${dsn} from ${side}`);
+        this.fallback(c, sub, 'mp-fail', f.index, t);
+        break;
+      }
+      case M.MP_FASTCLOSE:
+        c.fastclose = true;
+        this.event(t, f.index, c, sub.index, 'mp_fastclose', `from ${side}`);
+        if (c.close === '' || c.close === 'data_fin') this.connectionClosed(c, 'mp_fastclose', t);
+        break;
+      case M.MP_TCPRST: {
+        const why = M.TCPRST_REASONS[m.reason] ?? `reason ${m.reason}`;
+        const fl = (m.rstFlags & M.RST_T) !== 0 ? ' transient' : '';
+        this.event(t, f.index, c, sub.index, 'mp_tcprst', `reason ${m.reason} (${why})${fl} from ${side}`);
+        if (sub.close === '' || sub.close === 'rst') {
+          sub.close = `mp_tcprst:${why}`;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    void p;
+  }
+
+  // ---- data ----
+
+  private data(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, fd: FlowDir, pStart: number, len: number, t: number): void {
+    const c = sub.conn;
+    const meta = c.dirs[dir];
+    const sd = sub.dirs[dir];
+    sd.dataSegments++;
+    sd.lastData = t;
+    if (sd.isnMode === ISN_NONE || meta.baseMode === BASE_UNSET) {
+      sd.unmappedSegments++;
+      meta.unmappedBytes += len;
+      this.stats.unmappedSegments++;
+      return;
+    }
+    let pos = pStart + seqDiff(fd.base, sd.isn);
+    let left = len;
+    let first = NaN;
+    const maps = sd.maps;
+    while (left > 0) {
+      const k = maps.find(pos);
+      if (k < 0) {
+        sd.unmappedSegments++;
+        meta.unmappedBytes += left;
+        this.stats.unmappedSegments++;
+        break;
+      }
+      const mapStart = maps.ssnAt(k);
+      const n = Math.min(left, mapStart + maps.lenAt(k) - pos);
+      const ds = maps.dsnAt(k) + (pos - mapStart);
+      if (Number.isNaN(first)) first = ds;
+      if (sd.csum.active) this.feedChecksum(f, p, c, sub, sd, pos, len - left, n, t);
+      this.dataRange(f, c, meta, sub, sd, dir, ds, ds + n, t);
+      pos += n;
+      left -= n;
+    }
+    if (this.wantPackets) this.row.dsn = first;
+    this.handover.data(c, sub, dir, len, t, f.index);
+  }
+
+  /** A range [ds, de) of relative DSNs carried by a segment of `sub`. */
+  private dataRange(f: Frame, c: Connection, meta: MetaDir, sub: Subflow, sd: SubflowDir, dir: Dir, ds: number, de: number, t: number): void {
+    const n = de - ds;
+    meta.carried += n;
+    sd.dsnBytes += n;
+    if (Number.isNaN(meta.firstData)) meta.firstData = t;
+    meta.lastData = t;
+    if (ds < meta.minDsn) meta.minDsn = ds;
+    meta.covered.add(ds, de);
+    const sent = meta.sent;
+    const again = sent.overlaps(ds, de, sub.index, MAX_REINJECTION_FRAMES);
+    if (again > 0) {
+      meta.reinjectedBytes += again;
+      meta.reinjectedSegments++;
+      sd.reinjected += again;
+      const orig = c.subflows[sent.firstSubflow];
+      if (orig !== undefined) orig.dirs[dir].reinjectedAway += again;
+      const redundant = meta.maxAck >= de;
+      if (redundant) meta.redundantReinjections++;
+      if (this.wantPackets) {
+        const list = sent.frames.join(' ');
+        this.row.reinjectionOf = this.row.reinjectionOf === '' ? list : `${this.row.reinjectionOf} ${list}`;
+      }
+      this.sink.reinjection({
+        conn: c.id,
+        dir,
+        frame: f.index,
+        time: t,
+        subflow: sub.index,
+        dsnStart: ds,
+        dsnEnd: de,
+        bytes: again,
+        originalFrame: sent.firstFrame,
+        originalSubflow: sent.firstSubflow,
+        originalTime: sent.firstTime,
+        delay: t - sent.firstTime,
+        redundant,
+      });
+    }
+    sent.add(ds, de, sub.index, f.index, t);
+    if ((sent.count & 1023) === 0) sent.prune(meta.maxAck, t - SENT_RETAIN_SECONDS);
+    this.curConn = c;
+    this.curDir = dir;
+    this.curSub = sub.index;
+    this.curReinjection = again > 0;
+    const before = meta.holes.next;
+    meta.holes.segment(ds, de, f.index, t, this.onHoleClosed);
+    if (meta.holes.next > before) this.handover.advanced(c, dir, t);
+  }
+
+  // ---- packets without MPTCP options on a subflow ----
+
+  private bareSubflowPacket(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, t: number, syn: boolean, synOnly: boolean): void {
+    const c = sub.conn;
+    if (sub.kind === 'initial') {
+      if (synOnly && c.synCount > 0 && !c.sawSynAck) {
+        this.fallback(c, sub, 'syn-retry-without-mp-capable', f.index, t);
+        return;
+      }
+      if (syn && !synOnly && c.synCount > 0 && !c.sawSynAck && c.fallback === '') {
+        this.fallback(c, sub, 'synack-without-mp-capable', f.index, t);
+        return;
+      }
+      if (!syn && dir === C2S && c.sawSynAck && !c.sawAck && c.fallback === '' && (p.flags & TCP_RST) === 0) {
+        this.fallback(c, sub, 'ack-without-mp-capable', f.index, t);
+        return;
+      }
+    } else if (syn && !synOnly && !sub.synAckSeen) {
+      sub.synAckSeen = true;
+      sub.synAckHadJoin = false;
+      this.joinFailed(sub, 'answered without MP_JOIN', f.index, t);
+      return;
+    }
+    if (p.payloadLen > 0 && !p.optionsTruncated && !syn) {
+      sub.bareDataPackets++;
+      // Data without DSS right after the handshake, on a connection that never had a second
+      // subflow carrying data: the peer fell back to TCP (RFC 8684 §3.7), it did not reset.
+      if (sub.bareDataPackets === 3 && c.fallback === '' && sub.fallback === '' && (sub.dssPackets === 0 || c.subflows.length === 1)) {
+        this.fallback(c, sub, 'no-dss', f.index, t);
+      }
+    }
+  }
+
+  private fallback(c: Connection, sub: Subflow, kind: FallbackKind, frame: number, t: number): void {
+    if (sub.fallback === '') sub.fallback = kind;
+    if (c.fallback !== '') return;
+    c.fallback = kind;
+    c.fallbackTime = t;
+    c.fallbackFrame = frame;
+    this.event(t, frame, c, sub.index, 'fallback', kind);
+  }
+
+  private joinFailed(sub: Subflow, why: string, frame: number, t: number): void {
+    if (sub.failed !== '') return;
+    sub.failed = why;
+    this.event(t, frame, sub.conn, sub.index, 'join_failed', why);
+  }
+
+  private subflowReset(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, t: number): void {
+    let reason = '';
+    for (let i = 0; i < p.mptcpCount; i++) {
+      const m = p.mptcp[i]!;
+      if (m.subtype === M.MP_TCPRST && !m.malformed && !m.truncated) reason = M.TCPRST_REASONS[m.reason] ?? `reason ${m.reason}`;
+    }
+    const flowDir = sub.flow.dirs[sub.aIsClient === (dir === C2S) ? 0 : 1];
+    if (flowDir.rst) return;
+    flowDir.rst = true;
+    this.event(t, f.index, sub.conn, sub.index, 'subflow_rst', `from ${dir === C2S ? 'client' : 'server'}${reason ? ` (mp_tcprst ${reason})` : ''}`);
+    if (sub.kind === 'join' && !sub.ackSeen && sub.failed === '') {
+      this.joinFailed(sub, reason ? `reset (mp_tcprst ${reason})` : sub.synAckSeen && !sub.synAckHadJoin ? 'answered without MP_JOIN, then reset' : 'reset', f.index, t);
+    }
+    this.subflowClosed(sub, reason ? `mp_tcprst:${reason}` : 'rst', t);
+    this.handover.subflowDown(sub.conn, sub, t, 'RST');
+  }
+
+  private subflowClosed(sub: Subflow, how: string, t: number): void {
+    if (sub.close === '' || (how.startsWith('mp_tcprst') && sub.close === 'fin')) sub.close = how;
+    const c = sub.conn;
+    if (how === 'fin') this.handover.subflowDown(c, sub, t, 'FIN');
+    if (c.close === '' && c.subflows.every((s) => s.close !== '' && s.close !== 'fin')) this.connectionClosed(c, 'rst', t);
+  }
+
+  private connectionClosed(c: Connection, how: string, t: number): void {
+    c.close = how;
+    c.closeTime = t;
+  }
+
+  // ---- end of a connection ----
+
+  private finalize(c: Connection): void {
+    if (c.finalized) return;
+    c.finalized = true;
+    for (const sub of c.subflows) {
+      this.verifyJoin(sub);
+      if (sub.kind === 'join' && sub.synFrame > 0 && !sub.synAckSeen && sub.failed === '') this.joinFailed(sub, 'SYN never answered', sub.synFrame, sub.synTime);
+      if (sub.hmacOk === false && sub.failed === '') this.joinFailed(sub, 'HMAC mismatch', sub.synFrame, sub.synTime);
+      if (sub.close === '') sub.close = sub.flow.evicted ? 'evicted' : 'open';
+      for (const sd of sub.dirs) if (sd.csum.active) c.checksumsUnverified++;
+    }
+    for (let d = 0; d < 2; d++) {
+      this.curConn = c;
+      this.curDir = d;
+      const holes = c.dirs[d]!.holes;
+      holes.drain((h) =>
+        this.sink.hole({
+          conn: c.id,
+          dir: d,
+          dsnStart: h.start,
+          dsnEnd: h.end,
+          openedFrame: h.openedFrame,
+          openedTime: h.openedTime,
+          closedFrame: -1,
+          closedTime: NaN,
+          filledBySubflow: -1,
+          filledByReinjection: false,
+        }),
+      );
+    }
+    this.handover.finish(c);
+    this.recordBases(c);
+    c.close = c.closeReason();
+    this.sink.connection(c);
+  }
+
+  // ---- helpers ----
+
+  private event(time: number, frame: number, c: Connection, subflow: number, event: EventName, detail: string): void {
+    this.sink.event({ time, frame, conn: c.id, subflow, event, detail });
+  }
+
+  /** "dss", "mp_join dss"...: cached per combination, so packets.csv allocates no string per row. */
+  private subtypeList(p: DecodedPacket): string {
+    let key = 0;
+    for (let i = 0; i < p.mptcpCount && i < 6; i++) key = key * 17 + (p.mptcp[i]!.subtype + 2);
+    let s = this.subtypeNames.get(key);
+    if (s === undefined) {
+      const names: string[] = [];
+      for (let i = 0; i < p.mptcpCount; i++) names.push(M.subtypeName(p.mptcp[i]!.subtype));
+      s = names.join(' ');
+      this.subtypeNames.set(key, s);
+    }
+    return s;
+  }
+}
+
+function hex32(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
+
+function hex8(v: number): string {
+  return v.toString(16).padStart(2, '0');
+}

@@ -1,0 +1,250 @@
+import { HoleTracker } from './detect/holes.js';
+import { SentLog } from './detect/sent-log.js';
+import type { Flow } from './flow.js';
+import { IntervalSet } from './intervals.js';
+import { MappingTable } from './mapping.js';
+import type { Dir, FallbackKind } from './model.js';
+import { ChecksumCheck } from './checksum.js';
+import { rel64, widen32 } from './numbers.js';
+
+/** How a direction's DSNs are made relative (ANALYSIS.md "Relative DSN"). */
+export const BASE_UNSET = 0;
+/** DSN − IDSN of the sender (its key was seen). */
+export const BASE_IDSN = 1;
+/** DSN − (lowest DSN seen − 1): the key was never seen. */
+export const BASE_OBSERVED = 2;
+
+/**
+ * One direction of a connection's data sequence (Wireshark's meta flow):
+ * its base, what was delivered, what the receiver acknowledged, and the
+ * detectors' state. Bounded by data in flight, not by the trace.
+ */
+export class MetaDir {
+  baseMode = BASE_UNSET;
+  baseHi = 0;
+  baseLo = 0;
+  /** The base's high 32 bits are real (an IDSN, or set from a 64-bit DSN): absolute DSNs can be rebuilt. */
+  baseExact = false;
+  /** Last relative DSN and data ACK, to widen 32-bit ones. */
+  lastDsn = 0;
+  lastAck = NaN;
+  /** Lowest relative DSN of any data segment, and of any data ACK (for the observed base). */
+  minDsn = Infinity;
+  minAck = Infinity;
+  /** Highest relative data ACK for this direction's data. */
+  maxAck = -Infinity;
+  /** DSN space carried by data segments (unique bytes). */
+  readonly covered = new IntervalSet(1 << 15);
+  firstData = NaN;
+  lastData = NaN;
+  dataFin = NaN;
+  dataFinTime = NaN;
+  dataFinFrame = 0;
+  readonly sent = new SentLog();
+  readonly holes = new HoleTracker();
+  reinjectedBytes = 0;
+  reinjectedSegments = 0;
+  redundantReinjections = 0;
+  /** Payload bytes on subflows that no mapping covered. */
+  unmappedBytes = 0;
+  /** Bytes of DSN space carried, counting repeats (for the share per subflow). */
+  carried = 0;
+
+  /** Sets the base from the sender's IDSN. */
+  setIdsn(hi: number, lo: number): void {
+    this.baseMode = BASE_IDSN;
+    this.baseHi = hi;
+    this.baseLo = lo;
+    this.baseExact = true;
+  }
+
+  /** Sets an observed base so that absolute `hi:lo` (a 64-bit value if `exact`) becomes relative `rel`. */
+  setObserved(hi: number, lo: number, rel: number, exact: boolean): void {
+    this.baseMode = BASE_OBSERVED;
+    this.baseExact = exact;
+    let l = lo - (rel % 4294967296);
+    let h = hi - Math.floor(rel / 4294967296);
+    if (l < 0) {
+      l += 4294967296;
+      h -= 1;
+    }
+    this.baseHi = h >>> 0;
+    this.baseLo = l >>> 0;
+  }
+
+  /** Relative value of a DSN or data ACK of this direction; `near` unwraps 32-bit ones. */
+  rel(hi: number, lo: number, is64: boolean, near: number): number {
+    if (is64) return rel64(hi, lo, this.baseHi, this.baseLo);
+    return widen32((lo - this.baseLo) >>> 0, near);
+  }
+
+  get uniqueBytes(): number {
+    return this.covered.total;
+  }
+}
+
+/** One direction of one subflow: its mappings and how its subflow sequence maps to them. */
+export class SubflowDir {
+  readonly maps = new MappingTable();
+  /** ISN used for DSS subflow sequence numbers: from the SYN, or inferred from mappings (ISN_INFERRED). */
+  isn = 0;
+  isnMode = 0;
+  /** Bytes of DSN space this subflow carried (each byte once per transmission on this subflow). */
+  dsnBytes = 0;
+  /** Bytes it sent that other subflows had sent before (reinjected by it), and bytes of its own that others re-sent. */
+  reinjected = 0;
+  reinjectedAway = 0;
+  /** Segments with payload and no mapping covering them. */
+  unmappedSegments = 0;
+  dataFin = false;
+  /** Data segments seen, for handover shares. */
+  dataSegments = 0;
+  lastData = NaN;
+  /** The DSS checksum being summed over this direction's current mapping. */
+  readonly csum = new ChecksumCheck();
+}
+
+export const ISN_NONE = 0;
+export const ISN_SYN = 1;
+export const ISN_INFERRED = 2;
+
+export type SubflowKind = 'initial' | 'join';
+
+/** A TCP flow that belongs to an MPTCP connection. */
+export class Subflow {
+  /** c2s, s2c. */
+  readonly dirs: [SubflowDir, SubflowDir] = [new SubflowDir(), new SubflowDir()];
+  /** MP_JOIN SYN fields (initiator) and SYN/ACK fields (responder). */
+  addrId = -1;
+  backup = false;
+  peerAddrId = -1;
+  peerBackup = false;
+  /** Backup state as last set by MP_JOIN or MP_PRIO, per sending side (c2s sender = client). */
+  readonly prio: [boolean, boolean] = [false, false];
+  token = -1;
+  nonceInit = 0;
+  nonceResp = 0;
+  synackHmac: Uint8Array | null = null;
+  ackHmac: Uint8Array | null = null;
+  /** true / false once verified, null when it cannot be. */
+  hmacOk: boolean | null = null;
+  /** The join's initiator is the connection's client. */
+  initiatorIsClient = true;
+  synFrame = 0;
+  synTime = NaN;
+  synAckSeen = false;
+  synAckHadJoin = false;
+  ackSeen = false;
+  /** Last packet and how the subflow ended ('' while open). */
+  end = NaN;
+  close = '';
+  failed = '';
+  /** Data-level fallback on this subflow. */
+  fallback: FallbackKind | '' = '';
+  /** Packets with payload seen without any DSS (for no-dss detection). */
+  bareDataPackets = 0;
+  dssPackets = 0;
+
+  constructor(
+    readonly conn: Connection,
+    readonly index: number,
+    readonly flow: Flow,
+    readonly kind: SubflowKind,
+    /** The flow's endpoint A is the connection's client side. */
+    readonly aIsClient: boolean,
+    readonly start: number,
+  ) {}
+
+  /** Connection direction (C2S/S2C) of a packet going from the flow's A (`fromA`) or B. */
+  dirOf(fromA: boolean): Dir {
+    return fromA === this.aIsClient ? 0 : 1;
+  }
+}
+
+export type Handshake = 'full' | 'partial' | 'missing';
+
+/** One MPTCP connection. */
+export class Connection {
+  version = -1;
+  clientAddr = '';
+  clientPort = 0;
+  serverAddr = '';
+  serverPort = 0;
+  clientKeyKnown = false;
+  clientKeyHi = 0;
+  clientKeyLo = 0;
+  serverKeyKnown = false;
+  serverKeyHi = 0;
+  serverKeyLo = 0;
+  /** Tokens (uint32), or -1 while unknown. */
+  clientToken = -1;
+  serverToken = -1;
+  /** MP_CAPABLE flags as each handshake packet carried them (-1: not seen). */
+  flagsSyn = -1;
+  flagsSynAck = -1;
+  flagsAck = -1;
+  /** MP_CAPABLE SYNs seen (retransmissions included). */
+  synCount = 0;
+  sawSynAck = false;
+  sawAck = false;
+  handshake: Handshake = 'missing';
+  readonly subflows: Subflow[] = [];
+  /** c2s, s2c. */
+  readonly dirs: [MetaDir, MetaDir] = [new MetaDir(), new MetaDir()];
+  end: number;
+  fallback: FallbackKind | '' = '';
+  fallbackTime = NaN;
+  fallbackFrame = 0;
+  close = '';
+  closeTime = NaN;
+  /** MP_FASTCLOSE seen, MP_TCPRST counts. */
+  fastclose = false;
+  /** ADD_ADDR / REMOVE_ADDR announcements: address id → text, per announcing side. */
+  readonly addresses: Array<Map<number, string>> = [new Map(), new Map()];
+  handovers = 0;
+  finalized = false;
+  /** DSS checksums: verified good, verified bad, not verifiable (payload not captured). */
+  checksumsOk = 0;
+  checksumsBad = 0;
+  checksumsUnverified = 0;
+
+  constructor(
+    readonly id: number,
+    readonly firstFrame: number,
+    readonly start: number,
+  ) {
+    this.end = start;
+  }
+
+  /** How DSNs are made relative: idsn, observed, mixed (one direction each), or '' (no data). */
+  get dsnBase(): string {
+    const modes = this.dirs.map((d) => d.baseMode).filter((m) => m !== BASE_UNSET);
+    if (modes.length === 0) return '';
+    if (modes.every((m) => m === BASE_IDSN)) return 'idsn';
+    if (modes.every((m) => m === BASE_OBSERVED)) return 'observed';
+    return 'mixed';
+  }
+
+  /** How the connection ended, from what the capture shows (set when it is finished). */
+  closeReason(): string {
+    if (this.fastclose) return 'mp_fastclose';
+    if (!Number.isNaN(this.dirs[0].dataFin) && !Number.isNaN(this.dirs[1].dataFin)) return 'data_fin';
+    const closes = this.subflows.map((s) => s.close);
+    if (closes.length > 0 && closes.every((x) => x !== 'open' && x !== '' && x !== 'evicted')) {
+      if (closes.some((x) => x.startsWith('mp_tcprst'))) return 'mp_tcprst';
+      if (closes.some((x) => x === 'rst')) return 'rst';
+      return 'fin';
+    }
+    return 'open';
+  }
+
+  /**
+   * DSS checksums are in use if either side set the A flag in the
+   * handshake (RFC 6824 §3.1, RFC 8684 §3.1); undefined if no flags were seen.
+   */
+  get checksum(): boolean | undefined {
+    const seen = [this.flagsSyn, this.flagsSynAck, this.flagsAck].filter((f) => f >= 0);
+    if (seen.length === 0) return undefined;
+    return seen.some((f) => (f & 0x80) !== 0);
+  }
+}

@@ -1,0 +1,218 @@
+import type { Connection, Subflow } from '../connection.js';
+import { DIR_NAMES, type AnalysisSink } from '../model.js';
+
+/**
+ * Handover (ANALYSIS.md): the subflow carrying a direction's data
+ * changes. Data bytes per subflow are counted in fixed windows; a window
+ * with enough data has a carrier when one subflow carries a clear majority.
+ * A handover is a new carrier that keeps the majority for `PERSIST`
+ * windows running, after another one had it. Steady sharing (no clear
+ * majority, or a majority that flips back at once) is no handover.
+ */
+export const WINDOW = 0.25;
+/** Share of a window's bytes that makes a subflow its carrier. */
+export const MAJORITY = 0.75;
+/** Windows in a row the new carrier must hold the majority. */
+export const PERSIST = 2;
+/** A window counts only with this much data in it. */
+export const MIN_WINDOW_BYTES = 4096;
+/** How far back a visible trigger may precede the switch. */
+const TRIGGER_LOOKBACK = 5;
+/** In-order advances remembered per direction, to measure the stall. */
+const ADVANCE_RING = 4096;
+const MAX_SUBFLOWS = 64;
+
+class DirState {
+  windowStart = NaN;
+  readonly bytes = new Float64Array(MAX_SUBFLOWS);
+  total = 0;
+  /** Current carrier, or -1. */
+  carrier = -1;
+  /** Last time the carrier held a window. */
+  carrierLast = 0;
+  /** Candidate new carrier, how many windows it has held, and when it started. */
+  candidate = -1;
+  held = 0;
+  candidateSince = 0;
+  candidateFrame = 0;
+  /** First data frame and time per subflow in the current window. */
+  readonly firstFrame = new Float64Array(MAX_SUBFLOWS);
+  readonly firstTime = new Float64Array(MAX_SUBFLOWS);
+  /** Times `next` advanced (in-order data), a ring. */
+  readonly advances = new Float64Array(ADVANCE_RING);
+  advHead = 0;
+  advCount = 0;
+  /** Retransmissions per subflow and the last time one was seen. */
+  readonly retrans = new Float64Array(MAX_SUBFLOWS);
+  readonly retransLast = new Float64Array(MAX_SUBFLOWS).fill(-Infinity);
+}
+
+interface Marks {
+  joins: Array<{ t: number; sub: number }>;
+  prio: Array<{ t: number; sub: number; backup: boolean }>;
+  down: Array<{ t: number; sub: number; how: string }>;
+}
+
+export class HandoverDetector {
+  private readonly state = new Map<Connection, [DirState, DirState]>();
+  private readonly marks = new Map<Connection, Marks>();
+
+  constructor(private readonly sink: AnalysisSink) {}
+
+  private dirs(c: Connection): [DirState, DirState] {
+    let s = this.state.get(c);
+    if (s === undefined) {
+      s = [new DirState(), new DirState()];
+      this.state.set(c, s);
+    }
+    return s;
+  }
+
+  private mark(c: Connection): Marks {
+    let m = this.marks.get(c);
+    if (m === undefined) {
+      m = { joins: [], prio: [], down: [] };
+      this.marks.set(c, m);
+    }
+    return m;
+  }
+
+  subflowJoined(c: Connection, sub: Subflow, t: number, _frame: number): void {
+    this.mark(c).joins.push({ t, sub: sub.index });
+  }
+
+  priority(c: Connection, sub: Subflow, _dir: number, backup: boolean, t: number): void {
+    this.mark(c).prio.push({ t, sub: sub.index, backup });
+  }
+
+  subflowDown(c: Connection, sub: Subflow, t: number, how: string): void {
+    this.mark(c).down.push({ t, sub: sub.index, how });
+  }
+
+  retransmission(c: Connection, sub: Subflow, dir: number, t: number): void {
+    if (sub.index >= MAX_SUBFLOWS) return;
+    const d = this.dirs(c)[dir]!;
+    d.retrans[sub.index]!++;
+    d.retransLast[sub.index] = t;
+  }
+
+  /** In-order data moved `next` forward at time t. */
+  advanced(c: Connection, dir: number, t: number): void {
+    const d = this.dirs(c)[dir]!;
+    d.advances[d.advHead] = t;
+    d.advHead = (d.advHead + 1) % ADVANCE_RING;
+    if (d.advCount < ADVANCE_RING) d.advCount++;
+  }
+
+  data(c: Connection, sub: Subflow, dir: number, bytes: number, t: number, frame: number): void {
+    if (sub.index >= MAX_SUBFLOWS) return;
+    const d = this.dirs(c)[dir]!;
+    if (Number.isNaN(d.windowStart)) d.windowStart = t;
+    while (t >= d.windowStart + WINDOW) {
+      this.closeWindow(c, dir, d);
+      // Skip empty windows in one step.
+      const skip = Math.floor((t - d.windowStart) / WINDOW);
+      d.windowStart += Math.max(1, skip) * WINDOW;
+    }
+    if (d.bytes[sub.index] === 0) {
+      d.firstFrame[sub.index] = frame;
+      d.firstTime[sub.index] = t;
+    }
+    d.bytes[sub.index]! += bytes;
+    d.total += bytes;
+  }
+
+  finish(c: Connection): void {
+    const s = this.state.get(c);
+    if (s !== undefined) for (let dir = 0; dir < 2; dir++) this.closeWindow(c, dir, s[dir]!);
+    this.state.delete(c);
+    this.marks.delete(c);
+  }
+
+  private closeWindow(c: Connection, dir: number, d: DirState): void {
+    if (d.total < MIN_WINDOW_BYTES) {
+      this.clear(d);
+      return;
+    }
+    let top = -1;
+    for (let k = 0; k < MAX_SUBFLOWS; k++) if (d.bytes[k]! >= MAJORITY * d.total) top = k;
+    if (top < 0 || top === d.carrier) {
+      // No clear carrier, or the carrier holds: a pending switch is called off.
+      if (top === d.carrier && top >= 0) d.carrierLast = d.windowStart + WINDOW;
+      d.candidate = -1;
+      d.held = 0;
+    } else if (d.carrier < 0) {
+      d.carrier = top;
+      d.carrierLast = d.windowStart + WINDOW;
+    } else {
+      if (d.candidate !== top) {
+        d.candidate = top;
+        d.held = 0;
+        d.candidateSince = d.firstTime[top]!;
+        d.candidateFrame = d.firstFrame[top]!;
+      }
+      d.held++;
+      if (d.held >= PERSIST) {
+        this.report(c, dir, d, d.carrier, top);
+        d.carrier = top;
+        d.carrierLast = d.windowStart + WINDOW;
+        d.candidate = -1;
+        d.held = 0;
+      }
+    }
+    this.clear(d);
+  }
+
+  private clear(d: DirState): void {
+    d.bytes.fill(0);
+    d.total = 0;
+  }
+
+  private report(c: Connection, dir: number, d: DirState, from: number, to: number): void {
+    const t = d.candidateSince;
+    // The stall: the longest gap between in-order advances from the old carrier's last
+    // window to the point the new one had held the majority.
+    const lo = Math.min(d.carrierLast - WINDOW, t) - WINDOW;
+    const hi = d.windowStart + WINDOW;
+    let stall = 0;
+    let prev = NaN;
+    const n = d.advCount;
+    for (let i = 0; i < n; i++) {
+      const x = d.advances[(d.advHead - n + i + ADVANCE_RING) % ADVANCE_RING]!;
+      if (x < lo || x > hi) continue;
+      if (!Number.isNaN(prev) && x - prev > stall) stall = x - prev;
+      prev = x;
+    }
+    c.handovers++;
+    const trigger = this.trigger(c, d, from, to, t);
+    this.sink.handover({ conn: c.id, dir, time: t, frame: d.candidateFrame, fromSubflow: from, toSubflow: to, stall, trigger });
+    this.sink.event({
+      time: t,
+      frame: d.candidateFrame,
+      conn: c.id,
+      subflow: to,
+      event: 'handover',
+      detail: `${DIR_NAMES[dir]} from subflow ${from} to subflow ${to}; stall ${stall.toFixed(3)} s; trigger: ${trigger || 'none visible'}`,
+    });
+  }
+
+  /** What visibly happened before the switch, most telling first. */
+  private trigger(c: Connection, d: DirState, from: number, to: number, t: number): string {
+    const m = this.marks.get(c);
+    const since = t - TRIGGER_LOOKBACK;
+    const found: string[] = [];
+    if (m !== undefined) {
+      for (const x of m.down) if (x.sub === from && x.t >= since && x.t <= t + WINDOW) found.push(`${x.how} on subflow ${from}`);
+      for (const x of m.prio) {
+        if (x.t < since || x.t > t + WINDOW) continue;
+        if (x.sub === from && x.backup) found.push(`MP_PRIO backup on subflow ${from}`);
+        if (x.sub === to && !x.backup) found.push(`MP_PRIO non-backup on subflow ${to}`);
+      }
+    }
+    if (d.retrans[from]! > 0 && d.retransLast[from]! >= since) found.push(`retransmission timeouts on subflow ${from} (${d.retrans[from]} retransmissions)`);
+    if (m !== undefined) for (const x of m.joins) if (x.sub === to && x.t >= since && x.t <= t) found.push(`new join (subflow ${to})`);
+    const sub = c.subflows[to];
+    if (sub !== undefined && (sub.backup || sub.peerBackup) && found.length === 0) found.push(`subflow ${to} is a backup subflow`);
+    return [...new Set(found)].join('; ');
+  }
+}

@@ -1,0 +1,106 @@
+import { IntervalSet } from '../intervals.js';
+
+/**
+ * Holes in one connection direction's data sequence, as the capture point
+ * sees them (ANALYSIS.md): `next` is the lowest DSN not yet received in
+ * order; data above it is held out of order; a segment starting above all
+ * data seen opens a hole, which closes when `next` passes its end.
+ * State is bounded by the holes open, not by the bytes.
+ */
+export interface HoleClosed {
+  start: number;
+  end: number;
+  openedFrame: number;
+  openedTime: number;
+}
+
+export class HoleTracker {
+  next = 1;
+  /** Data above `next`, held out of order. */
+  readonly ofo = new IntervalSet(1 << 15);
+  /** Open holes in DSN order, from index `head` (a queue without O(n) shifts). */
+  private hStart: number[] = [];
+  private hEnd: number[] = [];
+  private hFrame: number[] = [];
+  private hTime: number[] = [];
+  private head = 0;
+  /** Segments that arrived above `next` (MPTCP-level out of order). */
+  ofoSegments = 0;
+  /** Largest number of bytes held out of order at once. */
+  maxOfo = 0;
+  holesOpened = 0;
+  /** Holes dropped because too many were open at once (the oldest go, unreported). */
+  dropped = 0;
+
+  constructor(private readonly maxOpen = 1 << 15) {}
+
+  get ofoBytes(): number {
+    return this.ofo.total;
+  }
+
+  get openCount(): number {
+    return this.hStart.length - this.head;
+  }
+
+  /**
+   * A data segment [s, e). Calls `closed` for every hole that `next`
+   * passes; returns true when the segment arrived out of order.
+   */
+  segment(s: number, e: number, frame: number, time: number, closed: (h: HoleClosed) => void): boolean {
+    if (e <= this.next) return false;
+    let outOfOrder = false;
+    if (s > this.next) {
+      outOfOrder = true;
+      this.ofoSegments++;
+      const top = this.ofo.count > 0 ? Math.max(this.ofo.max(), this.next) : this.next;
+      if (s > top) this.open(top, s, frame, time);
+      this.ofo.add(s, e);
+    } else {
+      this.next = e;
+      // Absorb what was held and is now contiguous.
+      for (let x = this.ofo.shiftIfStartsAtOrBelow(this.next); !Number.isNaN(x); x = this.ofo.shiftIfStartsAtOrBelow(this.next)) {
+        if (x > this.next) this.next = x;
+      }
+      while (this.head < this.hStart.length && this.hEnd[this.head]! <= this.next) {
+        const k = this.head++;
+        closed({ start: this.hStart[k]!, end: this.hEnd[k]!, openedFrame: this.hFrame[k]!, openedTime: this.hTime[k]! });
+      }
+      this.compact();
+    }
+    const held = this.ofo.total;
+    if (held > this.maxOfo) this.maxOfo = held;
+    return outOfOrder;
+  }
+
+  private open(start: number, end: number, frame: number, time: number): void {
+    if (this.openCount >= this.maxOpen) {
+      this.head++;
+      this.dropped++;
+    }
+    this.hStart.push(start);
+    this.hEnd.push(end);
+    this.hFrame.push(frame);
+    this.hTime.push(time);
+    this.holesOpened++;
+  }
+
+  private compact(): void {
+    if (this.head === this.hStart.length) {
+      this.hStart.length = this.hEnd.length = this.hFrame.length = this.hTime.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.hStart.length) {
+      this.hStart = this.hStart.slice(this.head);
+      this.hEnd = this.hEnd.slice(this.head);
+      this.hFrame = this.hFrame.slice(this.head);
+      this.hTime = this.hTime.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Hands out the holes still open and forgets them. */
+  drain(each: (h: HoleClosed) => void): void {
+    for (let k = this.head; k < this.hStart.length; k++) each({ start: this.hStart[k]!, end: this.hEnd[k]!, openedFrame: this.hFrame[k]!, openedTime: this.hTime[k]! });
+    this.head = this.hStart.length;
+    this.compact();
+  }
+}

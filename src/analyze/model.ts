@@ -1,0 +1,136 @@
+/**
+ * What the analysis hands to its consumers (report writers, plots):
+ * rows of the per-event files, and finished connections. No bytes, no
+ * files: times are seconds relative to `TimeBase.baseSec`, DSNs relative.
+ */
+import type { Connection } from './connection.js';
+
+export const EVENT_NAMES = [
+  'mp_capable',
+  'join',
+  'join_failed',
+  'add_addr',
+  'remove_addr',
+  'mp_prio',
+  'mp_fail',
+  'mp_fastclose',
+  'mp_tcprst',
+  'infinite_mapping',
+  'fallback',
+  'checksum_failure',
+  'data_fin',
+  'subflow_fin',
+  'subflow_rst',
+  'handover',
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export const FALLBACK_KINDS = [
+  'synack-without-mp-capable',
+  'ack-without-mp-capable',
+  'syn-retry-without-mp-capable',
+  'no-dss',
+  'infinite-mapping',
+  'mp-fail',
+  'checksum-failure',
+] as const;
+export type FallbackKind = (typeof FALLBACK_KINDS)[number];
+
+/** Direction within a connection: from its client, or from its server. */
+export type Dir = 0 | 1;
+export const C2S: Dir = 0;
+export const S2C: Dir = 1;
+
+export function otherDir(d: Dir): Dir {
+  return d === 0 ? 1 : 0;
+}
+export const DIR_NAMES = ['c2s', 's2c'] as const;
+
+/** One TCP packet (packets.csv). Reused for every packet: copy what you keep. */
+export class PacketRow {
+  frame = 0;
+  time = 0;
+  flow = 0;
+  /** Connection and subflow numbers, or -1. */
+  conn = -1;
+  subflow = -1;
+  /** C2S / S2C (for a flow outside any connection: from its initiator or not). */
+  dir = 0;
+  /** Relative sequence number, as Wireshark's tcp.seq. */
+  seq = 0;
+  len = 0;
+  flags = 0;
+  /** Relative DSN of the first payload byte, or NaN. */
+  dsn = NaN;
+  /** Relative data ACK, or NaN. */
+  dataAck = NaN;
+  /** MPTCP option subtypes, space separated. */
+  mptcp = '';
+  /** Frames this segment reinjects, space separated. */
+  reinjectionOf = '';
+  retransmission = false;
+}
+
+export interface EventRow {
+  time: number;
+  frame: number;
+  conn: number;
+  /** -1 for a connection-level event. */
+  subflow: number;
+  event: EventName;
+  detail: string;
+}
+
+export interface ReinjectionRow {
+  conn: number;
+  dir: number;
+  frame: number;
+  time: number;
+  subflow: number;
+  dsnStart: number;
+  dsnEnd: number;
+  bytes: number;
+  originalFrame: number;
+  originalSubflow: number;
+  originalTime: number;
+  delay: number;
+  redundant: boolean;
+}
+
+export interface HoleRow {
+  conn: number;
+  dir: number;
+  dsnStart: number;
+  dsnEnd: number;
+  openedFrame: number;
+  openedTime: number;
+  /** -1 / NaN while still open at the end of the capture. */
+  closedFrame: number;
+  closedTime: number;
+  filledBySubflow: number;
+  filledByReinjection: boolean;
+}
+
+export interface HandoverRow {
+  conn: number;
+  dir: number;
+  time: number;
+  frame: number;
+  fromSubflow: number;
+  toSubflow: number;
+  /** Longest time without new in-order data around the switch. */
+  stall: number;
+  trigger: string;
+}
+
+/** Consumers of the analysis (Wireshark's taps): each call must be cheap. */
+export interface AnalysisSink {
+  /** Every TCP packet; only called when the sink asks for packets. */
+  packet?(row: PacketRow): void;
+  event(row: EventRow): void;
+  reinjection(row: ReinjectionRow): void;
+  hole(row: HoleRow): void;
+  handover(row: HandoverRow): void;
+  /** A connection that will change no more (closed and idle, evicted, or at the end). */
+  connection(conn: Connection): void;
+}

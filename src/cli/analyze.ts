@@ -1,0 +1,152 @@
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Analyzer, type Hints, type Limits } from '../analyze/analyzer.js';
+import { ANOMALY_NAMES, isTruncation } from '../decode/anomaly.js';
+import { openCapture } from '../decode/capture.js';
+import { Diagnostics } from '../decode/diagnostics.js';
+import { Frame } from '../decode/frame.js';
+import { linkTypeName } from '../decode/linktype.js';
+import { DecodedPacket, decodePacket, DecodeStats } from '../decode/packet.js';
+import type { CaptureReader } from '../decode/reader.js';
+import { CaptureError, OutputError } from '../errors.js';
+import { fsReason, OutputDir } from '../report/outdir.js';
+import { ReportSink } from '../report/report-sink.js';
+import { TimeBase } from '../report/time.js';
+
+export interface AnalyzeOptions {
+  /** Output directory (default: ./<trace file name>.mptrace). */
+  out?: string;
+  packets?: boolean;
+  vantage?: 'client' | 'server';
+  chunkSize?: number;
+  limits?: Partial<Limits>;
+  version?: string;
+}
+
+export interface AnalyzeResult {
+  outDir: string;
+  summary: Summary;
+  warnings: string[];
+  warningCount: number;
+}
+
+export type Summary = ReturnType<typeof buildSummary>;
+
+/** Packets between two checks of the output streams' backpressure. */
+const CHUNK_PACKETS = 1 << 16;
+
+/**
+ * `mptrace analyze`: reads the capture once (twice when the first pass
+ * learns a relative-DSN base or an ISN only at the end), streams every
+ * output file, and moves them into place when all went well.
+ */
+export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  const outPath = opts.out ?? `${basename(trace)}.mptrace`;
+  const open = (): { diag: Diagnostics; reader: CaptureReader } => {
+    const diag = new Diagnostics(trace);
+    return { diag, reader: openCapture(trace, diag, opts.chunkSize === undefined ? {} : { chunkSize: opts.chunkSize }) };
+  };
+  // Open the capture first: a bad input must not leave an empty output directory behind.
+  let input: { diag: Diagnostics; reader: CaptureReader } | null = open();
+  const out = new OutputDir(outPath);
+  let hints: Hints | undefined;
+  for (let pass = 1; ; pass++) {
+    const { diag, reader } = input ?? open();
+    input = null;
+    const time = new TimeBase(-1, 6);
+    const sink = new ReportSink(out, time, { packets: opts.packets === true, ...(opts.vantage ? { vantage: opts.vantage } : {}) });
+    const analyzer = new Analyzer(sink, { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.vantage ? { vantage: opts.vantage } : {}) });
+    const stats = new DecodeStats();
+    const f = new Frame();
+    const p = new DecodedPacket();
+    try {
+      let more = true;
+      while (more) {
+        for (let i = 0; i < CHUNK_PACKETS; i++) {
+          if (!reader.next(f)) {
+            more = false;
+            break;
+          }
+          if (time.baseSec < 0) {
+            time.baseSec = f.tsSec;
+            time.digits = reader.digits();
+          }
+          decodePacket(f, p);
+          stats.count(f, p);
+          analyzer.packet(f, p);
+        }
+        if (sink.needsDrain) await sink.drain();
+      }
+      if (stats.frames === 0 && reader.damaged) throw new CaptureError(trace, undefined, 'no complete packet could be read');
+      analyzer.finish();
+      if (hints === undefined && analyzer.needsSecondPass) {
+        // Relative DSNs (lowest DSN seen) or a subflow's ISN were only known at the end: do it again with them.
+        hints = analyzer.hintsForSecondPass();
+        await sink.close();
+        out.abort();
+        continue;
+      }
+      const summary = buildSummary(trace, reader, stats, analyzer, sink, diag, time, pass, opts.version ?? '');
+      const sumPath = out.file('summary.json');
+      try {
+        writeFileSync(sumPath, `${JSON.stringify(summary, null, 2)}\n`);
+      } catch (e) {
+        throw new OutputError(`${out.path}/summary.json`, `cannot write: ${fsReason(e)}`);
+      }
+      await sink.close();
+      out.commit();
+      return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: diag.count + analyzer.warnings.length };
+    } catch (e) {
+      out.abort();
+      throw e;
+    } finally {
+      reader.close();
+    }
+  }
+}
+
+function buildSummary(trace: string, reader: CaptureReader, stats: DecodeStats, analyzer: Analyzer, sink: ReportSink, diag: Diagnostics, time: TimeBase, passes: number, version: string) {
+  const malformed: Record<string, number> = {};
+  const truncated: Record<string, number> = {};
+  stats.anomalies.forEach((n, k) => {
+    if (k === 0 || n === 0) return;
+    (isTruncation(k) ? truncated : malformed)[ANOMALY_NAMES[k]!] = n;
+  });
+  const a = analyzer.stats;
+  return {
+    mptrace: version,
+    input: {
+      file: trace,
+      format: reader.describe(),
+      interfaces: reader.interfaces().map((i, k) => ({ interface: k, link_type: i.linkType, link_type_name: linkTypeName(i.linkType), snaplen: i.snaplen, resolution: i.resolution, frames: stats.ifaceFrames[k] ?? 0, ...(i.name ? { name: i.name } : {}) })),
+      frames: stats.frames,
+      tcp_packets: stats.tcp,
+      mptcp_packets: stats.mptcp,
+      not_tcp: stats.notTcp,
+      ip_fragments: stats.fragments,
+      tunnelled: stats.tunnelled,
+      snapped_frames: stats.snapped,
+      unknown_link_types: Object.fromEntries([...stats.unknownLinks].map(([lt, n]) => [String(lt), n])),
+      truncated,
+      malformed,
+      first_packet: time.baseSec < 0 ? null : time.format(0),
+      damaged: reader.damaged,
+      warnings: [...diag.warnings, ...analyzer.warnings],
+      warnings_total: diag.count + analyzer.warnings.length,
+    },
+    analysis: {
+      passes,
+      flows: a.flows,
+      tcp_packets_not_analyzable: a.tcpUnanalyzable,
+      flows_evicted: a.flowsEvicted,
+      connections_finished_early: a.connectionsEvictedEarly,
+      token_collisions: a.tokenCollisions,
+      packets_with_cut_mptcp_options: a.optionsCut,
+      malformed_mptcp_options: a.malformedOptions,
+      unmapped_segments: a.unmappedSegments,
+    },
+    totals: { ...sink.totals },
+    connections: sink.summaries,
+    connections_not_detailed: sink.summariesDropped,
+  };
+}

@@ -1,0 +1,16 @@
+/** Text forms shared by the CSV files and summary.json. */
+
+/** A 64-bit key as 0x + 16 hex digits. */
+export function key(hi: number, lo: number): string {
+  return `0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** A 32-bit token as 0x + 8 hex digits (as Linux's ss and Wireshark's filters take it). */
+export function token(v: number): string {
+  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** true / false, or empty when unknown. */
+export function boolText(v: boolean | undefined): string {
+  return v === undefined ? '' : v ? 'true' : 'false';
+}

@@ -1,0 +1,117 @@
+import type { Connection, Subflow } from '../analyze/connection.js';
+import type { HandoverRow } from '../analyze/model.js';
+import { boolText, key, token } from './format.js';
+import type { TimeBase } from './time.js';
+
+/** Hole figures gathered per connection direction from the hole rows. */
+export interface DirAggregates {
+  holes: number;
+  holesOpen: number;
+  holeTime: number;
+  holeMax: number;
+}
+
+export type ConnectionSummary = ReturnType<typeof connectionSummary>;
+
+const INITIAL_TTLS = new Set([32, 64, 128, 255]);
+
+/**
+ * Which end the capture is nearest to, from TTLs: a host's own packets
+ * leave with an initial TTL (64, 128, 255...), the peer's arrive with it
+ * decremented by each router on the way.
+ */
+export function vantageOf(c: Connection): 'client' | 'server' | 'between' | 'unknown' {
+  let client = 0;
+  let server = 0;
+  let between = 0;
+  for (const s of c.subflows) {
+    const cd = s.flow.dirs[s.aIsClient ? 0 : 1];
+    const sd = s.flow.dirs[s.aIsClient ? 1 : 0];
+    if (cd.ttlMax < 0 || sd.ttlMax < 0) continue;
+    const cInit = INITIAL_TTLS.has(cd.ttlMax);
+    const sInit = INITIAL_TTLS.has(sd.ttlMax);
+    if (cInit && !sInit) client++;
+    else if (sInit && !cInit) server++;
+    else if (!cInit && !sInit) between++;
+  }
+  if (client > server && client >= between) return 'client';
+  if (server > client && server >= between) return 'server';
+  if (between > 0 && client === 0 && server === 0) return 'between';
+  return 'unknown';
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}
+
+function subflowSummary(s: Subflow, t: TimeBase) {
+  const f = s.flow;
+  const cd = f.dirs[s.aIsClient ? 0 : 1];
+  const sd = f.dirs[s.aIsClient ? 1 : 0];
+  const [ca, cp, sa, sp] = s.aIsClient ? [f.textA, f.portA, f.textB, f.portB] : [f.textB, f.portB, f.textA, f.portA];
+  return {
+    subflow: s.index,
+    flow: f.id,
+    kind: s.kind,
+    client: { addr: ca, port: cp },
+    server: { addr: sa, port: sp },
+    addr_id: s.kind === 'initial' ? 0 : s.addrId < 0 ? null : s.addrId,
+    backup: s.prio[0] || s.prio[1],
+    backup_by: { client: s.prio[0], server: s.prio[1] },
+    hmac_ok: s.hmacOk,
+    start: t.format(f.firstTime),
+    end: t.format(Math.max(s.end, f.lastTime)),
+    close: s.close,
+    failed: s.failed || null,
+    fallback: s.fallback || null,
+    c2s: { bytes: cd.payload - cd.retransBytes, packets: cd.packets, retransmitted_bytes: cd.retransBytes, dsn_bytes: s.dirs[0].dsnBytes, reinjected_bytes: s.dirs[0].reinjected, reinjected_away_bytes: s.dirs[0].reinjectedAway },
+    s2c: { bytes: sd.payload - sd.retransBytes, packets: sd.packets, retransmitted_bytes: sd.retransBytes, dsn_bytes: s.dirs[1].dsnBytes, reinjected_bytes: s.dirs[1].reinjected, reinjected_away_bytes: s.dirs[1].reinjectedAway },
+  };
+}
+
+export function connectionSummary(c: Connection, agg: [DirAggregates, DirAggregates], handovers: HandoverRow[], t: TimeBase, vantage: 'client' | 'server' | undefined) {
+  const dir = (d: 0 | 1) => {
+    const m = c.dirs[d];
+    const a = agg[d];
+    const unique = m.uniqueBytes;
+    return {
+      bytes: unique,
+      carried_bytes: m.carried,
+      reinjected_bytes: m.reinjectedBytes,
+      reinjected_segments: m.reinjectedSegments,
+      redundant_reinjections: m.redundantReinjections,
+      reinjection_ratio: unique > 0 ? round(m.reinjectedBytes / unique, 6) : 0,
+      unmapped_bytes: m.unmappedBytes,
+      holes: { count: a.holes, open_at_end: a.holesOpen, total_duration: round(a.holeTime, t.digits), max_duration: round(a.holeMax, t.digits) },
+      out_of_order_segments: m.holes.ofoSegments,
+      max_ofo_bytes: m.holes.maxOfo,
+      first_data: Number.isNaN(m.firstData) ? null : t.format(m.firstData),
+      last_data: Number.isNaN(m.lastData) ? null : t.format(m.lastData),
+      data_fin: Number.isNaN(m.dataFin) ? null : { dsn: m.dataFin, frame: m.dataFinFrame, time: t.format(m.dataFinTime) },
+      per_subflow: c.subflows.map((s) => ({ subflow: s.index, dsn_bytes: s.dirs[d].dsnBytes, share: m.carried > 0 ? round(s.dirs[d].dsnBytes / m.carried, 4) : 0 })),
+    };
+  };
+  return {
+    conn: c.id,
+    version: c.version < 0 ? null : c.version,
+    client: { addr: c.clientAddr, port: c.clientPort, key: c.clientKeyKnown ? key(c.clientKeyHi, c.clientKeyLo) : null, token: c.clientToken < 0 ? null : token(c.clientToken) },
+    server: { addr: c.serverAddr, port: c.serverPort, key: c.serverKeyKnown ? key(c.serverKeyHi, c.serverKeyLo) : null, token: c.serverToken < 0 ? null : token(c.serverToken) },
+    checksum: boolText(c.checksum) || null,
+    checksums: { verified_ok: c.checksumsOk, failed: c.checksumsBad, unverifiable: c.checksumsUnverified },
+    handshake: c.handshake,
+    dsn_base: c.dsnBase || null,
+    first_frame: c.firstFrame,
+    start: t.format(c.start),
+    end: t.format(c.end),
+    duration: round(c.end - c.start, t.digits),
+    vantage: vantage ?? vantageOf(c),
+    vantage_source: vantage ? 'option' : 'ttl',
+    fallback: c.fallback === '' ? null : { kind: c.fallback, time: t.format(c.fallbackTime), frame: c.fallbackFrame },
+    close: c.close,
+    addresses: { client: Object.fromEntries(c.addresses[0]!), server: Object.fromEntries(c.addresses[1]!) },
+    subflows: c.subflows.map((s) => subflowSummary(s, t)),
+    c2s: dir(0),
+    s2c: dir(1),
+    handovers: handovers.map((h) => ({ dir: h.dir === 0 ? 'c2s' : 's2c', time: t.format(h.time), frame: h.frame, from: h.fromSubflow, to: h.toSubflow, stall: round(h.stall, t.digits), trigger: h.trigger || null })),
+  };
+}

@@ -1,0 +1,44 @@
+import type { Summary } from '../cli/analyze.js';
+
+function bytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+/** The terminal summary: what a user reads first, a few lines per connection. */
+export function terminalSummary(s: Summary, outDir: string): string {
+  const lines: string[] = [];
+  const i = s.input;
+  lines.push(`${i.file}: ${i.format}; ${i.frames} frames, ${i.tcp_packets} TCP, ${i.mptcp_packets} with MPTCP options; ${s.analysis.flows} TCP flows, ${s.totals.connections} MPTCP connections`);
+  const mal = Object.entries(i.malformed);
+  if (mal.length) lines.push(`malformed: ${mal.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const tr = Object.entries(i.truncated);
+  if (tr.length) lines.push(`cut by the snaplen: ${tr.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  for (const c of s.connections) {
+    lines.push('');
+    lines.push(
+      `connection ${c.conn}: MPTCP v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, handshake ${c.handshake}${c.checksum === 'true' ? ', DSS checksums' : ''}, close ${c.close}, vantage ${c.vantage}`,
+    );
+    if (c.fallback) lines.push(`  FALLBACK to TCP: ${c.fallback.kind} at ${c.fallback.time} (frame ${c.fallback.frame})`);
+    for (const sf of c.subflows) {
+      const extra = [sf.backup ? 'backup' : '', sf.hmac_ok === false ? 'HMAC MISMATCH' : '', sf.failed ? `failed: ${sf.failed}` : ''].filter(Boolean).join(', ');
+      lines.push(
+        `  subflow ${sf.subflow} (flow ${sf.flow}, ${sf.kind}${sf.addr_id !== null ? ` id ${sf.addr_id}` : ''}) ${sf.client.addr}:${sf.client.port} <-> ${sf.server.addr}:${sf.server.port}: c2s ${bytes(sf.c2s.bytes)}, s2c ${bytes(sf.s2c.bytes)}, close ${sf.close}${extra ? `; ${extra}` : ''}`,
+      );
+    }
+    for (const d of ['c2s', 's2c'] as const) {
+      const x = c[d];
+      if (x.bytes === 0 && x.reinjected_bytes === 0) continue;
+      lines.push(
+        `  ${d}: ${bytes(x.bytes)} unique, reinjected ${bytes(x.reinjected_bytes)} (${(x.reinjection_ratio * 100).toFixed(2)}%), ${x.holes.count} hole${x.holes.count === 1 ? '' : 's'} (max ${x.holes.max_duration} s), max out-of-order ${bytes(x.max_ofo_bytes)}`,
+      );
+    }
+    for (const h of c.handovers) lines.push(`  handover ${h.dir} subflow ${h.from} -> ${h.to} at ${h.time}, stall ${h.stall} s${h.trigger ? `, after ${h.trigger}` : ''}`);
+  }
+  if (s.connections_not_detailed > 0) lines.push(`\n(${s.connections_not_detailed} more connections in connections.csv)`);
+  lines.push('');
+  lines.push(`written to ${outDir}/`);
+  return `${lines.join('\n')}\n`;
+}
