@@ -15,7 +15,7 @@ import {
   type MetaDir,
   type SubflowDir,
 } from './connection.js';
-import { deriveFromKey, joinHmac, keyBytes } from './crypto.js';
+import { addAddrHmac, deriveFromKey, joinHmac, keyBytes } from './crypto.js';
 import type { HoleClosed } from './detect/holes.js';
 import { HandoverDetector } from './detect/handover.js';
 import { Flow, FlowTable, type FlowDir } from './flow.js';
@@ -78,6 +78,8 @@ export class AnalysisStats {
 /** Longest a sent segment is remembered after being acknowledged, for late reinjections. */
 const SENT_RETAIN_SECONDS = 10;
 const MAX_REINJECTION_FRAMES = 16;
+/** Silence before a retransmission that makes it a timeout (Linux's minimum RTO). */
+const RTO_MIN = 0.2;
 
 /**
  * Turns decoded packets into flows, subflows and connections, and every
@@ -195,6 +197,8 @@ export class Analyzer {
       }
       if (end > fd.maxEnd) fd.maxEnd = end;
     }
+    const prevSend = fd.lastSend;
+    fd.lastSend = t;
     fd.packets++;
     fd.payload += len;
     if (p.ttl < fd.ttlMin) fd.ttlMin = p.ttl;
@@ -232,7 +236,9 @@ export class Analyzer {
       }
       if (p.mptcpCount === 0) this.bareSubflowPacket(f, p, sub, dir, t, syn, synOnly);
       if (len > 0) {
-        if (retrans) this.handover.retransmission(conn, sub, dir, t);
+        // A retransmission after a silence of at least the minimum RTO (200 ms in Linux,
+        // RFC 6298's lower bound is 1 s) is a retransmission timeout, not a fast retransmit.
+        if (retrans && t - prevSend >= RTO_MIN) this.handover.timeout(conn, sub, dir, t);
         this.data(f, p, sub, dir, fd, rel + (syn ? 1 : 0), len, t);
       }
       if (fin && !fd.fin) {
@@ -519,7 +525,7 @@ export class Analyzer {
         this.subflowIsn(sd, flow.dirs[fromA ? 0 : 1], flow, fromA);
         sd.maps.add(1, 1, m.dataLen, f.index);
       }
-      if (m.checksum >= 0) this.startChecksum(c, sub.dirs[C2S], meta, 1, 1, 1, m.dataLen, m.checksum, f.index);
+      if (m.checksum >= 0) this.startChecksum(f, c, sub, sub.dirs[C2S], meta, 1, 1, 1, m.dataLen, m.dataLen, m.checksum, t);
     }
   }
 
@@ -549,7 +555,7 @@ export class Analyzer {
       sub.synTime = t;
       if (t > c.end) c.end = t;
       this.event(t, f.index, c, sub.index, 'join', `SYN token 0x${hex32(m.token)} addr_id ${m.addrId} backup ${m.backup ? 1 : 0} from ${initiatorIsClient ? 'client' : 'server'}`);
-      this.handover.subflowJoined(c, sub, t, f.index);
+      this.handover.subflowJoined(c, sub, t);
       return;
     }
     let sub = flow.sub;
@@ -649,7 +655,7 @@ export class Analyzer {
       sd.dataFin = true;
       if (p.payloadLen === 0 && this.wantPackets) row.dsn = at;
     }
-    if (m.checksum >= 0 && m.dataLen > 0 && fresh) this.startChecksum(c, sd, meta, dsn, ssn, m.ssn, m.dataLen, m.checksum, f.index);
+    if (m.checksum >= 0 && m.dataLen > 0 && fresh) this.startChecksum(f, c, sub, sd, meta, dsn, ssn, m.ssn, m.dataLen, m.dataFin ? m.dataLen - 1 : m.dataLen, m.checksum, t);
   }
 
   /**
@@ -700,20 +706,23 @@ export class Analyzer {
   }
 
   /** Starts summing a mapping's DSS checksum (checked as its bytes arrive, in data()). */
-  private startChecksum(c: Connection, sd: SubflowDir, meta: MetaDir, dsn: number, ssn: number, ssn32: number, len: number, sum: number, frame: number): void {
+  private startChecksum(f: Frame, c: Connection, sub: Subflow, sd: SubflowDir, meta: MetaDir, dsn: number, ssn: number, ssn32: number, len: number, payload: number, sum: number, t: number): void {
     if (sd.csum.active) c.checksumsUnverified++; // the previous mapping never completed
     if (!meta.baseExact) {
       c.checksumsUnverified++;
       return;
     }
     const [hi, lo] = add64(meta.baseHi, meta.baseLo, dsn);
-    sd.csum.start(hi, lo, ssn, ssn32 >>> 0, len, sum, frame, dsn);
+    this.checksumResult(f, c, sub, sd, sd.csum.start(hi, lo, ssn, ssn32 >>> 0, len, payload, sum, f.index, dsn), t);
   }
 
   /** Feeds payload bytes to the running DSS checksum, and reports it when complete. */
   private feedChecksum(f: Frame, p: DecodedPacket, c: Connection, sub: Subflow, sd: SubflowDir, at: number, payloadPos: number, n: number, t: number): void {
     const capturedHere = Math.max(0, Math.min(n, p.payloadCaptured - payloadPos));
-    const r = sd.csum.feed(f.data, p.payloadOffset + payloadPos, n, capturedHere, at);
+    this.checksumResult(f, c, sub, sd, sd.csum.feed(f.data, p.payloadOffset + payloadPos, n, capturedHere, at), t);
+  }
+
+  private checksumResult(f: Frame, c: Connection, sub: Subflow, sd: SubflowDir, r: number, t: number): void {
     if (Number.isNaN(r)) return;
     if (r === CSUM_OK) c.checksumsOk++;
     else if (r === CSUM_UNVERIFIABLE) c.checksumsUnverified++;
@@ -734,7 +743,7 @@ export class Analyzer {
         const addr = m.addrOffset >= 0 ? formatIp(f.data, m.addrOffset, m.ipVersion === 4 ? 4 : 16) : '?';
         const text = m.port >= 0 ? (m.ipVersion === 6 ? `[${addr}]:${m.port}` : `${addr}:${m.port}`) : addr;
         if (!m.echo) c.addresses[dir]!.set(m.addrId, text);
-        this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}`);
+        this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}${this.addAddrHmac(f, m, c, dir)}`);
         break;
       }
       case M.MP_REMOVE_ADDR: {
@@ -746,7 +755,7 @@ export class Analyzer {
       case M.MP_PRIO:
         sub.prio[dir] = m.backup;
         this.event(t, f.index, c, sub.index, 'mp_prio', `backup ${m.backup ? 1 : 0}${m.addrId >= 0 ? ` addr_id ${m.addrId}` : ''} from ${side}`);
-        this.handover.priority(c, sub, dir, m.backup, t);
+        this.handover.priority(c, sub, m.backup, t);
         break;
       case M.MP_FAIL: {
         const meta = c.dirs[otherDir(dir)];
@@ -773,6 +782,20 @@ export class Analyzer {
         break;
     }
     void p;
+  }
+
+  /** RFC 8684 §3.4.1: the sender's truncated HMAC over id, address and port, when the keys are known. */
+  private addAddrHmac(f: Frame, m: M.MptcpOption, c: Connection, dir: Dir): string {
+    if (m.hmacOffset < 0) return '';
+    if (!c.clientKeyKnown || !c.serverKeyKnown) return '; hmac not verifiable (keys unknown)';
+    const ck = keyBytes(c.clientKeyHi, c.clientKeyLo);
+    const sk = keyBytes(c.serverKeyHi, c.serverKeyLo);
+    const [own, peer] = dir === C2S ? [ck, sk] : [sk, ck];
+    const mac = addAddrHmac(own, peer, m.addrId, f.data.subarray(m.addrOffset, m.addrOffset + (m.ipVersion === 4 ? 4 : 16)), m.port);
+    const sent = f.data.subarray(m.hmacOffset, m.hmacOffset + 8);
+    if (Buffer.compare(mac.subarray(mac.length - 8), sent) === 0) return '; hmac ok';
+    if (Buffer.compare(mac.subarray(0, 8), sent) === 0) return '; hmac ok (leftmost 64 bits, as Linux before 5.10)';
+    return '; HMAC MISMATCH';
   }
 
   // ---- data ----
@@ -854,7 +877,7 @@ export class Analyzer {
       });
     }
     sent.add(ds, de, sub.index, f.index, t);
-    if ((sent.count & 1023) === 0) sent.prune(meta.maxAck, t - SENT_RETAIN_SECONDS);
+    sent.prune(meta.maxAck, t - SENT_RETAIN_SECONDS);
     this.curConn = c;
     this.curDir = dir;
     this.curSub = sub.index;

@@ -26,11 +26,16 @@ export class ChecksumCheck {
   ssn = 0;
   len = 0;
 
-  /** Starts a mapping; `dsnHi:dsnLo` is its absolute 64-bit DSN, `ssn32` the option's value. */
-  start(dsnHi: number, dsnLo: number, ssnRel: number, ssn32: number, len: number, expected: number, frame: number, dsnRel: number): void {
+  /**
+   * Starts a mapping; `dsnHi:dsnLo` is its absolute 64-bit DSN, `ssn32` the
+   * option's value, `len` its data-level length, of which `payload` bytes
+   * are data (a DATA_FIN takes the last unit of the length, not a byte).
+   * Returns a result at once when there is no data to wait for, else NaN.
+   */
+  start(dsnHi: number, dsnLo: number, ssnRel: number, ssn32: number, len: number, payload: number, expected: number, frame: number, dsnRel: number): number {
     this.active = true;
     this.pos = ssnRel;
-    this.end = ssnRel + len;
+    this.end = ssnRel + payload;
     this.acc = (dsnHi >>> 16) + (dsnHi & 0xffff) + (dsnLo >>> 16) + (dsnLo & 0xffff) + (ssn32 >>> 16) + (ssn32 & 0xffff) + len;
     this.odd = false;
     this.expected = expected;
@@ -38,6 +43,7 @@ export class ChecksumCheck {
     this.dsn = dsnRel;
     this.ssn = ssnRel;
     this.len = len;
+    return payload === 0 ? this.result() : NaN;
   }
 
   /**
@@ -64,7 +70,12 @@ export class ChecksumCheck {
     this.odd = odd;
     this.pos = at + take;
     if (this.pos < this.end) return NaN;
+    return this.result();
+  }
+
+  private result(): number {
     this.active = false;
+    let acc = this.acc;
     while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 65536);
     const sum = ~acc & 0xffff;
     return sum === this.expected || (sum === 0 && this.expected === 0xffff) || (sum === 0xffff && this.expected === 0) ? CSUM_OK : CSUM_BAD;

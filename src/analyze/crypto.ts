@@ -48,13 +48,14 @@ export function joinHmac(
 }
 
 /**
- * ADD_ADDR truncated HMAC (RFC 8684 §3.4.1): HMAC(Key = sender key || receiver key,
- * Msg = address id || address || port (2 bytes, zero when absent)), leftmost 64 bits.
+ * ADD_ADDR HMAC (RFC 8684 §3.4.1): HMAC-SHA256(Key = sender key || receiver key,
+ * Msg = address id || address || port (2 bytes, zero when absent)). The option
+ * carries its rightmost 64 bits (Linux before 5.10 sent the leftmost).
  */
 export function addAddrHmac(senderKey: Buffer, receiverKey: Buffer, addrId: number, addr: Uint8Array, port: number): Buffer {
   const msg = Buffer.alloc(1 + addr.length + 2);
   msg[0] = addrId;
   msg.set(addr, 1);
   msg.writeUInt16BE(port < 0 ? 0 : port, 1 + addr.length);
-  return createHmac('sha256', Buffer.concat([senderKey, receiverKey])).update(msg).digest().subarray(0, 8);
+  return createHmac('sha256', Buffer.concat([senderKey, receiverKey])).update(msg).digest();
 }

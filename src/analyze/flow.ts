@@ -26,6 +26,8 @@ export class FlowDir {
   fin = false;
   rst = false;
   finFrame = 0;
+  /** Time of this direction's previous packet (NaN before the first): a retransmission after a long silence is a timeout. */
+  lastSend = NaN;
   /** Smallest and largest TTL / hop limit seen (the capture point's distance from this sender). */
   ttlMin = 256;
   ttlMax = -1;

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { once } from 'node:events';
 import { stringify, type Stringifier } from 'csv-stringify';
 import { OutputError } from '../errors.js';
 import { fsReason } from './outdir.js';
@@ -41,7 +40,15 @@ export class CsvFile {
   async drain(): Promise<void> {
     this.check();
     if (this.full) {
-      await Promise.race([once(this.csv, 'drain'), once(this.out, 'error')]);
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.csv.off('drain', done);
+          this.out.off('error', done);
+          resolve();
+        };
+        this.csv.once('drain', done);
+        this.out.once('error', done);
+      });
       this.full = false;
     }
     this.check();

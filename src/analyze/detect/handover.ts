@@ -18,6 +18,8 @@ export const PERSIST = 2;
 export const MIN_WINDOW_BYTES = 4096;
 /** How far back a visible trigger may precede the switch. */
 const TRIGGER_LOOKBACK = 5;
+/** An old carrier without data for this long before the switch went silent. */
+const SILENCE = 0.1;
 /** In-order advances remembered per direction, to measure the stall. */
 const ADVANCE_RING = 4096;
 const MAX_SUBFLOWS = 64;
@@ -26,25 +28,28 @@ class DirState {
   windowStart = NaN;
   readonly bytes = new Float64Array(MAX_SUBFLOWS);
   total = 0;
-  /** Current carrier, or -1. */
+  /** Current carrier (or -1), since when it carries, and the end of its last window. */
   carrier = -1;
-  /** Last time the carrier held a window. */
+  carrierSince = 0;
   carrierLast = 0;
-  /** Candidate new carrier, how many windows it has held, and when it started. */
+  /** Candidate new carrier, how many windows it has held, and its first data. */
   candidate = -1;
   held = 0;
   candidateSince = 0;
   candidateFrame = 0;
-  /** First data frame and time per subflow in the current window. */
+  /** The old carrier's last data before the candidate's first. */
+  fromLastData = NaN;
+  /** First data frame and time per subflow in the current window, last data time overall. */
   readonly firstFrame = new Float64Array(MAX_SUBFLOWS);
   readonly firstTime = new Float64Array(MAX_SUBFLOWS);
+  readonly lastData = new Float64Array(MAX_SUBFLOWS).fill(NaN);
   /** Times `next` advanced (in-order data), a ring. */
   readonly advances = new Float64Array(ADVANCE_RING);
   advHead = 0;
   advCount = 0;
-  /** Retransmissions per subflow and the last time one was seen. */
-  readonly retrans = new Float64Array(MAX_SUBFLOWS);
-  readonly retransLast = new Float64Array(MAX_SUBFLOWS).fill(-Infinity);
+  /** Retransmission timeouts per subflow and the last one's time. */
+  readonly timeouts = new Float64Array(MAX_SUBFLOWS);
+  readonly timeoutLast = new Float64Array(MAX_SUBFLOWS).fill(-Infinity);
 }
 
 interface Marks {
@@ -77,11 +82,11 @@ export class HandoverDetector {
     return m;
   }
 
-  subflowJoined(c: Connection, sub: Subflow, t: number, _frame: number): void {
+  subflowJoined(c: Connection, sub: Subflow, t: number): void {
     this.mark(c).joins.push({ t, sub: sub.index });
   }
 
-  priority(c: Connection, sub: Subflow, _dir: number, backup: boolean, t: number): void {
+  priority(c: Connection, sub: Subflow, backup: boolean, t: number): void {
     this.mark(c).prio.push({ t, sub: sub.index, backup });
   }
 
@@ -89,11 +94,12 @@ export class HandoverDetector {
     this.mark(c).down.push({ t, sub: sub.index, how });
   }
 
-  retransmission(c: Connection, sub: Subflow, dir: number, t: number): void {
+  /** A data retransmission after a silence of at least the minimum RTO on `sub`. */
+  timeout(c: Connection, sub: Subflow, dir: number, t: number): void {
     if (sub.index >= MAX_SUBFLOWS) return;
     const d = this.dirs(c)[dir]!;
-    d.retrans[sub.index]!++;
-    d.retransLast[sub.index] = t;
+    d.timeouts[sub.index]!++;
+    d.timeoutLast[sub.index] = t;
   }
 
   /** In-order data moved `next` forward at time t. */
@@ -108,11 +114,9 @@ export class HandoverDetector {
     if (sub.index >= MAX_SUBFLOWS) return;
     const d = this.dirs(c)[dir]!;
     if (Number.isNaN(d.windowStart)) d.windowStart = t;
-    while (t >= d.windowStart + WINDOW) {
+    if (t >= d.windowStart + WINDOW) {
       this.closeWindow(c, dir, d);
-      // Skip empty windows in one step.
-      const skip = Math.floor((t - d.windowStart) / WINDOW);
-      d.windowStart += Math.max(1, skip) * WINDOW;
+      d.windowStart += Math.floor((t - d.windowStart) / WINDOW) * WINDOW;
     }
     if (d.bytes[sub.index] === 0) {
       d.firstFrame[sub.index] = frame;
@@ -120,6 +124,7 @@ export class HandoverDetector {
     }
     d.bytes[sub.index]! += bytes;
     d.total += bytes;
+    d.lastData[sub.index] = t;
   }
 
   finish(c: Connection): void {
@@ -136,26 +141,31 @@ export class HandoverDetector {
     }
     let top = -1;
     for (let k = 0; k < MAX_SUBFLOWS; k++) if (d.bytes[k]! >= MAJORITY * d.total) top = k;
+    const end = d.windowStart + WINDOW;
     if (top < 0 || top === d.carrier) {
       // No clear carrier, or the carrier holds: a pending switch is called off.
-      if (top === d.carrier && top >= 0) d.carrierLast = d.windowStart + WINDOW;
+      if (top >= 0) d.carrierLast = end;
       d.candidate = -1;
       d.held = 0;
     } else if (d.carrier < 0) {
       d.carrier = top;
-      d.carrierLast = d.windowStart + WINDOW;
+      d.carrierSince = d.firstTime[top]!;
+      d.carrierLast = end;
     } else {
       if (d.candidate !== top) {
         d.candidate = top;
         d.held = 0;
         d.candidateSince = d.firstTime[top]!;
         d.candidateFrame = d.firstFrame[top]!;
+        // The old carrier's data in this window, if any, came before the switch too.
+        d.fromLastData = d.lastData[d.carrier]!;
       }
       d.held++;
       if (d.held >= PERSIST) {
         this.report(c, dir, d, d.carrier, top);
         d.carrier = top;
-        d.carrierLast = d.windowStart + WINDOW;
+        d.carrierSince = d.candidateSince;
+        d.carrierLast = end;
         d.candidate = -1;
         d.held = 0;
       }
@@ -184,7 +194,7 @@ export class HandoverDetector {
       prev = x;
     }
     c.handovers++;
-    const trigger = this.trigger(c, d, from, to, t);
+    const trigger = this.trigger(c, dir, d, from, to, t);
     this.sink.handover({ conn: c.id, dir, time: t, frame: d.candidateFrame, fromSubflow: from, toSubflow: to, stall, trigger });
     this.sink.event({
       time: t,
@@ -196,23 +206,29 @@ export class HandoverDetector {
     });
   }
 
-  /** What visibly happened before the switch, most telling first. */
-  private trigger(c: Connection, d: DirState, from: number, to: number, t: number): string {
+  /** What visibly led to the switch, most telling first (ANALYSIS.md "Handover"). */
+  private trigger(c: Connection, dir: number, d: DirState, from: number, to: number, t: number): string {
     const m = this.marks.get(c);
-    const since = t - TRIGGER_LOOKBACK;
+    const since = Math.max(t - TRIGGER_LOOKBACK, Math.min(d.carrierSince, t - 2 * WINDOW));
+    const until = t + WINDOW;
     const found: string[] = [];
     if (m !== undefined) {
-      for (const x of m.down) if (x.sub === from && x.t >= since && x.t <= t + WINDOW) found.push(`${x.how} on subflow ${from}`);
+      for (const x of m.down) if (x.sub === from && x.t >= since && x.t <= until) found.push(`${x.how} on subflow ${from}`);
       for (const x of m.prio) {
-        if (x.t < since || x.t > t + WINDOW) continue;
-        if (x.sub === from && x.backup) found.push(`MP_PRIO backup on subflow ${from}`);
-        if (x.sub === to && !x.backup) found.push(`MP_PRIO non-backup on subflow ${to}`);
+        if (x.t < since || x.t > until) continue;
+        if (x.sub === from && x.backup) found.push(`MP_PRIO made subflow ${from} a backup`);
+        if (x.sub === to && !x.backup) found.push(`MP_PRIO made subflow ${to} a regular subflow`);
       }
     }
-    if (d.retrans[from]! > 0 && d.retransLast[from]! >= since) found.push(`retransmission timeouts on subflow ${from} (${d.retrans[from]} retransmissions)`);
-    if (m !== undefined) for (const x of m.joins) if (x.sub === to && x.t >= since && x.t <= t) found.push(`new join (subflow ${to})`);
+    if (d.timeouts[from]! > 0 && d.timeoutLast[from]! >= since && d.timeoutLast[from]! <= until) {
+      found.push(`retransmission timeout on subflow ${from}`);
+    }
+    const quiet = t - d.fromLastData;
+    if (!(quiet < SILENCE)) found.push(Number.isNaN(quiet) ? `no data on subflow ${from} after the switch` : `subflow ${from} silent for ${quiet.toFixed(3)} s before`);
+    // A join counts when the new subflow appeared while the old one was carrying.
+    if (m !== undefined) for (const x of m.joins) if (x.sub === to && x.t >= d.carrierSince && x.t <= t) found.push(`new join (subflow ${to})`);
     const sub = c.subflows[to];
-    if (sub !== undefined && (sub.backup || sub.peerBackup) && found.length === 0) found.push(`subflow ${to} is a backup subflow`);
+    if (sub !== undefined && sub.prio[dir === 0 ? 1 : 0]) found.push(`subflow ${to} is a backup (${sub.kind === 'join' ? 'MP_JOIN' : 'MP_PRIO'})`);
     return [...new Set(found)].join('; ');
   }
 }

@@ -1,10 +1,11 @@
 /**
  * What each subflow sent of one connection direction's data sequence:
  * one entry per data segment (DSN range, subflow, frame, time), sorted by
- * start. A reinjection is a segment overlapping an earlier entry of
- * another subflow. Overlap searches look back as far as the longest entry
- * (at most a 64 KiB segment; usually one MSS, so one or two entries).
- * Bounded: past `capacity` entries, the lowest DSNs are forgotten.
+ * start, in a deque (forgetting the oldest costs nothing). A reinjection
+ * is a segment overlapping an earlier entry of another subflow. Overlap
+ * searches look back as far as the longest entry (at most a 64 KiB
+ * segment; usually one MSS, so one or two entries). Bounded: past
+ * `capacity` entries, the lowest DSNs are forgotten (counted).
  */
 export class SentLog {
   private start: Float64Array;
@@ -12,7 +13,9 @@ export class SentLog {
   private subflow: Int32Array;
   private frame: Float64Array;
   private time: Float64Array;
-  count = 0;
+  /** Live entries are [head, tail). */
+  private head = 0;
+  private tail = 0;
   /** Longest entry so far: how far back an overlap can start. */
   private span = 0;
   /** Entries forgotten to stay within capacity. */
@@ -38,6 +41,10 @@ export class SentLog {
     this.time = new Float64Array(initial);
   }
 
+  get count(): number {
+    return this.tail - this.head;
+  }
+
   /**
    * Looks for [s, e) in what other subflows than `sub` sent earlier; sets
    * the result fields and returns `otherBytes`. `maxFrames` bounds the list.
@@ -46,10 +53,9 @@ export class SentLog {
     this.frames.length = 0;
     this.firstSubflow = -1;
     this.otherBytes = 0;
-    let i = this.lowerBound(s - this.span);
     let cur = s;
     let firstT = Infinity;
-    for (; i < this.count; i++) {
+    for (let i = this.lowerBound(s - this.span); i < this.tail; i++) {
       const a = this.start[i]!;
       if (a >= e) break;
       const b = this.end[i]!;
@@ -61,11 +67,12 @@ export class SentLog {
         cur = hi;
       }
       const fr = this.frame[i]!;
-      if (this.time[i]! < firstT || (this.time[i] === firstT && fr < this.firstFrame)) {
-        firstT = this.time[i]!;
+      const ti = this.time[i]!;
+      if (ti < firstT || (ti === firstT && fr < this.firstFrame)) {
+        firstT = ti;
         this.firstFrame = fr;
         this.firstSubflow = this.subflow[i]!;
-        this.firstTime = firstT;
+        this.firstTime = ti;
       }
       if (!this.frames.includes(fr)) this.frames.push(fr);
     }
@@ -75,16 +82,18 @@ export class SentLog {
   }
 
   add(s: number, e: number, sub: number, frame: number, time: number): void {
-    if (this.count === this.capacity) this.forgetLowest(this.capacity >> 3);
-    if (this.count === this.start.length) this.grow();
-    let i = this.count;
-    if (i > 0 && this.start[i - 1]! > s) i = this.upperBound(s);
-    if (i < this.count) {
-      this.start.copyWithin(i + 1, i, this.count);
-      this.end.copyWithin(i + 1, i, this.count);
-      this.subflow.copyWithin(i + 1, i, this.count);
-      this.frame.copyWithin(i + 1, i, this.count);
-      this.time.copyWithin(i + 1, i, this.count);
+    if (this.count === this.capacity) {
+      this.head++;
+      this.evicted++;
+    }
+    if (this.tail === this.start.length) this.makeRoom();
+    const i = this.tail > this.head && this.start[this.tail - 1]! > s ? this.upperBound(s) : this.tail;
+    if (i < this.tail) {
+      this.start.copyWithin(i + 1, i, this.tail);
+      this.end.copyWithin(i + 1, i, this.tail);
+      this.subflow.copyWithin(i + 1, i, this.tail);
+      this.frame.copyWithin(i + 1, i, this.tail);
+      this.time.copyWithin(i + 1, i, this.tail);
     }
     this.start[i] = s;
     this.end[i] = e;
@@ -92,34 +101,18 @@ export class SentLog {
     this.subflow[i] = sub;
     this.frame[i] = frame;
     this.time[i] = time;
-    this.count++;
+    this.tail++;
   }
 
   /** Forgets entries that end at or below `dsn` and were sent before `before` (acknowledged long ago). */
   prune(dsn: number, before: number): void {
-    let k = 0;
-    while (k < this.count && this.end[k]! <= dsn && this.time[k]! < before) k++;
-    if (k > 0) this.drop(k);
-  }
-
-  private forgetLowest(n: number): void {
-    this.evicted += n;
-    this.drop(n);
-  }
-
-  private drop(k: number): void {
-    this.start.copyWithin(0, k, this.count);
-    this.end.copyWithin(0, k, this.count);
-    this.subflow.copyWithin(0, k, this.count);
-    this.frame.copyWithin(0, k, this.count);
-    this.time.copyWithin(0, k, this.count);
-    this.count -= k;
+    while (this.head < this.tail && this.end[this.head]! <= dsn && this.time[this.head]! < before) this.head++;
   }
 
   /** First index with start >= x. */
   private lowerBound(x: number): number {
-    let lo = 0;
-    let hi = this.count;
+    let lo = this.head;
+    let hi = this.tail;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
       if (this.start[m]! < x) lo = m + 1;
@@ -130,8 +123,8 @@ export class SentLog {
 
   /** First index with start > x. */
   private upperBound(x: number): number {
-    let lo = 0;
-    let hi = this.count;
+    let lo = this.head;
+    let hi = this.tail;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
       if (this.start[m]! <= x) lo = m + 1;
@@ -140,16 +133,22 @@ export class SentLog {
     return lo;
   }
 
-  private grow(): void {
-    const n = Math.min(this.capacity, this.start.length * 2);
-    const g = <T extends Float64Array | Int32Array>(a: T, m: T): T => {
-      m.set(a);
-      return m;
+  /** Moves the live entries to the front, growing the arrays when they are mostly full. */
+  private makeRoom(): void {
+    const n = this.count;
+    const size = n * 2 > this.start.length ? Math.min(this.capacity + 1, this.start.length * 2) : this.start.length;
+    const move = <T extends Float64Array | Int32Array>(a: T, fresh: T): T => {
+      if (fresh === a) a.copyWithin(0, this.head, this.tail);
+      else fresh.set(a.subarray(this.head, this.tail));
+      return fresh;
     };
-    this.start = g(this.start, new Float64Array(n));
-    this.end = g(this.end, new Float64Array(n));
-    this.subflow = g(this.subflow, new Int32Array(n));
-    this.frame = g(this.frame, new Float64Array(n));
-    this.time = g(this.time, new Float64Array(n));
+    const same = size === this.start.length;
+    this.start = move(this.start, same ? this.start : new Float64Array(size));
+    this.end = move(this.end, same ? this.end : new Float64Array(size));
+    this.subflow = move(this.subflow, same ? this.subflow : new Int32Array(size));
+    this.frame = move(this.frame, same ? this.frame : new Float64Array(size));
+    this.time = move(this.time, same ? this.time : new Float64Array(size));
+    this.head = 0;
+    this.tail = n;
   }
 }

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { ChecksumCheck, CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from '../../src/analyze/checksum.js';
+import { HoleTracker, type HoleClosed } from '../../src/analyze/detect/holes.js';
+import { SentLog } from '../../src/analyze/detect/sent-log.js';
+import { IntervalSet } from '../../src/analyze/intervals.js';
+import { MappingTable } from '../../src/analyze/mapping.js';
+import { add64, rel64, seqDiff, TWO32, u64String, widen32 } from '../../src/analyze/numbers.js';
+import { randInt, rng } from '../helpers/random.js';
+
+describe('sequence arithmetic', () => {
+  it('seqDiff is the signed 32-bit distance', () => {
+    expect(seqDiff(5, 3)).toBe(2);
+    expect(seqDiff(3, 5)).toBe(-2);
+    expect(seqDiff(1, 0xffffffff)).toBe(2);
+    expect(seqDiff(0xffffffff, 1)).toBe(-2);
+  });
+  it('widen32 unwraps to the value nearest the reference (property)', () => {
+    const r = rng(7);
+    for (let i = 0; i < 5000; i++) {
+      const near = Math.floor(r() * 2 ** 52);
+      const delta = randInt(r, -(2 ** 31) + 1, 2 ** 31 - 1);
+      const v = near + delta;
+      expect(widen32(((v % TWO32) + TWO32) % TWO32, near)).toBe(v);
+    }
+  });
+  it('rel64 and add64 agree with BigInt arithmetic (property)', () => {
+    const r = rng(11);
+    const M = (1n << 64n) - 1n;
+    for (let i = 0; i < 5000; i++) {
+      const base = (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32));
+      const rel = BigInt(randInt(r, -(2 ** 40), 2 ** 40));
+      const v = (base + rel) & M;
+      const [bh, bl] = [Number(base >> 32n), Number(base & 0xffffffffn)];
+      expect(rel64(Number(v >> 32n), Number(v & 0xffffffffn), bh, bl)).toBe(Number(rel));
+      const [h, l] = add64(bh, bl, Number(rel));
+      expect((BigInt(h) << 32n) | BigInt(l)).toBe(v);
+    }
+  });
+  it('u64String shows negative relative values as Wireshark does (mod 2^64)', () => {
+    expect(u64String(5)).toBe('5');
+    expect(u64String(-1)).toBe('18446744073709551615');
+  });
+});
+
+describe('IntervalSet', () => {
+  it('matches a naive byte map under random adds (property)', () => {
+    const r = rng(3);
+    for (let round = 0; round < 50; round++) {
+      const set = new IntervalSet(1 << 16, 2);
+      const bytes = new Uint8Array(4000);
+      for (let i = 0; i < 200; i++) {
+        const s = randInt(r, 0, 3900);
+        const e = s + randInt(r, 1, 99);
+        let fresh = 0;
+        for (let k = s; k < e; k++) if (!bytes[k]) fresh += bytes[k] = 1;
+        expect(set.add(s, e)).toBe(fresh);
+        const q0 = randInt(r, 0, 3990);
+        const q1 = q0 + randInt(r, 1, 10);
+        let cov = 0;
+        for (let k = q0; k < q1; k++) cov += bytes[k]!;
+        expect(set.covered(q0, q1)).toBe(cov);
+      }
+      expect(set.total).toBe(bytes.reduce((a, b) => a + b, 0));
+      for (let i = 1; i < set.count; i++) expect(set.start(i)).toBeGreaterThan(set.end(i - 1));
+    }
+  });
+  it('at capacity merges the closest neighbours and counts it', () => {
+    const set = new IntervalSet(3);
+    set.add(0, 1);
+    set.add(10, 11);
+    set.add(12, 13);
+    set.add(100, 101);
+    expect(set.count).toBe(3);
+    expect(set.merged).toBe(1);
+    expect([set.start(1), set.end(1)]).toEqual([10, 13]);
+  });
+});
+
+describe('MappingTable', () => {
+  it('finds the mapping of a subflow sequence, keeps repeats once, inserts late mappings in order', () => {
+    const m = new MappingTable(1 << 16, 2);
+    expect(m.add(1, 100, 1000, 1)).toBe(true);
+    expect(m.add(1, 100, 1000, 2)).toBe(false);
+    expect(m.add(2001, 3100, 1000, 3)).toBe(true);
+    expect(m.add(1001, 2100, 1000, 4)).toBe(true);
+    expect(m.count).toBe(3);
+    expect(m.dsnAt(m.find(1500))).toBe(2100);
+    expect(m.dsnAt(m.find(999))).toBe(100);
+    expect(m.dsnAt(m.find(2001))).toBe(3100);
+    expect(m.find(3001)).toBe(-1);
+    expect(m.find(0)).toBe(-1);
+  });
+  it('survives growth and compaction with many mappings and random lookups (property)', () => {
+    const r = rng(5);
+    const m = new MappingTable(1 << 16, 2);
+    for (let i = 0; i < 3000; i++) {
+      m.add(1 + i * 100, 1_000_000 + i * 100, 100, i);
+      if (i % 700 === 0) m.prune(i * 100 - 60000);
+      const k = randInt(r, Math.max(0, i - 300), i);
+      const s = 1 + k * 100 + randInt(r, 0, 99);
+      const hit = m.find(s);
+      expect(hit).toBeGreaterThanOrEqual(0);
+      expect(m.dsnAt(hit) + (s - m.ssnAt(hit))).toBe(1_000_000 + (s - 1));
+    }
+  });
+  it('an infinite mapping covers everything after it', () => {
+    const m = new MappingTable();
+    m.add(1, 1, 100, 1);
+    m.add(101, 101, Infinity, 2);
+    expect(m.dsnAt(m.find(1e9))).toBe(101);
+  });
+});
+
+describe('SentLog', () => {
+  it('reports overlaps with other subflows only, with the earlier frames and byte counts', () => {
+    const s = new SentLog(1 << 17, 2);
+    s.add(1, 1001, 0, 10, 1.0);
+    s.add(1001, 2001, 0, 11, 1.1);
+    s.add(2001, 3001, 1, 12, 1.2);
+    expect(s.overlaps(501, 1501, 0, 16)).toBe(0);
+    expect(s.overlaps(501, 1501, 1, 16)).toBe(1000);
+    expect([...s.frames]).toEqual([10, 11]);
+    expect([s.firstFrame, s.firstSubflow, s.firstTime]).toEqual([10, 0, 1.0]);
+    expect(s.overlaps(2500, 2600, 0, 16)).toBe(100);
+    expect(s.firstSubflow).toBe(1);
+  });
+  it('forgets what was acknowledged long ago', () => {
+    const s = new SentLog();
+    s.add(1, 101, 0, 1, 0);
+    s.add(101, 201, 0, 2, 5);
+    s.prune(150, 3);
+    expect(s.count).toBe(1);
+  });
+});
+
+describe('HoleTracker', () => {
+  it('opens a hole above the data seen and closes it when next passes it', () => {
+    const h = new HoleTracker();
+    const closed: HoleClosed[] = [];
+    const cb = (x: HoleClosed): void => void closed.push(x);
+    expect(h.segment(1, 101, 1, 0, cb)).toBe(false);
+    expect(h.segment(201, 301, 2, 1, cb)).toBe(true);
+    expect(h.segment(401, 501, 3, 2, cb)).toBe(true);
+    expect(h.ofoBytes).toBe(200);
+    expect(h.openCount).toBe(2);
+    expect(h.segment(101, 201, 4, 3, cb)).toBe(false);
+    expect(closed).toEqual([{ start: 101, end: 201, openedFrame: 2, openedTime: 1 }]);
+    expect(h.next).toBe(301);
+    expect(h.segment(301, 401, 5, 4, cb)).toBe(false);
+    expect(closed.map((c) => c.start)).toEqual([101, 301]);
+    expect([h.next, h.ofoBytes, h.maxOfo, h.ofoSegments]).toEqual([501, 0, 200, 2]);
+  });
+});
+
+describe('DSS checksum', () => {
+  it('is verified across segments and against the pseudo-header', () => {
+    const data = Uint8Array.from([1, 2, 3, 4, 5, 6, 7]);
+    const ref = new ChecksumCheck();
+    // The sum computed here in one go; fed in two parts it must agree.
+    let acc = 0x0000 + 0x0001 + 0x0000 + 0x0002 + 0 + 5 + 7;
+    for (let i = 0; i + 1 < data.length; i += 2) acc += (data[i]! << 8) | data[i + 1]!;
+    acc += data[6]! << 8;
+    while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
+    const sum = ~acc & 0xffff;
+    ref.start(1, 2, 5, 5, 7, 7, sum, 1, 1);
+    expect(ref.feed(data, 0, 3, 3, 5)).toBeNaN();
+    expect(ref.feed(data, 3, 4, 4, 8)).toBe(CSUM_OK);
+    const bad = new ChecksumCheck();
+    bad.start(1, 2, 5, 5, 7, 7, sum ^ 1, 1, 1);
+    expect(bad.feed(data, 0, 7, 7, 5)).toBe(CSUM_BAD);
+    const cut = new ChecksumCheck();
+    cut.start(1, 2, 5, 5, 7, 7, sum, 1, 1);
+    expect(cut.feed(data, 0, 7, 4, 5)).toBe(CSUM_UNVERIFIABLE);
+  });
+});
