@@ -46,7 +46,7 @@ export interface Limits {
   idleSeconds: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxFlows: 200_000, maxConnections: 50_000, idleSeconds: 60 };
+export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 20_000, idleSeconds: 60 };
 
 export interface AnalyzerOptions {
   hints?: Hints;
@@ -279,8 +279,13 @@ export class Analyzer {
   /** Final relative-DSN bases, recorded as connections finish. */
   private readonly baseHints = new Map<number, Array<{ mode: number; hi: number; lo: number } | null>>();
 
-  /** Records a finished connection's final bases; an observed base that moved needs a second pass. */
+  /**
+   * Records a finished connection's final bases when a second pass would
+   * need them (an observed base, or a key learned after data): an observed
+   * base that moved needs a second pass.
+   */
   private recordBases(c: Connection): void {
+    if (c.dirs.every((m) => m.baseMode !== BASE_OBSERVED) && !this.needsSecondPass) return;
     const out: Array<{ mode: number; hi: number; lo: number } | null> = [];
     for (const m of c.dirs) {
       if (m.baseMode === BASE_IDSN) {
@@ -307,13 +312,9 @@ export class Analyzer {
   // ---- flows ----
 
   private newFlow(b: Uint8Array, p: DecodedPacket, frame: number, t: number): Flow {
-    if (this.flows.count >= this.limits.maxFlows) this.evictFlows(t);
-    const a = b.slice(p.srcOff, p.srcOff + p.addrLen);
-    const z = b.slice(p.dstOff, p.dstOff + p.addrLen);
-    const flow = new Flow(this.nextFlow++, this.flows.hash, a, p.srcPort, z, p.dstPort, frame, t);
-    this.flows.add(flow);
+    if (this.flows.count >= this.limits.maxFlows) this.evictFlows();
     this.stats.flows++;
-    return flow;
+    return this.flows.create(b, p, this.nextFlow++, frame, t);
   }
 
   /** A new SYN took the 4-tuple: the old instance gets no more packets. */
@@ -322,21 +323,18 @@ export class Analyzer {
     if (flow.sub !== null && flow.sub.close === '') this.subflowClosed(flow.sub, 'replaced', flow.lastTime);
   }
 
-  /** Over the flow limit: forget the oldest flows idle for a while (at least a tenth of the limit). */
-  private evictFlows(now: number): void {
-    let n = 0;
+  /** Over the flow limit: forget the least recently used sixteenth of the flows. */
+  private evictFlows(): void {
     const want = Math.max(1, this.limits.maxFlows >> 4);
-    for (let f = this.flows.oldest; f !== null && n < want; ) {
+    let n = 0;
+    for (let f = this.flows.oldest; f !== null && n < want; n++) {
       const next = f.newer;
-      if (now - f.lastTime >= this.limits.idleSeconds || f.ended || this.flows.count >= this.limits.maxFlows) {
-        this.flows.remove(f);
-        if (f.sub !== null && f.sub.close === '') this.subflowClosed(f.sub, 'evicted', f.lastTime);
-        n++;
-      }
+      this.flows.remove(f);
+      if (f.sub !== null && f.sub.close === '') this.subflowClosed(f.sub, 'evicted', f.lastTime);
       f = next;
     }
     if (this.stats.flowsEvicted === 0) {
-      this.warnings.push(`more than ${this.limits.maxFlows} TCP flows at once: the oldest idle ones are forgotten (a later packet of one starts a new flow)`);
+      this.warnings.push(`more than ${this.limits.maxFlows} TCP flows at once: the least recently active ones are forgotten (a later packet of one starts a new flow)`);
     }
     this.stats.flowsEvicted += n;
   }
@@ -344,13 +342,12 @@ export class Analyzer {
   // ---- connections ----
 
   private newConnection(flow: Flow, aIsClient: boolean, frame: number, t: number): Connection {
-    if (this.active.length >= this.limits.maxConnections) this.evictConnections(t);
+    if (this.active.length >= this.limits.maxConnections) this.evictConnections();
     const c = new Connection(this.nextConn++, frame, t);
-    const [ca, cp, sa, sp] = aIsClient ? [flow.addrA, flow.portA, flow.addrB, flow.portB] : [flow.addrB, flow.portB, flow.addrA, flow.portA];
-    c.clientAddr = formatIp(ca, 0, ca.length);
-    c.clientPort = cp;
-    c.serverAddr = formatIp(sa, 0, sa.length);
-    c.serverPort = sp;
+    c.clientAddr = aIsClient ? flow.textA : flow.textB;
+    c.clientPort = aIsClient ? flow.portA : flow.portB;
+    c.serverAddr = aIsClient ? flow.textB : flow.textA;
+    c.serverPort = aIsClient ? flow.portB : flow.portA;
     const sub = new Subflow(c, 0, flow, 'initial', aIsClient, t);
     flow.sub = sub;
     c.subflows.push(sub);
@@ -370,23 +367,19 @@ export class Analyzer {
     return c;
   }
 
-  /** Over the connection limit: finish the oldest idle connections early (their rows are written now). */
-  private evictConnections(now: number): void {
+  /** Over the connection limit: finish early the sixteenth of the connections least recently active (their rows are written now). */
+  private evictConnections(): void {
     const want = Math.max(1, this.limits.maxConnections >> 4);
-    let n = 0;
-    const keep: Connection[] = [];
-    for (const c of this.active) {
-      if (n < want && (now - c.end >= this.limits.idleSeconds || keep.length + (this.active.length - keep.length - n) > this.limits.maxConnections - want)) {
-        this.finalize(c);
-        n++;
-      } else keep.push(c);
-    }
+    const byActivity = [...this.active].sort((x, y) => x.end - y.end || x.id - y.id);
+    const gone = new Set(byActivity.slice(0, want));
+    for (const c of gone) this.finalize(c);
+    const keep = this.active.filter((c) => !gone.has(c));
     this.active.length = 0;
     this.active.push(...keep);
     if (this.stats.connectionsEvictedEarly === 0) {
-      this.warnings.push(`more than ${this.limits.maxConnections} MPTCP connections at once: the oldest idle ones are finished early`);
+      this.warnings.push(`more than ${this.limits.maxConnections} MPTCP connections at once: the least recently active ones are finished early (their rows come out of order)`);
     }
-    this.stats.connectionsEvictedEarly += n;
+    this.stats.connectionsEvictedEarly += gone.size;
   }
 
   private registerToken(token: number, c: Connection): void {
@@ -969,6 +962,7 @@ export class Analyzer {
   private finalize(c: Connection): void {
     if (c.finalized) return;
     c.finalized = true;
+    for (const tok of [c.clientToken, c.serverToken]) if (tok >= 0 && this.tokens.get(tok) === c) this.tokens.delete(tok);
     for (const sub of c.subflows) {
       this.verifyJoin(sub);
       if (sub.kind === 'join' && sub.synFrame > 0 && !sub.synAckSeen && sub.failed === '') this.joinFailed(sub, 'SYN never answered', sub.synFrame, sub.synTime);

@@ -61,7 +61,7 @@ export class Flow {
   lastFrame = 0;
   /** Next flow in the same hash bucket. */
   chain: Flow | null = null;
-  /** Insertion order list for idle eviction. */
+  /** Neighbours on the table's least-recently-used list. */
   older: Flow | null = null;
   newer: Flow | null = null;
   evicted = false;
@@ -69,9 +69,17 @@ export class Flow {
   constructor(
     readonly id: number,
     readonly hash: number,
-    readonly addrA: Uint8Array,
+    /** Addresses as 32-bit words (IPv4: the first only), kept as numbers: no buffer per flow. */
+    readonly v6: boolean,
+    readonly a0: number,
+    readonly a1: number,
+    readonly a2: number,
+    readonly a3: number,
     readonly portA: number,
-    readonly addrB: Uint8Array,
+    readonly b0: number,
+    readonly b1: number,
+    readonly b2: number,
+    readonly b3: number,
     readonly portB: number,
     readonly firstFrame: number,
     readonly firstTime: number,
@@ -79,11 +87,11 @@ export class Flow {
 
   /** Endpoint addresses as text (formatted on demand, not per packet). */
   get textA(): string {
-    return formatIp(this.addrA, 0, this.addrA.length);
+    return wordsText(this.v6, this.a0, this.a1, this.a2, this.a3);
   }
 
   get textB(): string {
-    return formatIp(this.addrB, 0, this.addrB.length);
+    return wordsText(this.v6, this.b0, this.b1, this.b2, this.b3);
   }
 
   get ended(): boolean {
@@ -92,75 +100,133 @@ export class Flow {
   }
 }
 
+function wordsText(v6: boolean, w0: number, w1: number, w2: number, w3: number): string {
+  const b = new Uint8Array(16);
+  const words = [w0, w1, w2, w3];
+  for (let i = 0; i < 4; i++) {
+    b[i * 4] = words[i]! >>> 24;
+    b[i * 4 + 1] = (words[i]! >>> 16) & 0xff;
+    b[i * 4 + 2] = (words[i]! >>> 8) & 0xff;
+    b[i * 4 + 3] = words[i]! & 0xff;
+  }
+  return formatIp(b, 0, v6 ? 16 : 4);
+}
+
+function word(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
 function endpointHash(b: Uint8Array, off: number, len: number, port: number): number {
   let h = 0x811c9dc5 ^ port;
   for (let i = 0; i < len; i += 4) {
-    h = Math.imul(h ^ (((b[off + i]! << 24) | (b[off + i + 1]! << 16) | (b[off + i + 2]! << 8) | b[off + i + 3]!) >>> 0), 0x01000193);
+    h = Math.imul(h ^ word(b, off + i), 0x01000193);
     h ^= h >>> 15;
   }
   return h;
 }
 
-function sameAddr(b: Uint8Array, off: number, a: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (b[off + i] !== a[i]) return false;
-  return true;
+/** Is the address at b[off] (4 or 16 bytes) the one held as words? */
+function sameAddr(b: Uint8Array, off: number, v6: boolean, w0: number, w1: number, w2: number, w3: number): boolean {
+  if (word(b, off) !== w0) return false;
+  return !v6 || (word(b, off + 4) === w1 && word(b, off + 8) === w2 && word(b, off + 12) === w3);
 }
 
 /**
  * 4-tuples to their current flow, without string keys: a numeric hash of
  * address bytes and ports (symmetric, so both directions find the flow)
- * into a Map of bucket chains. Flows also sit on a list in creation order,
- * for bounded-memory eviction of the oldest idle ones.
+ * into a Map of bucket chains. Flows also sit on a least-recently-used
+ * list, so that bounded memory forgets the flows idle the longest.
  */
 export class FlowTable {
   private readonly buckets = new Map<number, Flow>();
   count = 0;
+  /** Least and most recently used. */
   oldest: Flow | null = null;
   newest: Flow | null = null;
   /** Set by `find`: the packet goes from the flow's A to B. */
   fromA = true;
-  /** Set by `find`: the hash of the packet's 4-tuple (for `add`). */
+  /** Set by `find`: the hash of the packet's 4-tuple (for `create`). */
   hash = 0;
 
+  /** The current flow of the packet's 4-tuple (marked as just used), or null. */
   find(b: Uint8Array, p: DecodedPacket): Flow | null {
     const len = p.addrLen;
+    const v6 = len === 16;
     const h = (endpointHash(b, p.srcOff, len, p.srcPort) ^ endpointHash(b, p.dstOff, len, p.dstPort)) | 0;
     this.hash = h;
     for (let f = this.buckets.get(h) ?? null; f !== null; f = f.chain) {
-      if (f.addrA.length !== len) continue;
-      if (f.portA === p.srcPort && f.portB === p.dstPort && sameAddr(b, p.srcOff, f.addrA) && sameAddr(b, p.dstOff, f.addrB)) {
+      if (f.v6 !== v6) continue;
+      if (f.portA === p.srcPort && f.portB === p.dstPort && sameAddr(b, p.srcOff, v6, f.a0, f.a1, f.a2, f.a3) && sameAddr(b, p.dstOff, v6, f.b0, f.b1, f.b2, f.b3)) {
         this.fromA = true;
+        this.touch(f);
         return f;
       }
-      if (f.portA === p.dstPort && f.portB === p.srcPort && sameAddr(b, p.dstOff, f.addrA) && sameAddr(b, p.srcOff, f.addrB)) {
+      if (f.portA === p.dstPort && f.portB === p.srcPort && sameAddr(b, p.dstOff, v6, f.a0, f.a1, f.a2, f.a3) && sameAddr(b, p.srcOff, v6, f.b0, f.b1, f.b2, f.b3)) {
         this.fromA = false;
+        this.touch(f);
         return f;
       }
     }
     return null;
   }
 
-  /** Makes `f` the current flow of its 4-tuple (an older instance must have been removed). */
-  add(f: Flow): void {
+  /** A new flow for the packet's 4-tuple, A being its sender (call after `find` returned null or the old instance was removed). */
+  create(b: Uint8Array, p: DecodedPacket, id: number, frame: number, t: number): Flow {
+    const v6 = p.addrLen === 16;
+    const s = p.srcOff;
+    const d = p.dstOff;
+    const f = new Flow(
+      id,
+      this.hash,
+      v6,
+      word(b, s),
+      v6 ? word(b, s + 4) : 0,
+      v6 ? word(b, s + 8) : 0,
+      v6 ? word(b, s + 12) : 0,
+      p.srcPort,
+      word(b, d),
+      v6 ? word(b, d + 4) : 0,
+      v6 ? word(b, d + 8) : 0,
+      v6 ? word(b, d + 12) : 0,
+      p.dstPort,
+      frame,
+      t,
+    );
     f.chain = this.buckets.get(f.hash) ?? null;
     this.buckets.set(f.hash, f);
+    this.append(f);
+    this.count++;
+    return f;
+  }
+
+  /** Forgets `f` entirely (eviction, or a new SYN took its 4-tuple). */
+  remove(f: Flow): void {
+    this.unlinkBucket(f);
+    this.unlinkList(f);
+    f.evicted = true;
+    this.count--;
+  }
+
+  private touch(f: Flow): void {
+    if (f === this.newest) return;
+    this.unlinkList(f);
+    this.append(f);
+  }
+
+  private append(f: Flow): void {
     f.older = this.newest;
+    f.newer = null;
     if (this.newest !== null) this.newest.newer = f;
     this.newest = f;
     if (this.oldest === null) this.oldest = f;
-    this.count++;
   }
 
-  /** Forgets `f` entirely (eviction, or after it was replaced and finished). */
-  remove(f: Flow): void {
-    this.unlinkBucket(f);
+  private unlinkList(f: Flow): void {
     if (f.older !== null) f.older.newer = f.newer;
-    else this.oldest = f.newer;
+    else if (this.oldest === f) this.oldest = f.newer;
     if (f.newer !== null) f.newer.older = f.older;
-    else this.newest = f.older;
+    else if (this.newest === f) this.newest = f.older;
     f.older = f.newer = null;
-    f.evicted = true;
-    this.count--;
   }
 
   private unlinkBucket(f: Flow): void {

@@ -2,20 +2,22 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions, type Summary } from '../../src/cli/analyze.js';
+import { CONNECTION_COLUMNS, EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS, SUBFLOW_COLUMNS } from '../../src/report/report-sink.js';
 import { parseCsv } from './csv.js';
 
-export type Rows = Array<Record<string, string>>;
+/** Rows of a CSV file, typed by its columns. */
+export type Rows<C extends readonly string[]> = Array<Record<C[number], string>>;
 
 export interface Analysis {
   dir: string;
   summary: Summary;
-  connections: Rows;
-  subflows: Rows;
-  events: Rows;
-  reinjections: Rows;
-  holes: Rows;
-  handovers: Rows;
-  packets: Rows;
+  connections: Rows<typeof CONNECTION_COLUMNS>;
+  subflows: Rows<typeof SUBFLOW_COLUMNS>;
+  events: Rows<typeof EVENT_COLUMNS>;
+  reinjections: Rows<typeof REINJECTION_COLUMNS>;
+  holes: Rows<typeof HOLE_COLUMNS>;
+  handovers: Rows<typeof HANDOVER_COLUMNS>;
+  packets: Rows<typeof PACKET_COLUMNS>;
   warnings: string[];
 }
 
@@ -30,17 +32,17 @@ export async function analyzeCapture(input: string | Uint8Array, opts: AnalyzeOp
   }
   const out = join(dir, 'out');
   const r = await analyze(path, { packets: true, ...opts, out });
-  const read = (name: string): Rows => parseCsv(readFileSync(join(out, name), 'utf8'));
+  const read = <C extends readonly string[]>(name: string, _cols: C): Rows<C> => parseCsv(readFileSync(join(out, name), 'utf8')) as Rows<C>;
   return {
     dir: out,
     summary: r.summary,
-    connections: read('connections.csv'),
-    subflows: read('subflows.csv'),
-    events: read('events.csv'),
-    reinjections: read('reinjections.csv'),
-    holes: read('holes.csv'),
-    handovers: read('handovers.csv'),
-    packets: opts.packets === false ? [] : read('packets.csv'),
+    connections: read('connections.csv', CONNECTION_COLUMNS),
+    subflows: read('subflows.csv', SUBFLOW_COLUMNS),
+    events: read('events.csv', EVENT_COLUMNS),
+    reinjections: read('reinjections.csv', REINJECTION_COLUMNS),
+    holes: read('holes.csv', HOLE_COLUMNS),
+    handovers: read('handovers.csv', HANDOVER_COLUMNS),
+    packets: opts.packets === false ? [] : read('packets.csv', PACKET_COLUMNS),
     warnings: r.warnings,
   };
 }

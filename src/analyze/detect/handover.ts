@@ -20,13 +20,45 @@ export const MIN_WINDOW_BYTES = 4096;
 const TRIGGER_LOOKBACK = 5;
 /** An old carrier without data for this long before the switch went silent. */
 const SILENCE = 0.1;
-/** In-order advances remembered per direction, to measure the stall. */
-const ADVANCE_RING = 4096;
+/** Windows of in-order-advance summaries remembered per direction, to measure the stall. */
+const HISTORY = 16;
+/** Subflows tracked per connection (beyond, a subflow's data is not counted for handovers). */
 const MAX_SUBFLOWS = 64;
+/** Marks (joins, MP_PRIO, subflow ends) remembered per connection. */
+const MAX_MARKS = 64;
+
+/** Per-subflow numbers, sized to the subflows seen (most connections have one or two). */
+class PerSubflow {
+  bytes: Float64Array = new Float64Array(2);
+  firstFrame: Float64Array = new Float64Array(2);
+  firstTime: Float64Array = new Float64Array(2);
+  lastData: Float64Array = new Float64Array(2).fill(NaN);
+  timeouts: Float64Array = new Float64Array(2);
+  timeoutLast: Float64Array = new Float64Array(2).fill(-Infinity);
+
+  /** Makes index k addressable; false beyond MAX_SUBFLOWS. */
+  fit(k: number): boolean {
+    if (k < this.bytes.length) return true;
+    if (k >= MAX_SUBFLOWS) return false;
+    const n = Math.min(MAX_SUBFLOWS, Math.max(k + 1, this.bytes.length * 2));
+    const grow = (a: Float64Array, fill: number): Float64Array => {
+      const b = new Float64Array(n).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.bytes = grow(this.bytes, 0);
+    this.firstFrame = grow(this.firstFrame, 0);
+    this.firstTime = grow(this.firstTime, 0);
+    this.lastData = grow(this.lastData, NaN);
+    this.timeouts = grow(this.timeouts, 0);
+    this.timeoutLast = grow(this.timeoutLast, -Infinity);
+    return true;
+  }
+}
 
 class DirState {
   windowStart = NaN;
-  readonly bytes = new Float64Array(MAX_SUBFLOWS);
+  readonly sub = new PerSubflow();
   total = 0;
   /** Current carrier (or -1), since when it carries, and the end of its last window. */
   carrier = -1;
@@ -39,17 +71,15 @@ class DirState {
   candidateFrame = 0;
   /** The old carrier's last data before the candidate's first. */
   fromLastData = NaN;
-  /** First data frame and time per subflow in the current window, last data time overall. */
-  readonly firstFrame = new Float64Array(MAX_SUBFLOWS);
-  readonly firstTime = new Float64Array(MAX_SUBFLOWS);
-  readonly lastData = new Float64Array(MAX_SUBFLOWS).fill(NaN);
-  /** Times `next` advanced (in-order data), a ring. */
-  readonly advances = new Float64Array(ADVANCE_RING);
-  advHead = 0;
-  advCount = 0;
-  /** Retransmission timeouts per subflow and the last one's time. */
-  readonly timeouts = new Float64Array(MAX_SUBFLOWS);
-  readonly timeoutLast = new Float64Array(MAX_SUBFLOWS).fill(-Infinity);
+  /**
+   * In-order advances summarised per window (a ring of HISTORY): the first and
+   * last advance in the window and the longest gap between two inside it.
+   */
+  readonly advStart = new Float64Array(HISTORY).fill(NaN);
+  readonly advFirst = new Float64Array(HISTORY).fill(NaN);
+  readonly advLast = new Float64Array(HISTORY).fill(NaN);
+  readonly advGap = new Float64Array(HISTORY);
+  advSlot = -1;
 }
 
 interface Marks {
@@ -73,58 +103,70 @@ export class HandoverDetector {
     return s;
   }
 
-  private mark(c: Connection): Marks {
+  private mark(c: Connection, kind: keyof Marks): Marks {
     let m = this.marks.get(c);
     if (m === undefined) {
       m = { joins: [], prio: [], down: [] };
       this.marks.set(c, m);
     }
+    if (m[kind].length >= MAX_MARKS) m[kind].shift();
     return m;
   }
 
   subflowJoined(c: Connection, sub: Subflow, t: number): void {
-    this.mark(c).joins.push({ t, sub: sub.index });
+    this.mark(c, 'joins').joins.push({ t, sub: sub.index });
   }
 
   priority(c: Connection, sub: Subflow, backup: boolean, t: number): void {
-    this.mark(c).prio.push({ t, sub: sub.index, backup });
+    this.mark(c, 'prio').prio.push({ t, sub: sub.index, backup });
   }
 
   subflowDown(c: Connection, sub: Subflow, t: number, how: string): void {
-    this.mark(c).down.push({ t, sub: sub.index, how });
+    this.mark(c, 'down').down.push({ t, sub: sub.index, how });
   }
 
   /** A data retransmission after a silence of at least the minimum RTO on `sub`. */
   timeout(c: Connection, sub: Subflow, dir: number, t: number): void {
-    if (sub.index >= MAX_SUBFLOWS) return;
     const d = this.dirs(c)[dir]!;
-    d.timeouts[sub.index]!++;
-    d.timeoutLast[sub.index] = t;
+    if (!d.sub.fit(sub.index)) return;
+    d.sub.timeouts[sub.index]!++;
+    d.sub.timeoutLast[sub.index] = t;
   }
 
   /** In-order data moved `next` forward at time t. */
   advanced(c: Connection, dir: number, t: number): void {
     const d = this.dirs(c)[dir]!;
-    d.advances[d.advHead] = t;
-    d.advHead = (d.advHead + 1) % ADVANCE_RING;
-    if (d.advCount < ADVANCE_RING) d.advCount++;
+    const k = d.advSlot;
+    if (k < 0 || t >= d.advStart[k]! + WINDOW) {
+      const n = (k + 1) % HISTORY;
+      d.advSlot = n;
+      d.advStart[n] = k < 0 ? t : d.advStart[k]! + Math.floor((t - d.advStart[k]!) / WINDOW) * WINDOW;
+      d.advFirst[n] = t;
+      d.advLast[n] = t;
+      d.advGap[n] = 0;
+      return;
+    }
+    const gap = t - d.advLast[k]!;
+    if (gap > d.advGap[k]!) d.advGap[k] = gap;
+    d.advLast[k] = t;
   }
 
   data(c: Connection, sub: Subflow, dir: number, bytes: number, t: number, frame: number): void {
-    if (sub.index >= MAX_SUBFLOWS) return;
     const d = this.dirs(c)[dir]!;
+    const s = d.sub;
+    if (!s.fit(sub.index)) return;
     if (Number.isNaN(d.windowStart)) d.windowStart = t;
     if (t >= d.windowStart + WINDOW) {
       this.closeWindow(c, dir, d);
       d.windowStart += Math.floor((t - d.windowStart) / WINDOW) * WINDOW;
     }
-    if (d.bytes[sub.index] === 0) {
-      d.firstFrame[sub.index] = frame;
-      d.firstTime[sub.index] = t;
+    if (s.bytes[sub.index] === 0) {
+      s.firstFrame[sub.index] = frame;
+      s.firstTime[sub.index] = t;
     }
-    d.bytes[sub.index]! += bytes;
+    s.bytes[sub.index]! += bytes;
     d.total += bytes;
-    d.lastData[sub.index] = t;
+    s.lastData[sub.index] = t;
   }
 
   finish(c: Connection): void {
@@ -140,7 +182,8 @@ export class HandoverDetector {
       return;
     }
     let top = -1;
-    for (let k = 0; k < MAX_SUBFLOWS; k++) if (d.bytes[k]! >= MAJORITY * d.total) top = k;
+    const s = d.sub;
+    for (let k = 0; k < s.bytes.length; k++) if (s.bytes[k]! >= MAJORITY * d.total) top = k;
     const end = d.windowStart + WINDOW;
     if (top < 0 || top === d.carrier) {
       // No clear carrier, or the carrier holds: a pending switch is called off.
@@ -149,16 +192,16 @@ export class HandoverDetector {
       d.held = 0;
     } else if (d.carrier < 0) {
       d.carrier = top;
-      d.carrierSince = d.firstTime[top]!;
+      d.carrierSince = s.firstTime[top]!;
       d.carrierLast = end;
     } else {
       if (d.candidate !== top) {
         d.candidate = top;
         d.held = 0;
-        d.candidateSince = d.firstTime[top]!;
-        d.candidateFrame = d.firstFrame[top]!;
+        d.candidateSince = s.firstTime[top]!;
+        d.candidateFrame = s.firstFrame[top]!;
         // The old carrier's data in this window, if any, came before the switch too.
-        d.fromLastData = d.lastData[d.carrier]!;
+        d.fromLastData = s.lastData[d.carrier]!;
       }
       d.held++;
       if (d.held >= PERSIST) {
@@ -174,7 +217,7 @@ export class HandoverDetector {
   }
 
   private clear(d: DirState): void {
-    d.bytes.fill(0);
+    d.sub.bytes.fill(0);
     d.total = 0;
   }
 
@@ -185,13 +228,14 @@ export class HandoverDetector {
     const lo = Math.min(d.carrierLast - WINDOW, t) - WINDOW;
     const hi = d.windowStart + WINDOW;
     let stall = 0;
-    let prev = NaN;
-    const n = d.advCount;
-    for (let i = 0; i < n; i++) {
-      const x = d.advances[(d.advHead - n + i + ADVANCE_RING) % ADVANCE_RING]!;
-      if (x < lo || x > hi) continue;
-      if (!Number.isNaN(prev) && x - prev > stall) stall = x - prev;
-      prev = x;
+    let prevLast = NaN;
+    for (let i = 1; i <= HISTORY; i++) {
+      const k = (d.advSlot + i) % HISTORY;
+      const start = d.advStart[k]!;
+      if (Number.isNaN(start) || start + WINDOW < lo || start > hi) continue;
+      if (d.advGap[k]! > stall) stall = d.advGap[k]!;
+      if (!Number.isNaN(prevLast) && d.advFirst[k]! - prevLast > stall) stall = d.advFirst[k]! - prevLast;
+      prevLast = d.advLast[k]!;
     }
     c.handovers++;
     const trigger = this.trigger(c, dir, d, from, to, t);
@@ -220,7 +264,7 @@ export class HandoverDetector {
         if (x.sub === to && !x.backup) found.push(`MP_PRIO made subflow ${to} a regular subflow`);
       }
     }
-    if (d.timeouts[from]! > 0 && d.timeoutLast[from]! >= since && d.timeoutLast[from]! <= until) {
+    if (d.sub.timeouts[from]! > 0 && d.sub.timeoutLast[from]! >= since && d.sub.timeoutLast[from]! <= until) {
       found.push(`retransmission timeout on subflow ${from}`);
     }
     const quiet = t - d.fromLastData;

@@ -31,8 +31,8 @@ export class SentLog {
   otherBytes = 0;
 
   constructor(
-    private readonly capacity = 1 << 17,
-    initial = 256,
+    private readonly capacity = 1 << 15,
+    initial = 16,
   ) {
     this.start = new Float64Array(initial);
     this.end = new Float64Array(initial);
