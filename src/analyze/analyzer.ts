@@ -2,7 +2,7 @@ import type { Frame } from '../decode/frame.js';
 import { formatIp } from '../decode/ipaddr.js';
 import * as M from '../decode/mptcp.js';
 import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
-import { CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from './checksum.js';
+import { ChecksumCheck, CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from './checksum.js';
 import {
   BASE_IDSN,
   BASE_OBSERVED,
@@ -46,7 +46,7 @@ export interface Limits {
   idleSeconds: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 20_000, idleSeconds: 60 };
+export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 10_000, idleSeconds: 60 };
 
 export interface AnalyzerOptions {
   hints?: Hints;
@@ -372,7 +372,11 @@ export class Analyzer {
     const want = Math.max(1, this.limits.maxConnections >> 4);
     const byActivity = [...this.active].sort((x, y) => x.end - y.end || x.id - y.id);
     const gone = new Set(byActivity.slice(0, want));
-    for (const c of gone) this.finalize(c);
+    for (const c of gone) {
+      this.finalize(c);
+      // Its flows go too: nothing may keep a finished connection's state alive.
+      for (const s of c.subflows) if (!s.flow.evicted) this.flows.remove(s.flow);
+    }
     const keep = this.active.filter((c) => !gone.has(c));
     this.active.length = 0;
     this.active.push(...keep);
@@ -700,19 +704,20 @@ export class Analyzer {
 
   /** Starts summing a mapping's DSS checksum (checked as its bytes arrive, in data()). */
   private startChecksum(f: Frame, c: Connection, sub: Subflow, sd: SubflowDir, meta: MetaDir, dsn: number, ssn: number, ssn32: number, len: number, payload: number, sum: number, t: number): void {
-    if (sd.csum.active) c.checksumsUnverified++; // the previous mapping never completed
+    const csum = (sd.csum ??= new ChecksumCheck());
+    if (csum.active) c.checksumsUnverified++; // the previous mapping never completed
     if (!meta.baseExact) {
       c.checksumsUnverified++;
       return;
     }
     const [hi, lo] = add64(meta.baseHi, meta.baseLo, dsn);
-    this.checksumResult(f, c, sub, sd, sd.csum.start(hi, lo, ssn, ssn32 >>> 0, len, payload, sum, f.index, dsn), t);
+    this.checksumResult(f, c, sub, sd, csum.start(hi, lo, ssn, ssn32 >>> 0, len, payload, sum, f.index, dsn), t);
   }
 
   /** Feeds payload bytes to the running DSS checksum, and reports it when complete. */
   private feedChecksum(f: Frame, p: DecodedPacket, c: Connection, sub: Subflow, sd: SubflowDir, at: number, payloadPos: number, n: number, t: number): void {
     const capturedHere = Math.max(0, Math.min(n, p.payloadCaptured - payloadPos));
-    this.checksumResult(f, c, sub, sd, sd.csum.feed(f.data, p.payloadOffset + payloadPos, n, capturedHere, at), t);
+    this.checksumResult(f, c, sub, sd, sd.csum!.feed(f.data, p.payloadOffset + payloadPos, n, capturedHere, at), t);
   }
 
   private checksumResult(f: Frame, c: Connection, sub: Subflow, sd: SubflowDir, r: number, t: number): void {
@@ -721,7 +726,7 @@ export class Analyzer {
     else if (r === CSUM_UNVERIFIABLE) c.checksumsUnverified++;
     else if (r === CSUM_BAD) {
       c.checksumsBad++;
-      const k = sd.csum;
+      const k = sd.csum!;
       this.event(t, f.index, c, sub.index, 'checksum_failure', `mapping of frame ${k.frame}: dsn ${k.dsn} ssn ${k.ssn} len ${k.len} checksum 0x${k.expected.toString(16).padStart(4, '0')}`);
       this.fallback(c, sub, 'checksum-failure', f.index, t);
     }
@@ -735,13 +740,13 @@ export class Analyzer {
       case M.MP_ADD_ADDR: {
         const addr = m.addrOffset >= 0 ? formatIp(f.data, m.addrOffset, m.ipVersion === 4 ? 4 : 16) : '?';
         const text = m.port >= 0 ? (m.ipVersion === 6 ? `[${addr}]:${m.port}` : `${addr}:${m.port}`) : addr;
-        if (!m.echo) c.addresses[dir]!.set(m.addrId, text);
+        if (!m.echo) (c.addresses[dir] ??= new Map()).set(m.addrId, text);
         this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}${this.addAddrHmac(f, m, c, dir)}`);
         break;
       }
       case M.MP_REMOVE_ADDR: {
         const ids = Array.from(f.data.subarray(m.idsOffset, m.idsOffset + m.idsCount));
-        for (const id of ids) c.addresses[dir]!.delete(id);
+        for (const id of ids) c.addresses[dir]?.delete(id);
         this.event(t, f.index, c, sub.index, 'remove_addr', `ids ${ids.join(' ')} from ${side}`);
         break;
       }
@@ -821,7 +826,7 @@ export class Analyzer {
       const n = Math.min(left, mapStart + maps.lenAt(k) - pos);
       const ds = maps.dsnAt(k) + (pos - mapStart);
       if (Number.isNaN(first)) first = ds;
-      if (sd.csum.active) this.feedChecksum(f, p, c, sub, sd, pos, len - left, n, t);
+      if (sd.csum?.active) this.feedChecksum(f, p, c, sub, sd, pos, len - left, n, t);
       this.dataRange(f, c, meta, sub, sd, dir, ds, ds + n, t);
       pos += n;
       left -= n;
@@ -838,8 +843,9 @@ export class Analyzer {
     if (Number.isNaN(meta.firstData)) meta.firstData = t;
     meta.lastData = t;
     if (ds < meta.minDsn) meta.minDsn = ds;
-    meta.covered.add(ds, de);
-    const sent = meta.sent;
+    const det = meta.detectors;
+    det.unique += det.covered.add(ds, de);
+    const sent = det.sent;
     const again = sent.overlaps(ds, de, sub.index, MAX_REINJECTION_FRAMES);
     if (again > 0) {
       meta.reinjectedBytes += again;
@@ -875,9 +881,10 @@ export class Analyzer {
     this.curDir = dir;
     this.curSub = sub.index;
     this.curReinjection = again > 0;
-    const before = meta.holes.next;
-    meta.holes.segment(ds, de, f.index, t, this.onHoleClosed);
-    if (meta.holes.next > before) this.handover.advanced(c, dir, t);
+    const holes = det.holes;
+    const before = holes.next;
+    holes.segment(ds, de, f.index, t, this.onHoleClosed);
+    if (holes.next > before) this.handover.advanced(c, dir, t);
   }
 
   // ---- packets without MPTCP options on a subflow ----
@@ -968,13 +975,12 @@ export class Analyzer {
       if (sub.kind === 'join' && sub.synFrame > 0 && !sub.synAckSeen && sub.failed === '') this.joinFailed(sub, 'SYN never answered', sub.synFrame, sub.synTime);
       if (sub.hmacOk === false && sub.failed === '') this.joinFailed(sub, 'HMAC mismatch', sub.synFrame, sub.synTime);
       if (sub.close === '') sub.close = sub.flow.evicted ? 'evicted' : 'open';
-      for (const sd of sub.dirs) if (sd.csum.active) c.checksumsUnverified++;
+      for (const sd of sub.dirs) if (sd.csum?.active) c.checksumsUnverified++;
     }
-    for (let d = 0; d < 2; d++) {
-      this.curConn = c;
-      this.curDir = d;
-      const holes = c.dirs[d]!.holes;
-      holes.drain((h) =>
+    // Holes still open at the end: rows with an empty close.
+    c.dirs.forEach((m, d) => {
+      if (m.carried === 0) return;
+      m.detectors.holes.drain((h) =>
         this.sink.hole({
           conn: c.id,
           dir: d,
@@ -988,7 +994,7 @@ export class Analyzer {
           filledByReinjection: false,
         }),
       );
-    }
+    });
     this.handover.finish(c);
     this.recordBases(c);
     c.close = c.closeReason();

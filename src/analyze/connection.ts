@@ -4,7 +4,7 @@ import type { Flow } from './flow.js';
 import { IntervalSet } from './intervals.js';
 import { MappingTable } from './mapping.js';
 import type { Dir, FallbackKind } from './model.js';
-import { ChecksumCheck } from './checksum.js';
+import type { ChecksumCheck } from './checksum.js';
 import { rel64, widen32 } from './numbers.js';
 
 /** How a direction's DSNs are made relative (ANALYSIS.md "Relative DSN"). */
@@ -33,15 +33,13 @@ export class MetaDir {
   minAck = Infinity;
   /** Highest relative data ACK for this direction's data. */
   maxAck = -Infinity;
-  /** DSN space carried by data segments (unique bytes). */
-  readonly covered = new IntervalSet(1 << 15);
   firstData = NaN;
   lastData = NaN;
   dataFin = NaN;
   dataFinTime = NaN;
   dataFinFrame = 0;
-  readonly sent = new SentLog();
-  readonly holes = new HoleTracker();
+  /** The data-level detectors, made when the first data of this direction arrives. */
+  private det: Detectors | null = null;
   reinjectedBytes = 0;
   reinjectedSegments = 0;
   redundantReinjections = 0;
@@ -78,9 +76,36 @@ export class MetaDir {
     return widen32((lo - this.baseLo) >>> 0, near);
   }
 
-  get uniqueBytes(): number {
-    return this.covered.total;
+  /** DSN space carried, what each subflow sent, and the holes (made on first use). */
+  get detectors(): Detectors {
+    return (this.det ??= new Detectors());
   }
+
+  /** Unique bytes of DSN space carried by data segments. */
+  get uniqueBytes(): number {
+    return this.det === null ? 0 : this.det.unique;
+  }
+
+  get maxOfo(): number {
+    return this.det === null ? 0 : this.det.holes.maxOfo;
+  }
+
+  get ofoSegments(): number {
+    return this.det === null ? 0 : this.det.holes.ofoSegments;
+  }
+}
+
+/** Per-direction data-level state: coverage (unique bytes), the sent log (reinjections), the holes. */
+export class Detectors {
+  readonly covered = new IntervalSet(1 << 15);
+  /**
+   * Bytes new to `covered` when they arrived. Exact until `covered` is at
+   * capacity and merges ranges; after that, data landing in a merged gap
+   * is not counted again (never double-counted).
+   */
+  unique = 0;
+  readonly sent = new SentLog();
+  readonly holes = new HoleTracker();
 }
 
 /** One direction of one subflow: its mappings and how its subflow sequence maps to them. */
@@ -100,8 +125,8 @@ export class SubflowDir {
   /** Data segments seen, for handover shares. */
   dataSegments = 0;
   lastData = NaN;
-  /** The DSS checksum being summed over this direction's current mapping. */
-  readonly csum = new ChecksumCheck();
+  /** The DSS checksum being summed over this direction's current mapping (made when checksums appear). */
+  csum: ChecksumCheck | null = null;
 }
 
 export const ISN_NONE = 0;
@@ -199,8 +224,8 @@ export class Connection {
   closeTime = NaN;
   /** MP_FASTCLOSE seen, MP_TCPRST counts. */
   fastclose = false;
-  /** ADD_ADDR / REMOVE_ADDR announcements: address id → text, per announcing side. */
-  readonly addresses: Array<Map<number, string>> = [new Map(), new Map()];
+  /** ADD_ADDR / REMOVE_ADDR announcements: address id → text, per announcing side (made on first use). */
+  readonly addresses: [Map<number, string> | null, Map<number, string> | null] = [null, null];
   handovers = 0;
   finalized = false;
   /** DSS checksums: verified good, verified bad, not verifiable (payload not captured). */

@@ -9,13 +9,16 @@
  */
 /** Acknowledged mappings kept for late retransmissions. */
 const KEEP_ACKED = 512;
+const W = 4; // ssn, dsn, len, frame
+const SSN = 0;
+const DSN = 1;
+const LEN = 2;
+const FRAME = 3;
+const NONE = new Float64Array(0);
 
 export class MappingTable {
-  private ssn: Float64Array;
-  private dsn: Float64Array;
-  /** Data-level length (Infinity for an infinite mapping). */
-  private len: Float64Array;
-  private frame: Float64Array;
+  /** Entries of W numbers: subflow sequence (relative to the ISN, unwrapped), relative DSN, data-level length (Infinity: infinite mapping), first frame. */
+  private m: Float64Array = NONE;
   /** Entries live in [head, tail). */
   private head = 0;
   private tail = 0;
@@ -26,13 +29,8 @@ export class MappingTable {
 
   constructor(
     private readonly capacity = 1 << 16,
-    initial = 16,
-  ) {
-    this.ssn = new Float64Array(initial);
-    this.dsn = new Float64Array(initial);
-    this.len = new Float64Array(initial);
-    this.frame = new Float64Array(initial);
-  }
+    private readonly initial = 4,
+  ) {}
 
   get count(): number {
     return this.tail - this.head;
@@ -40,32 +38,31 @@ export class MappingTable {
 
   /** Records a mapping; returns false when the same mapping is already held. */
   add(ssn: number, dsn: number, len: number, frame: number): boolean {
+    const m = this.m;
     // The common case: the newest mapping repeated, or a new one after it.
     let inOrder = true;
     if (this.tail > this.head) {
-      const k = this.tail - 1;
-      if (this.ssn[k] === ssn && this.dsn[k] === dsn && this.len[k] === len) return false;
-      if (this.ssn[k]! > ssn) {
+      const k = (this.tail - 1) * W;
+      if (m[k + SSN] === ssn && m[k + DSN] === dsn && m[k + LEN] === len) return false;
+      if (m[k + SSN]! > ssn) {
         inOrder = false;
-        for (let j = this.upperBound(ssn) - 1; j >= this.head && this.ssn[j] === ssn; j--) if (this.dsn[j] === dsn && this.len[j] === len) return false;
+        for (let j = this.upperBound(ssn) - 1; j >= this.head && m[j * W + SSN] === ssn; j--) if (m[j * W + DSN] === dsn && m[j * W + LEN] === len) return false;
       }
     }
     if (this.count === this.capacity) {
-      this.head++;
-      this.evicted++;
+      // Forget an eighth at once, so that making room stays O(1) amortised.
+      const k = this.capacity >> 3 || 1;
+      this.head += k;
+      this.evicted += k;
     }
-    if (this.tail === this.ssn.length) this.makeRoom();
+    if (this.tail * W === this.m.length) this.makeRoom();
+    const x = this.m;
     const i = inOrder ? this.tail : Math.max(this.head, this.upperBound(ssn));
-    if (i < this.tail) {
-      this.ssn.copyWithin(i + 1, i, this.tail);
-      this.dsn.copyWithin(i + 1, i, this.tail);
-      this.len.copyWithin(i + 1, i, this.tail);
-      this.frame.copyWithin(i + 1, i, this.tail);
-    }
-    this.ssn[i] = ssn;
-    this.dsn[i] = dsn;
-    this.len[i] = len;
-    this.frame[i] = frame;
+    if (i < this.tail) x.copyWithin((i + 1) * W, i * W, this.tail * W);
+    x[i * W + SSN] = ssn;
+    x[i * W + DSN] = dsn;
+    x[i * W + LEN] = len;
+    x[i * W + FRAME] = frame;
     this.tail++;
     this.last = -1;
     return true;
@@ -73,18 +70,21 @@ export class MappingTable {
 
   /** Index of the newest-sent mapping holding subflow sequence `s`, or -1. */
   find(s: number): number {
+    const m = this.m;
     const l = this.last;
-    if (l >= this.head && l < this.tail && s >= this.ssn[l]! && s < this.ssn[l]! + this.len[l]!) {
+    if (l >= this.head && l < this.tail && s >= m[l * W + SSN]! && s < m[l * W + SSN]! + m[l * W + LEN]!) {
       // Prefer a later mapping that also holds s (a re-mapping of the same bytes).
-      if (l + 1 >= this.tail || this.ssn[l + 1]! > s) return l;
+      if (l + 1 >= this.tail || m[(l + 1) * W + SSN]! > s) return l;
     }
     // The last mapping starting at or before s, then back while earlier ones may still hold it.
     for (let k = this.upperBound(s) - 1; k >= this.head; k--) {
-      if (s < this.ssn[k]! + this.len[k]!) {
+      const a = m[k * W + SSN]!;
+      const len = m[k * W + LEN]!;
+      if (s < a + len) {
         this.last = k;
         return k;
       }
-      if (this.len[k] !== Infinity && this.ssn[k]! + 65536 < s) break;
+      if (len !== Infinity && a + 65536 < s) break;
     }
     return -1;
   }
@@ -96,23 +96,24 @@ export class MappingTable {
    * sender may still retransmit what it covered.
    */
   prune(acked: number): void {
-    while (this.tail - this.head > KEEP_ACKED && this.ssn[this.head]! + this.len[this.head]! <= acked) this.head++;
+    const m = this.m;
+    while (this.tail - this.head > KEEP_ACKED && m[this.head * W + SSN]! + m[this.head * W + LEN]! <= acked) this.head++;
   }
 
   ssnAt(k: number): number {
-    return this.ssn[k]!;
+    return this.m[k * W + SSN]!;
   }
 
   dsnAt(k: number): number {
-    return this.dsn[k]!;
+    return this.m[k * W + DSN]!;
   }
 
   lenAt(k: number): number {
-    return this.len[k]!;
+    return this.m[k * W + LEN]!;
   }
 
   frameAt(k: number): number {
-    return this.frame[k]!;
+    return this.m[k * W + FRAME]!;
   }
 
   /** First index whose ssn is > s. */
@@ -120,33 +121,22 @@ export class MappingTable {
     let lo = this.head;
     let hi = this.tail;
     while (lo < hi) {
-      const m = (lo + hi) >>> 1;
-      if (this.ssn[m]! <= s) lo = m + 1;
-      else hi = m;
+      const mid = (lo + hi) >>> 1;
+      if (this.m[mid * W + SSN]! <= s) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   }
 
-  /** Moves the live entries to the front, growing the arrays when they are mostly full. */
+  /** Moves the live entries to the front, growing the array when it is mostly full. */
   private makeRoom(): void {
     const n = this.count;
-    if (n * 2 > this.ssn.length) {
-      const size = Math.min(this.capacity + 1, this.ssn.length * 2);
-      const grow = (a: Float64Array): Float64Array => {
-        const b = new Float64Array(size);
-        b.set(a.subarray(this.head, this.tail));
-        return b;
-      };
-      this.ssn = grow(this.ssn);
-      this.dsn = grow(this.dsn);
-      this.len = grow(this.len);
-      this.frame = grow(this.frame);
-    } else {
-      this.ssn.copyWithin(0, this.head, this.tail);
-      this.dsn.copyWithin(0, this.head, this.tail);
-      this.len.copyWithin(0, this.head, this.tail);
-      this.frame.copyWithin(0, this.head, this.tail);
-    }
+    const slots = this.m.length / W;
+    if (n * 2 >= slots && slots < this.capacity) {
+      const grown = new Float64Array(W * Math.min(this.capacity, Math.max(this.initial, slots * 2)));
+      grown.set(this.m.subarray(this.head * W, this.tail * W));
+      this.m = grown;
+    } else this.m.copyWithin(0, this.head * W, this.tail * W);
     this.head = 0;
     this.tail = n;
     this.last = -1;

@@ -8,9 +8,11 @@ import { terminalSummary } from '../report/terminal.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-function warnAll(warnings: readonly string[], total: number): void {
-  for (const w of warnings) process.stderr.write(`mptrace: warning: ${w}\n`);
-  if (total > warnings.length) process.stderr.write(`mptrace: warning: ${total - warnings.length} more warnings not shown\n`);
+/** Warnings on stderr: the first few (all of them are in summary.json). */
+const SHOWN_WARNINGS = 5;
+function warnAll(warnings: readonly string[], total: number, where: string): void {
+  for (const w of warnings.slice(0, SHOWN_WARNINGS)) process.stderr.write(`mptrace: warning: ${w}\n`);
+  if (total > SHOWN_WARNINGS) process.stderr.write(`mptrace: warning: ${total - SHOWN_WARNINGS} more warnings${where ? ` (see ${where})` : ''}\n`);
 }
 
 /** Maps any failure to one line on stderr and an exit code; stack traces only with MPTRACE_DEBUG=1. */
@@ -47,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
           }),
       async (a) => {
         const diag = await dump(a.trace, process.stdout, a.count === undefined ? {} : { count: a.count });
-        warnAll(diag.warnings, diag.count);
+        warnAll(diag.warnings, diag.count, '');
       },
     )
     .command(
@@ -68,7 +70,7 @@ export async function main(argv: string[]): Promise<void> {
           ...(a.vantage !== undefined ? { vantage: a.vantage } : {}),
         });
         if (!a.quiet) process.stdout.write(terminalSummary(r.summary, r.outDir));
-        warnAll(r.warnings, r.warningCount);
+        warnAll(r.warnings, r.warningCount, `${r.outDir}/summary.json`);
       },
     )
     .demandCommand(1, 'name a command: analyze or dump')

@@ -106,21 +106,25 @@ export class PcapReader implements CaptureReader {
         this.resync(pos, caplen > this.maxCap ? `record length ${caplen} is larger than any packet` : `sub-second field ${frac} out of range`);
         continue;
       }
-      i = input.fill(pos, hdr + caplen);
-      if (i < 0) return this.end(pos);
-      b = input.buf;
+      const after = pos + hdr + caplen;
+      if (after > input.size) {
+        // The last record cut short, or a corrupt length in the middle: a sane record after it tells.
+        if (this.findNext(pos) < 0) return this.end(pos);
+        this.resync(pos, `record length ${caplen} runs past the end of the file`);
+        continue;
+      }
       if ((caplen > this.snaplen && this.snaplen !== 0) || caplen > origLen) {
         // Suspicious but possibly real (some writers get the snaplen wrong):
         // believe it only if the next record header where it says makes sense.
-        const after = pos + hdr + caplen;
         if (after !== input.size && !this.plausibleAt(after)) {
           this.resync(pos, caplen > origLen ? `captured length ${caplen} exceeds the packet length ${origLen}` : `record length ${caplen} exceeds the snaplen ${this.snaplen}`);
           continue;
         }
         this.diag.warnOnce('pcap-caplen', pos, `record of ${caplen} bytes exceeds the ${caplen > origLen ? `packet length ${origLen}` : `file's snaplen ${this.snaplen}`}; reading it anyway`);
-        i = input.fill(pos, hdr + caplen);
-        b = input.buf;
       }
+      i = input.fill(pos, hdr + caplen);
+      if (i < 0) return this.end(pos);
+      b = input.buf;
       f.data = b;
       f.offset = i + hdr;
       f.caplen = caplen;
@@ -165,19 +169,25 @@ export class PcapReader implements CaptureReader {
     return after <= this.input.size;
   }
 
-  private resync(pos: number, why: string): void {
-    this.damaged = true;
+  /** The next offset after `pos` holding a sane record followed by the end of the file or another sane one, or -1. */
+  private findNext(pos: number): number {
     const limit = Math.min(this.input.size - this.recHdr, pos + RESYNC_WINDOW);
     for (let q = pos + 1; q <= limit; q++) {
       if (!this.plausibleAt(q)) continue;
       const i = this.input.fill(q, this.recHdr);
-      const caplen = u32(this.input.buf, i + 8, this.le);
-      const after = q + this.recHdr + caplen;
-      if (after === this.input.size || (after < this.input.size && this.plausibleAt(after))) {
-        this.diag.warn(pos, `corrupt packet record (${why}); skipped ${q - pos} bytes to the next valid record at byte ${q}`);
-        this.pos = q;
-        return;
-      }
+      const after = q + this.recHdr + u32(this.input.buf, i + 8, this.le);
+      if (after === this.input.size || (after < this.input.size && this.plausibleAt(after))) return q;
+    }
+    return -1;
+  }
+
+  private resync(pos: number, why: string): void {
+    this.damaged = true;
+    const q = this.findNext(pos);
+    if (q >= 0) {
+      this.diag.warn(pos, `corrupt packet record (${why}); skipped ${q - pos} bytes to the next valid record at byte ${q}`);
+      this.pos = q;
+      return;
     }
     this.diag.warn(pos, `corrupt packet record (${why}) and no valid record after it; the rest of the file (${this.input.size - pos} bytes) was not read`);
     this.done = true;

@@ -137,7 +137,12 @@ export class PcapngReader implements CaptureReader {
         this.resync(pos, `block length ${len} is ${len < 12 ? 'shorter than a block header' : 'not a multiple of 4'}`);
         continue;
       }
-      if (pos + len > input.size) return this.cut(pos, `a block of ${len} bytes`);
+      if (pos + len > input.size) {
+        // The last block cut short, or a corrupt length in the middle: sane blocks after it tell.
+        if (this.findNext(pos) < 0) return this.cut(pos, `a block of ${len} bytes`);
+        this.resync(pos, `block length ${len} runs past the end of the file`);
+        continue;
+      }
       const isPacket = type === BT_EPB || type === BT_SPB || type === BT_PB;
       if (isPacket || type === BT_IDB) {
         if (len > MAX_RESIDENT) {
@@ -301,9 +306,8 @@ export class PcapngReader implements CaptureReader {
     return false;
   }
 
-  /** Looks for the next 4-aligned offset that starts a sane block whose length is repeated at its end. */
-  private resync(pos: number, why: string): void {
-    this.damaged = true;
+  /** The next 4-aligned offset after `pos` that starts a sane block whose length is repeated at its end, or -1. */
+  private findNext(pos: number): number {
     const input = this.input;
     const limit = Math.min(input.size - 12, pos + RESYNC_WINDOW);
     for (let q = pos + 4; q <= limit; q += 4) {
@@ -327,11 +331,21 @@ export class PcapngReader implements CaptureReader {
         const caplen = u32(input.buf, h + 20, le);
         if (ifid >= this.sectionIfaces.length || caplen > len - 32) continue;
       }
+      return q;
+    }
+    return -1;
+  }
+
+  /** Skips a corrupt block to the next sane one, or stops reading when there is none. */
+  private resync(pos: number, why: string): void {
+    this.damaged = true;
+    const q = this.findNext(pos);
+    if (q >= 0) {
       this.diag.warn(pos, `corrupt block (${why}); skipped ${q - pos} bytes to the next valid block at byte ${q}`);
       this.pos = q;
       return;
     }
-    this.diag.warn(pos, `corrupt block (${why}) and no valid block after it; the rest of the file (${input.size - pos} bytes) was not read`);
+    this.diag.warn(pos, `corrupt block (${why}) and no valid block after it; the rest of the file (${this.input.size - pos} bytes) was not read`);
     this.done = true;
   }
 

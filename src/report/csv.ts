@@ -13,7 +13,6 @@ export class CsvFile {
   private readonly csv: Stringifier;
   private readonly out: fs.WriteStream;
   private failed: Error | null = null;
-  private full = false;
   rows = 0;
 
   constructor(
@@ -30,16 +29,18 @@ export class CsvFile {
 
   write(row: Array<string | number>): void {
     this.rows++;
-    if (!this.csv.write(row)) this.full = true;
+    this.csv.write(row);
   }
 
+  /** The stringifier holds more than its high-water mark (or the file failed): wait before writing on. */
   get needsDrain(): boolean {
-    return this.full || this.failed !== null;
+    return this.csv.writableNeedDrain || this.failed !== null;
   }
 
   async drain(): Promise<void> {
     this.check();
-    if (this.full) {
+    // Asked now, not remembered from the write: a 'drain' that already fired must not be awaited.
+    if (this.csv.writableNeedDrain) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           this.csv.off('drain', done);
@@ -49,7 +50,6 @@ export class CsvFile {
         this.csv.once('drain', done);
         this.out.once('error', done);
       });
-      this.full = false;
     }
     this.check();
   }

@@ -100,7 +100,7 @@ export const HOLE_COLUMNS = [
 export const HANDOVER_COLUMNS = ['conn', 'dir', 'time', 'frame', 'from_subflow', 'to_subflow', 'stall', 'trigger'] as const;
 
 /** Detailed per-connection entries kept for summary.json (beyond it, only totals). */
-export const SUMMARY_DETAIL_LIMIT = 10_000;
+export const SUMMARY_DETAIL_LIMIT = 1000;
 
 /**
  * Writes the analysis as it streams: one CsvFile per output, rows
@@ -289,8 +289,8 @@ export class ReportSink implements AnalysisSink {
       s2c.reinjectedBytes,
       agg[0].holes,
       agg[1].holes,
-      c2s.holes.maxOfo,
-      s2c.holes.maxOfo,
+      c2s.maxOfo,
+      s2c.maxOfo,
       c.handovers,
     ]);
     for (const s of c.subflows) this.subflowRow(s);

@@ -64,15 +64,17 @@ describe('IntervalSet', () => {
       for (let i = 1; i < set.count; i++) expect(set.start(i)).toBeGreaterThan(set.end(i - 1));
     }
   });
-  it('at capacity merges the closest neighbours and counts it', () => {
-    const set = new IntervalSet(3);
-    set.add(0, 1);
-    set.add(10, 11);
-    set.add(12, 13);
-    set.add(100, 101);
+  it('at capacity merges neighbours in pairs and counts it', () => {
+    const set = new IntervalSet(4);
+    for (const x of [0, 10, 20, 30, 40]) set.add(x, x + 1);
     expect(set.count).toBe(3);
-    expect(set.merged).toBe(1);
-    expect([set.start(1), set.end(1)]).toEqual([10, 13]);
+    expect(set.merged).toBe(2);
+    expect([0, 1, 2].map((i) => [set.start(i), set.end(i)])).toEqual([
+      [0, 11],
+      [20, 31],
+      [40, 41],
+    ]);
+    expect(set.total).toBe(11 + 11 + 1);
   });
 });
 

@@ -21,40 +21,66 @@ const TRIGGER_LOOKBACK = 5;
 /** An old carrier without data for this long before the switch went silent. */
 const SILENCE = 0.1;
 /** Windows of in-order-advance summaries remembered per direction, to measure the stall. */
-const HISTORY = 16;
+const HISTORY = 8;
 /** Subflows tracked per connection (beyond, a subflow's data is not counted for handovers). */
 const MAX_SUBFLOWS = 64;
 /** Marks (joins, MP_PRIO, subflow ends) remembered per connection. */
 const MAX_MARKS = 64;
 
-/** Per-subflow numbers, sized to the subflows seen (most connections have one or two). */
+/** Per-subflow numbers in one array, sized to the subflows seen (most connections have one or two). */
+const PS = 6;
+const BYTES = 0;
+const FIRST_FRAME = 1;
+const FIRST_TIME = 2;
+const LAST_DATA = 3;
+const TIMEOUTS = 4;
+const TIMEOUT_LAST = 5;
+
 class PerSubflow {
-  bytes: Float64Array = new Float64Array(2);
-  firstFrame: Float64Array = new Float64Array(2);
-  firstTime: Float64Array = new Float64Array(2);
-  lastData: Float64Array = new Float64Array(2).fill(NaN);
-  timeouts: Float64Array = new Float64Array(2);
-  timeoutLast: Float64Array = new Float64Array(2).fill(-Infinity);
+  v: Float64Array = PerSubflow.fresh(2, 0);
+
+  private static fresh(n: number, from: number, old?: Float64Array): Float64Array {
+    const a = new Float64Array(n * PS);
+    if (old) a.set(old);
+    for (let k = from; k < n; k++) {
+      a[k * PS + LAST_DATA] = NaN;
+      a[k * PS + TIMEOUT_LAST] = -Infinity;
+    }
+    return a;
+  }
+
+  get size(): number {
+    return this.v.length / PS;
+  }
 
   /** Makes index k addressable; false beyond MAX_SUBFLOWS. */
   fit(k: number): boolean {
-    if (k < this.bytes.length) return true;
+    const n = this.size;
+    if (k < n) return true;
     if (k >= MAX_SUBFLOWS) return false;
-    const n = Math.min(MAX_SUBFLOWS, Math.max(k + 1, this.bytes.length * 2));
-    const grow = (a: Float64Array, fill: number): Float64Array => {
-      const b = new Float64Array(n).fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.bytes = grow(this.bytes, 0);
-    this.firstFrame = grow(this.firstFrame, 0);
-    this.firstTime = grow(this.firstTime, 0);
-    this.lastData = grow(this.lastData, NaN);
-    this.timeouts = grow(this.timeouts, 0);
-    this.timeoutLast = grow(this.timeoutLast, -Infinity);
+    this.v = PerSubflow.fresh(Math.min(MAX_SUBFLOWS, Math.max(k + 1, n * 2)), n, this.v);
     return true;
   }
+
+  get(k: number, f: number): number {
+    return this.v[k * PS + f]!;
+  }
+
+  set(k: number, f: number, x: number): void {
+    this.v[k * PS + f] = x;
+  }
+
+  clearBytes(): void {
+    for (let k = 0; k < this.size; k++) this.v[k * PS + BYTES] = 0;
+  }
 }
+
+/** A window's summary of in-order advances: its start, first and last advance, longest gap inside. */
+const HS = 4;
+const H_START = 0;
+const H_FIRST = 1;
+const H_LAST = 2;
+const H_GAP = 3;
 
 class DirState {
   windowStart = NaN;
@@ -71,14 +97,8 @@ class DirState {
   candidateFrame = 0;
   /** The old carrier's last data before the candidate's first. */
   fromLastData = NaN;
-  /**
-   * In-order advances summarised per window (a ring of HISTORY): the first and
-   * last advance in the window and the longest gap between two inside it.
-   */
-  readonly advStart = new Float64Array(HISTORY).fill(NaN);
-  readonly advFirst = new Float64Array(HISTORY).fill(NaN);
-  readonly advLast = new Float64Array(HISTORY).fill(NaN);
-  readonly advGap = new Float64Array(HISTORY);
+  /** In-order advances summarised per window, a ring of HISTORY (see HS). */
+  readonly adv = new Float64Array(HISTORY * HS).fill(NaN);
   advSlot = -1;
 }
 
@@ -89,18 +109,19 @@ interface Marks {
 }
 
 export class HandoverDetector {
-  private readonly state = new Map<Connection, [DirState, DirState]>();
+  private readonly state = new Map<Connection, [DirState | null, DirState | null]>();
   private readonly marks = new Map<Connection, Marks>();
 
   constructor(private readonly sink: AnalysisSink) {}
 
-  private dirs(c: Connection): [DirState, DirState] {
+  /** The state of one direction of a connection, made on first use. */
+  private dir(c: Connection, dir: number): DirState {
     let s = this.state.get(c);
     if (s === undefined) {
-      s = [new DirState(), new DirState()];
+      s = [null, null];
       this.state.set(c, s);
     }
-    return s;
+    return (s[dir] ??= new DirState());
   }
 
   private mark(c: Connection, kind: keyof Marks): Marks {
@@ -127,51 +148,53 @@ export class HandoverDetector {
 
   /** A data retransmission after a silence of at least the minimum RTO on `sub`. */
   timeout(c: Connection, sub: Subflow, dir: number, t: number): void {
-    const d = this.dirs(c)[dir]!;
+    const d = this.dir(c, dir);
     if (!d.sub.fit(sub.index)) return;
-    d.sub.timeouts[sub.index]!++;
-    d.sub.timeoutLast[sub.index] = t;
+    d.sub.set(sub.index, TIMEOUTS, d.sub.get(sub.index, TIMEOUTS) + 1);
+    d.sub.set(sub.index, TIMEOUT_LAST, t);
   }
 
   /** In-order data moved `next` forward at time t. */
   advanced(c: Connection, dir: number, t: number): void {
-    const d = this.dirs(c)[dir]!;
+    const d = this.dir(c, dir);
+    const a = d.adv;
     const k = d.advSlot;
-    if (k < 0 || t >= d.advStart[k]! + WINDOW) {
+    if (k < 0 || t >= a[k * HS + H_START]! + WINDOW) {
       const n = (k + 1) % HISTORY;
       d.advSlot = n;
-      d.advStart[n] = k < 0 ? t : d.advStart[k]! + Math.floor((t - d.advStart[k]!) / WINDOW) * WINDOW;
-      d.advFirst[n] = t;
-      d.advLast[n] = t;
-      d.advGap[n] = 0;
+      a[n * HS + H_START] = k < 0 ? t : a[k * HS + H_START]! + Math.floor((t - a[k * HS + H_START]!) / WINDOW) * WINDOW;
+      a[n * HS + H_FIRST] = t;
+      a[n * HS + H_LAST] = t;
+      a[n * HS + H_GAP] = 0;
       return;
     }
-    const gap = t - d.advLast[k]!;
-    if (gap > d.advGap[k]!) d.advGap[k] = gap;
-    d.advLast[k] = t;
+    const gap = t - a[k * HS + H_LAST]!;
+    if (gap > a[k * HS + H_GAP]!) a[k * HS + H_GAP] = gap;
+    a[k * HS + H_LAST] = t;
   }
 
   data(c: Connection, sub: Subflow, dir: number, bytes: number, t: number, frame: number): void {
-    const d = this.dirs(c)[dir]!;
+    const d = this.dir(c, dir);
     const s = d.sub;
-    if (!s.fit(sub.index)) return;
+    const k = sub.index;
+    if (!s.fit(k)) return;
     if (Number.isNaN(d.windowStart)) d.windowStart = t;
     if (t >= d.windowStart + WINDOW) {
       this.closeWindow(c, dir, d);
       d.windowStart += Math.floor((t - d.windowStart) / WINDOW) * WINDOW;
     }
-    if (s.bytes[sub.index] === 0) {
-      s.firstFrame[sub.index] = frame;
-      s.firstTime[sub.index] = t;
+    if (s.get(k, BYTES) === 0) {
+      s.set(k, FIRST_FRAME, frame);
+      s.set(k, FIRST_TIME, t);
     }
-    s.bytes[sub.index]! += bytes;
+    s.set(k, BYTES, s.get(k, BYTES) + bytes);
     d.total += bytes;
-    s.lastData[sub.index] = t;
+    s.set(k, LAST_DATA, t);
   }
 
   finish(c: Connection): void {
     const s = this.state.get(c);
-    if (s !== undefined) for (let dir = 0; dir < 2; dir++) this.closeWindow(c, dir, s[dir]!);
+    if (s !== undefined) for (let dir = 0; dir < 2; dir++) if (s[dir]) this.closeWindow(c, dir, s[dir]!);
     this.state.delete(c);
     this.marks.delete(c);
   }
@@ -183,7 +206,7 @@ export class HandoverDetector {
     }
     let top = -1;
     const s = d.sub;
-    for (let k = 0; k < s.bytes.length; k++) if (s.bytes[k]! >= MAJORITY * d.total) top = k;
+    for (let k = 0; k < s.size; k++) if (s.get(k, BYTES) >= MAJORITY * d.total) top = k;
     const end = d.windowStart + WINDOW;
     if (top < 0 || top === d.carrier) {
       // No clear carrier, or the carrier holds: a pending switch is called off.
@@ -192,16 +215,16 @@ export class HandoverDetector {
       d.held = 0;
     } else if (d.carrier < 0) {
       d.carrier = top;
-      d.carrierSince = s.firstTime[top]!;
+      d.carrierSince = s.get(top, FIRST_TIME);
       d.carrierLast = end;
     } else {
       if (d.candidate !== top) {
         d.candidate = top;
         d.held = 0;
-        d.candidateSince = s.firstTime[top]!;
-        d.candidateFrame = s.firstFrame[top]!;
+        d.candidateSince = s.get(top, FIRST_TIME);
+        d.candidateFrame = s.get(top, FIRST_FRAME);
         // The old carrier's data in this window, if any, came before the switch too.
-        d.fromLastData = s.lastData[d.carrier]!;
+        d.fromLastData = s.get(d.carrier, LAST_DATA);
       }
       d.held++;
       if (d.held >= PERSIST) {
@@ -217,7 +240,7 @@ export class HandoverDetector {
   }
 
   private clear(d: DirState): void {
-    d.sub.bytes.fill(0);
+    d.sub.clearBytes();
     d.total = 0;
   }
 
@@ -229,13 +252,14 @@ export class HandoverDetector {
     const hi = d.windowStart + WINDOW;
     let stall = 0;
     let prevLast = NaN;
+    const a = d.adv;
     for (let i = 1; i <= HISTORY; i++) {
-      const k = (d.advSlot + i) % HISTORY;
-      const start = d.advStart[k]!;
+      const k = ((d.advSlot + i) % HISTORY) * HS;
+      const start = a[k + H_START]!;
       if (Number.isNaN(start) || start + WINDOW < lo || start > hi) continue;
-      if (d.advGap[k]! > stall) stall = d.advGap[k]!;
-      if (!Number.isNaN(prevLast) && d.advFirst[k]! - prevLast > stall) stall = d.advFirst[k]! - prevLast;
-      prevLast = d.advLast[k]!;
+      if (a[k + H_GAP]! > stall) stall = a[k + H_GAP]!;
+      if (!Number.isNaN(prevLast) && a[k + H_FIRST]! - prevLast > stall) stall = a[k + H_FIRST]! - prevLast;
+      prevLast = a[k + H_LAST]!;
     }
     c.handovers++;
     const trigger = this.trigger(c, dir, d, from, to, t);
@@ -264,7 +288,8 @@ export class HandoverDetector {
         if (x.sub === to && !x.backup) found.push(`MP_PRIO made subflow ${to} a regular subflow`);
       }
     }
-    if (d.sub.timeouts[from]! > 0 && d.sub.timeoutLast[from]! >= since && d.sub.timeoutLast[from]! <= until) {
+    const lastTimeout = d.sub.get(from, TIMEOUT_LAST);
+    if (d.sub.get(from, TIMEOUTS) > 0 && lastTimeout >= since && lastTimeout <= until) {
       found.push(`retransmission timeout on subflow ${from}`);
     }
     const quiet = t - d.fromLastData;

@@ -82,6 +82,7 @@ export class HoleTracker {
     this.hFrame.push(frame);
     this.hTime.push(time);
     this.holesOpened++;
+    this.compact();
   }
 
   private compact(): void {

@@ -1,18 +1,23 @@
 /**
  * What each subflow sent of one connection direction's data sequence:
  * one entry per data segment (DSN range, subflow, frame, time), sorted by
- * start, in a deque (forgetting the oldest costs nothing). A reinjection
- * is a segment overlapping an earlier entry of another subflow. Overlap
- * searches look back as far as the longest entry (at most a 64 KiB
- * segment; usually one MSS, so one or two entries). Bounded: past
- * `capacity` entries, the lowest DSNs are forgotten (counted).
+ * start, in a deque over one typed array (allocated on first use;
+ * forgetting the oldest costs nothing). A reinjection is a segment
+ * overlapping an earlier entry of another subflow. Overlap searches look
+ * back as far as the longest entry (at most a 64 KiB segment; usually one
+ * MSS, so one or two entries). Bounded: past `capacity` entries, the
+ * lowest DSNs are forgotten (counted).
  */
+const W = 5; // start, end, subflow, frame, time
+const START = 0;
+const END = 1;
+const SUB = 2;
+const FRAME = 3;
+const TIME = 4;
+const NONE = new Float64Array(0);
+
 export class SentLog {
-  private start: Float64Array;
-  private end: Float64Array;
-  private subflow: Int32Array;
-  private frame: Float64Array;
-  private time: Float64Array;
+  private e: Float64Array = NONE;
   /** Live entries are [head, tail). */
   private head = 0;
   private tail = 0;
@@ -32,14 +37,8 @@ export class SentLog {
 
   constructor(
     private readonly capacity = 1 << 15,
-    initial = 16,
-  ) {
-    this.start = new Float64Array(initial);
-    this.end = new Float64Array(initial);
-    this.subflow = new Int32Array(initial);
-    this.frame = new Float64Array(initial);
-    this.time = new Float64Array(initial);
-  }
+    private readonly initial = 8,
+  ) {}
 
   get count(): number {
     return this.tail - this.head;
@@ -53,101 +52,96 @@ export class SentLog {
     this.frames.length = 0;
     this.firstSubflow = -1;
     this.otherBytes = 0;
+    const x = this.e;
     let cur = s;
     let firstT = Infinity;
     for (let i = this.lowerBound(s - this.span); i < this.tail; i++) {
-      const a = this.start[i]!;
+      const o = i * W;
+      const a = x[o + START]!;
       if (a >= e) break;
-      const b = this.end[i]!;
-      if (b <= s || this.subflow[i] === sub) continue;
+      const b = x[o + END]!;
+      if (b <= s || x[o + SUB] === sub) continue;
       const lo = a > cur ? a : cur;
       const hi = b < e ? b : e;
       if (hi > lo) {
         this.otherBytes += hi - lo;
         cur = hi;
       }
-      const fr = this.frame[i]!;
-      const ti = this.time[i]!;
+      const fr = x[o + FRAME]!;
+      const ti = x[o + TIME]!;
       if (ti < firstT || (ti === firstT && fr < this.firstFrame)) {
         firstT = ti;
         this.firstFrame = fr;
-        this.firstSubflow = this.subflow[i]!;
+        this.firstSubflow = x[o + SUB]!;
         this.firstTime = ti;
       }
       if (!this.frames.includes(fr)) this.frames.push(fr);
     }
-    if (this.frames.length > 1) this.frames.sort((x, y) => x - y);
+    if (this.frames.length > 1) this.frames.sort((p, q) => p - q);
     if (this.frames.length > maxFrames) this.frames.length = maxFrames;
     return this.otherBytes;
   }
 
   add(s: number, e: number, sub: number, frame: number, time: number): void {
     if (this.count === this.capacity) {
-      this.head++;
-      this.evicted++;
+      // Forget an eighth at once, so that making room stays O(1) amortised.
+      const k = this.capacity >> 3 || 1;
+      this.head += k;
+      this.evicted += k;
     }
-    if (this.tail === this.start.length) this.makeRoom();
-    const i = this.tail > this.head && this.start[this.tail - 1]! > s ? this.upperBound(s) : this.tail;
-    if (i < this.tail) {
-      this.start.copyWithin(i + 1, i, this.tail);
-      this.end.copyWithin(i + 1, i, this.tail);
-      this.subflow.copyWithin(i + 1, i, this.tail);
-      this.frame.copyWithin(i + 1, i, this.tail);
-      this.time.copyWithin(i + 1, i, this.tail);
-    }
-    this.start[i] = s;
-    this.end[i] = e;
+    if (this.tail * W === this.e.length) this.makeRoom();
+    const x = this.e;
+    const i = this.tail > this.head && x[(this.tail - 1) * W + START]! > s ? this.upperBound(s) : this.tail;
+    if (i < this.tail) x.copyWithin((i + 1) * W, i * W, this.tail * W);
+    const o = i * W;
+    x[o + START] = s;
+    x[o + END] = e;
+    x[o + SUB] = sub;
+    x[o + FRAME] = frame;
+    x[o + TIME] = time;
     if (e - s > this.span) this.span = e - s;
-    this.subflow[i] = sub;
-    this.frame[i] = frame;
-    this.time[i] = time;
     this.tail++;
   }
 
   /** Forgets entries that end at or below `dsn` and were sent before `before` (acknowledged long ago). */
   prune(dsn: number, before: number): void {
-    while (this.head < this.tail && this.end[this.head]! <= dsn && this.time[this.head]! < before) this.head++;
+    const x = this.e;
+    while (this.head < this.tail && x[this.head * W + END]! <= dsn && x[this.head * W + TIME]! < before) this.head++;
   }
 
-  /** First index with start >= x. */
-  private lowerBound(x: number): number {
+  /** First index with start >= v. */
+  private lowerBound(v: number): number {
     let lo = this.head;
     let hi = this.tail;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (this.start[m]! < x) lo = m + 1;
+      if (this.e[m * W + START]! < v) lo = m + 1;
       else hi = m;
     }
     return lo;
   }
 
-  /** First index with start > x. */
-  private upperBound(x: number): number {
+  /** First index with start > v. */
+  private upperBound(v: number): number {
     let lo = this.head;
     let hi = this.tail;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (this.start[m]! <= x) lo = m + 1;
+      if (this.e[m * W + START]! <= v) lo = m + 1;
       else hi = m;
     }
     return lo;
   }
 
-  /** Moves the live entries to the front, growing the arrays when they are mostly full. */
+  /** Moves the live entries to the front, growing the array when it is mostly full. */
   private makeRoom(): void {
     const n = this.count;
-    const size = n * 2 > this.start.length ? Math.min(this.capacity + 1, this.start.length * 2) : this.start.length;
-    const move = <T extends Float64Array | Int32Array>(a: T, fresh: T): T => {
-      if (fresh === a) a.copyWithin(0, this.head, this.tail);
-      else fresh.set(a.subarray(this.head, this.tail));
-      return fresh;
-    };
-    const same = size === this.start.length;
-    this.start = move(this.start, same ? this.start : new Float64Array(size));
-    this.end = move(this.end, same ? this.end : new Float64Array(size));
-    this.subflow = move(this.subflow, same ? this.subflow : new Int32Array(size));
-    this.frame = move(this.frame, same ? this.frame : new Float64Array(size));
-    this.time = move(this.time, same ? this.time : new Float64Array(size));
+    const slots = this.e.length / W;
+    if (n * 2 >= slots && slots < this.capacity) {
+      const grown = new Float64Array(W * Math.min(this.capacity, Math.max(this.initial, slots * 2)));
+      grown.set(this.e.subarray(this.head * W, this.tail * W));
+      this.e = grown;
+    } else this.e.copyWithin(0, this.head * W, this.tail * W);
     this.head = 0;
     this.tail = n;
   }

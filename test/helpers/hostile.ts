@@ -1,0 +1,179 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { concat, ethernet, ipTcp, le32, mp, tcpOpt, type Bytes } from './build.js';
+import { rng } from './random.js';
+
+/**
+ * Large hostile captures written fast: a template packet per kind, copied
+ * and patched at known offsets (Ethernet 14 + IPv4 20: TCP at 34, options
+ * at 54), streamed to a classic pcap file in big pieces.
+ */
+const TCP = 34;
+const OPTS = 54;
+
+class PcapWriter {
+  private readonly fd: number;
+  private buf = new Uint8Array(1 << 22);
+  private len = 0;
+  packets = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+    this.put(concat(le32(0xa1b2c3d4), Uint8Array.of(2, 0, 4, 0), le32(0), le32(0), le32(262144), le32(1)));
+  }
+
+  private put(b: Bytes): void {
+    if (this.len + b.length > this.buf.length) this.flush();
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Appends a packet made from `template`, patched by `patch` in place. */
+  packet(template: Bytes, usec: number, patch: (p: Uint8Array) => void): void {
+    const need = 16 + template.length;
+    if (this.len + need > this.buf.length) this.flush();
+    const o = this.len;
+    const sec = 1_700_000_000 + Math.floor(usec / 1e6);
+    const us = usec % 1e6;
+    const b = this.buf;
+    const w32 = (at: number, v: number): void => {
+      b[at] = v & 0xff;
+      b[at + 1] = (v >>> 8) & 0xff;
+      b[at + 2] = (v >>> 16) & 0xff;
+      b[at + 3] = (v >>> 24) & 0xff;
+    };
+    w32(o, sec);
+    w32(o + 4, us);
+    w32(o + 8, template.length);
+    w32(o + 12, template.length);
+    const p = b.subarray(o + 16, o + need);
+    p.set(template);
+    patch(p);
+    this.len += need;
+    this.packets++;
+  }
+
+  private flush(): void {
+    writeSync(this.fd, this.buf, 0, this.len);
+    this.len = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+function be16at(p: Uint8Array, at: number, v: number): void {
+  p[at] = (v >>> 8) & 0xff;
+  p[at + 1] = v & 0xff;
+}
+
+function be32at(p: Uint8Array, at: number, v: number): void {
+  p[at] = (v >>> 24) & 0xff;
+  p[at + 1] = (v >>> 16) & 0xff;
+  p[at + 2] = (v >>> 8) & 0xff;
+  p[at + 3] = v & 0xff;
+}
+
+/** SYNs from random addresses and ports: every one a new flow. */
+export function synFlood(path: string, count: number): number {
+  const w = new PcapWriter(path);
+  const r = rng(1);
+  const tpl = ethernet(ipTcp({ src: '10.0.0.1', dst: '192.0.2.1', sport: 1, dport: 80, flags: 'S', options: [tcpOpt.mss(1460)] }));
+  for (let i = 0; i < count; i++) {
+    w.packet(tpl, i, (p) => {
+      be32at(p, 26, (0x0a000000 | (r() * 0xffffff)) >>> 0);
+      be16at(p, TCP, 1024 + Math.floor(r() * 64000));
+      be32at(p, TCP + 4, (r() * 0xffffffff) >>> 0);
+    });
+  }
+  w.close();
+  return w.packets;
+}
+
+/**
+ * Short MPTCP v0 connections, one after another: SYN, SYN/ACK, third ACK,
+ * one data segment. Keys differ (so do tokens) unless `sameKeys`, when every
+ * connection has the same tokens (collisions), and a join names the token.
+ */
+export function tinyConnections(path: string, count: number, sameKeys = false): number {
+  const w = new PcapWriter(path);
+  const r = rng(2);
+  const c = { src: '10.0.0.1', dst: '192.0.2.1', sport: 1, dport: 80 };
+  const s = { src: '192.0.2.1', dst: '10.0.0.1', sport: 80, dport: 1 };
+  const syn = ethernet(ipTcp({ ...c, flags: 'S', options: [mp.capable({ version: 0, senderKey: 1n })] }));
+  const synack = ethernet(ipTcp({ ...s, flags: 'SA', options: [mp.capable({ version: 0, senderKey: 2n })] }));
+  const ack = ethernet(ipTcp({ ...c, flags: 'A', options: [mp.capable({ version: 0, senderKey: 1n, receiverKey: 2n })] }));
+  const data = ethernet(ipTcp({ ...c, flags: 'PA', options: [mp.dss({ ack: 1n, dsn: 1n, ssn: 1, len: 100 })], payload: 100 }));
+  const join = ethernet(ipTcp({ ...c, flags: 'S', options: [mp.joinSyn({ addrId: 1, token: 0, nonce: 7 })] }));
+  // MP_CAPABLE key bytes sit after kind, length, subtype/version, flags: options start with it.
+  const keyAt = OPTS + 4;
+  let usec = 0;
+  for (let i = 0; i < count; i++) {
+    const port = 1024 + (i % 60000);
+    const addr = (0x0a000000 | (i / 60000 + 1)) >>> 0;
+    const kc = sameKeys ? [1, 1] : [(r() * 0xffffffff) >>> 0, i];
+    const ks = sameKeys ? [2, 2] : [(r() * 0xffffffff) >>> 0, i];
+    const seqC = (r() * 0xffffffff) >>> 0;
+    const seqS = (r() * 0xffffffff) >>> 0;
+    const ends = (p: Uint8Array, fromClient: boolean): void => {
+      be32at(p, fromClient ? 26 : 30, addr);
+      be16at(p, fromClient ? TCP : TCP + 2, port);
+    };
+    w.packet(syn, usec++, (p) => {
+      ends(p, true);
+      be32at(p, TCP + 4, seqC);
+      be32at(p, keyAt, kc[0]!);
+      be32at(p, keyAt + 4, kc[1]!);
+    });
+    w.packet(synack, usec++, (p) => {
+      ends(p, false);
+      be32at(p, TCP + 4, seqS);
+      be32at(p, TCP + 8, seqC + 1);
+      be32at(p, keyAt, ks[0]!);
+      be32at(p, keyAt + 4, ks[1]!);
+    });
+    w.packet(ack, usec++, (p) => {
+      ends(p, true);
+      be32at(p, TCP + 4, seqC + 1);
+      be32at(p, TCP + 8, seqS + 1);
+      be32at(p, keyAt, kc[0]!);
+      be32at(p, keyAt + 4, kc[1]!);
+      be32at(p, keyAt + 8, ks[0]!);
+      be32at(p, keyAt + 12, ks[1]!);
+    });
+    w.packet(data, usec++, (p) => {
+      ends(p, true);
+      be32at(p, TCP + 4, seqC + 1);
+      be32at(p, TCP + 8, seqS + 1);
+    });
+    if (sameKeys && i % 10 === 0) {
+      w.packet(join, usec++, (p) => {
+        be32at(p, 26, addr ^ 0x00800000);
+        be16at(p, TCP, port);
+        be32at(p, OPTS + 4, 0x4e3bd2c1);
+      });
+    }
+  }
+  w.close();
+  return w.packets;
+}
+
+/** One MPTCP connection (no handshake) whose every data segment skips DSN space: a new hole each. */
+export function holes(path: string, count: number): number {
+  const w = new PcapWriter(path);
+  const tpl = ethernet(ipTcp({ src: '10.0.0.1', dst: '192.0.2.1', sport: 40000, dport: 80, flags: 'A', options: [mp.dss({ dsn: 1000n, ssn: 1, len: 100 })], payload: 100 }));
+  // DSS with an 8-byte DSN only: kind, len, subtype, flags, DSN(8), SSN(4), len(2).
+  const dsnAt = OPTS + 4;
+  for (let i = 0; i < count; i++) {
+    w.packet(tpl, i, (p) => {
+      be32at(p, TCP + 4, 1 + i * 100);
+      const dsn = 1000 + i * 200;
+      be32at(p, dsnAt, Math.floor(dsn / 4294967296));
+      be32at(p, dsnAt + 4, dsn >>> 0);
+      be32at(p, dsnAt + 8, 1 + i * 100);
+    });
+  }
+  w.close();
+  return w.packets;
+}
