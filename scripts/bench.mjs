@@ -2,7 +2,9 @@
 // npm run bench [-- CAPTURE] : throughput of mptrace on a big capture.
 // Default capture: ../shared/traces/big/bulk.pcapng.xz, decompressed once to a temp dir.
 // Reports packets per second (best and median of several runs) for
-//   decode:  reading + decoding every packet down to the MPTCP options
+//   decode:   reading + decoding every packet down to the MPTCP options
+//   analyze:  the whole `mptrace analyze` (CSV files and summary.json to a temp dir)
+//   analyze --packets: the same plus packets.csv (one row per packet)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ const { openCapture } = await import(dist('decode/capture.js'));
 const { Diagnostics } = await import(dist('decode/diagnostics.js'));
 const { Frame } = await import(dist('decode/frame.js'));
 const { DecodedPacket, decodePacket } = await import(dist('decode/packet.js'));
+const { analyze } = await import(dist('cli/analyze.js'));
 
 function capture() {
   const arg = process.argv[2];
@@ -71,3 +74,16 @@ for (let i = 0; i < runs; i++) {
   mp = r.mp;
 }
 console.log(`decode (read + decode to MPTCP options): ${n} packets, ${mp} MPTCP options: ${stats(times, n)}`);
+
+for (const packets of [false, true]) {
+  const t = [];
+  const out = join(tmpdir(), 'mptrace-bench', `out${packets ? '-packets' : ''}`);
+  const runsA = packets ? Math.min(3, runs) : Math.min(5, runs);
+  for (let i = 0; i < runsA; i++) {
+    const t0 = process.hrtime.bigint();
+    await analyze(file, { out, packets });
+    t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  console.log(`analyze${packets ? ' --packets' : ''}: ${stats(t, n)}`);
+}
+console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -8,6 +8,8 @@
  */
 export class Frame {
   data: Uint8Array = EMPTY;
+  /** A DataView over the same buffer as `data` (for multi-byte reads), with the same lifetime. */
+  view: DataView = EMPTY_VIEW;
   /** Index in `data` of the packet's first byte. */
   offset = 0;
   /** Bytes captured (what `data` holds). */
@@ -27,3 +29,4 @@ export class Frame {
 }
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);

@@ -16,6 +16,8 @@ export const MAX_RESIDENT = 64 << 20;
  */
 export class ChunkedInput {
   buf: Uint8Array;
+  /** A DataView over `buf` (replaced with it when the buffer grows). */
+  view: DataView;
   /** Absolute offset of buf[0]. */
   base = 0;
   /** Number of valid bytes in buf. */
@@ -29,6 +31,7 @@ export class ChunkedInput {
     private readonly closeFn: () => void = () => {},
   ) {
     this.buf = new Uint8Array(Math.max(16, Math.min(chunkSize, Math.max(size, 16))));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   static fromFile(path: string, chunkSize = DEFAULT_CHUNK): ChunkedInput {
@@ -78,6 +81,7 @@ export class ChunkedInput {
       const bigger = new Uint8Array(Math.min(MAX_RESIDENT, Math.max(need, this.buf.length * 2)));
       bigger.set(this.buf.subarray(0, this.len));
       this.buf = bigger;
+      this.view = new DataView(bigger.buffer);
     }
     while (this.len < need) {
       const want = Math.min(this.buf.length - this.len, this.size - (this.base + this.len));

@@ -1,4 +1,3 @@
-import { u16be, u32be } from './bytes.js';
 
 /** MPTCP option subtypes (RFC 8684 §7, RFC 6824 §8). */
 export const MP_CAPABLE = 0;
@@ -59,12 +58,19 @@ export const TCPRST_REASONS: readonly string[] = [
   'middlebox-interference',
 ];
 
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+
 /**
  * One decoded MPTCP option, reused across packets (the decoder keeps a
  * fixed pool). One flat shape for every subtype keeps property access
  * monomorphic. Read only the fields of the option's subtype: a DSS
  * option leaves the other subtypes' fields as the previous packet had them.
- * Offsets point into the frame's buffer and share its lifetime.
+ *
+ * DSS, in nearly every packet, is a view (smoltcp's `Packet<T>`): decoding
+ * checks its length against its flags and notes where the data ACK and
+ * the mapping sit; the accessors read them from the frame's buffer. So do
+ * every offset field. All of it shares the frame's lifetime (until the
+ * reader's next packet).
  */
 export class MptcpOption {
   /** Subtype, or -1 when the option is too short to hold one. */
@@ -87,10 +93,9 @@ export class MptcpOption {
   hasReceiverKey = false;
   receiverKeyHi = 0;
   receiverKeyLo = 0;
-  /** Data-level length (MP_CAPABLE with data, DSS mapping), or -1. */
-  dataLen = -1;
-  /** Checksum (MP_CAPABLE with data, DSS), or -1 when absent. */
-  checksum = -1;
+  /** MP_CAPABLE data-level length and checksum (see the dataLen and checksum accessors). */
+  capDataLen = -1;
+  capChecksum = -1;
 
   // MP_JOIN, MP_PRIO, ADD_ADDR, REMOVE_ADDR
   backup = false;
@@ -101,18 +106,22 @@ export class MptcpOption {
   hmacOffset = -1;
   hmacLen = 0;
 
-  // DSS (MP_FAIL reuses the DSN fields)
+  // DSS (the values through the accessors below)
   dssFlags = 0;
   hasAck = false;
   ack64 = false;
-  ackHi = 0;
-  ackLo = 0;
   hasMap = false;
   dsn64 = false;
-  dsnHi = 0;
-  dsnLo = 0;
-  ssn = 0;
   dataFin = false;
+  hasChecksum = false;
+  /** Index in the buffer of the data ACK and of the mapping's DSN, or -1. */
+  ackOffset = -1;
+  mapOffset = -1;
+  private dv: DataView = EMPTY_VIEW;
+
+  // MP_FAIL (see the dsnHi and dsnLo accessors)
+  failDsnHi = 0;
+  failDsnLo = 0;
 
   // ADD_ADDR
   /** RFC 6824 layout (IP version in the low nibble) rather than RFC 8684 (echo flag). */
@@ -144,8 +153,8 @@ export class MptcpOption {
     this.hasReceiverKey = false;
     this.receiverKeyHi = 0;
     this.receiverKeyLo = 0;
-    this.dataLen = -1;
-    this.checksum = -1;
+    this.capDataLen = -1;
+    this.capChecksum = -1;
     this.backup = false;
     this.addrId = -1;
     this.token = 0;
@@ -155,14 +164,14 @@ export class MptcpOption {
     this.dssFlags = 0;
     this.hasAck = false;
     this.ack64 = false;
-    this.ackHi = 0;
-    this.ackLo = 0;
     this.hasMap = false;
     this.dsn64 = false;
-    this.dsnHi = 0;
-    this.dsnLo = 0;
-    this.ssn = 0;
     this.dataFin = false;
+    this.hasChecksum = false;
+    this.ackOffset = -1;
+    this.mapOffset = -1;
+    this.failDsnHi = 0;
+    this.failDsnLo = 0;
     this.addAddrV0 = false;
     this.echo = false;
     this.ipVersion = 0;
@@ -173,6 +182,48 @@ export class MptcpOption {
     this.rstFlags = 0;
     this.reason = -1;
   }
+
+  /** Points the DSS accessors at the frame's buffer. */
+  setView(dv: DataView): void {
+    this.dv = dv;
+  }
+
+  /** DSS data ACK, high and low 32 bits (high 0 for a 4-byte ACK). */
+  get ackHi(): number {
+    return this.hasAck && this.ack64 ? this.dv.getUint32(this.ackOffset) : 0;
+  }
+
+  get ackLo(): number {
+    return this.hasAck ? this.dv.getUint32(this.ack64 ? this.ackOffset + 4 : this.ackOffset) : 0;
+  }
+
+  /** DSS mapping DSN (high 0 for a 4-byte DSN), or MP_FAIL's DSN. */
+  get dsnHi(): number {
+    if (this.subtype !== MP_DSS) return this.failDsnHi;
+    return this.hasMap && this.dsn64 ? this.dv.getUint32(this.mapOffset) : 0;
+  }
+
+  get dsnLo(): number {
+    if (this.subtype !== MP_DSS) return this.failDsnLo;
+    return this.hasMap ? this.dv.getUint32(this.dsn64 ? this.mapOffset + 4 : this.mapOffset) : 0;
+  }
+
+  /** DSS subflow sequence number (relative to the subflow's ISN). */
+  get ssn(): number {
+    return this.hasMap ? this.dv.getUint32(this.mapOffset + (this.dsn64 ? 8 : 4)) : 0;
+  }
+
+  /** Data-level length of a DSS mapping or of MP_CAPABLE with data, or -1. */
+  get dataLen(): number {
+    if (this.subtype !== MP_DSS) return this.capDataLen;
+    return this.hasMap ? this.dv.getUint16(this.mapOffset + (this.dsn64 ? 12 : 8)) : -1;
+  }
+
+  /** DSS or MP_CAPABLE checksum, or -1 when absent. */
+  get checksum(): number {
+    if (this.subtype !== MP_DSS) return this.capChecksum;
+    return this.hasChecksum ? this.dv.getUint16(this.mapOffset + (this.dsn64 ? 14 : 10)) : -1;
+  }
 }
 
 /**
@@ -181,7 +232,7 @@ export class MptcpOption {
  * Returns false when the option is malformed for its subtype; whatever
  * fitted is still set.
  */
-export function decodeMptcpOption(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
+export function decodeMptcpOption(b: Uint8Array, dv: DataView, o: number, len: number, m: MptcpOption): boolean {
   m.offset = o;
   m.length = len;
   m.malformed = false;
@@ -194,22 +245,19 @@ export function decodeMptcpOption(b: Uint8Array, o: number, len: number, m: Mptc
     return false;
   }
   const st = b[o + 2]! >> 4;
-  // DSS is nearly every option: it resets only its own fields; the rare subtypes reset all.
-  if (st !== MP_DSS) {
-    m.reset();
-    m.offset = o;
-    m.length = len;
-  }
+  if (st === MP_DSS) return decodeDss(b, dv, o, len, m);
+  // The rare subtypes reset every field first.
+  m.reset();
+  m.offset = o;
+  m.length = len;
   m.subtype = st;
   switch (st) {
     case MP_CAPABLE:
-      return capable(b, o, len, m);
+      return capable(b, dv, o, len, m);
     case MP_JOIN:
-      return join(b, o, len, m);
-    case MP_DSS:
-      return dss(b, o, len, m);
+      return join(b, dv, o, len, m);
     case MP_ADD_ADDR:
-      return addAddr(b, o, len, m);
+      return addAddr(b, dv, o, len, m);
     case MP_REMOVE_ADDR:
       if (len < 4) return bad(m);
       m.idsOffset = o + 3;
@@ -222,14 +270,14 @@ export function decodeMptcpOption(b: Uint8Array, o: number, len: number, m: Mptc
     case MP_FAIL:
       if (len < 12) return bad(m);
       m.dsn64 = true;
-      m.dsnHi = u32be(b, o + 4);
-      m.dsnLo = u32be(b, o + 8);
+      m.failDsnHi = dv.getUint32(o + 4);
+      m.failDsnLo = dv.getUint32(o + 8);
       return len === 12 || bad(m);
     case MP_FASTCLOSE:
       if (len < 12) return bad(m);
       m.hasReceiverKey = true;
-      m.receiverKeyHi = u32be(b, o + 4);
-      m.receiverKeyLo = u32be(b, o + 8);
+      m.receiverKeyHi = dv.getUint32(o + 4);
+      m.receiverKeyLo = dv.getUint32(o + 8);
       return len === 12 || bad(m);
     case MP_TCPRST:
       m.rstFlags = b[o + 2]! & 0x0f;
@@ -256,31 +304,31 @@ function bad(m: MptcpOption): boolean {
   return false;
 }
 
-function capable(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
+function capable(b: Uint8Array, dv: DataView, o: number, len: number, m: MptcpOption): boolean {
   m.version = b[o + 2]! & 0x0f;
   if (len < 4) return bad(m);
   m.capFlags = b[o + 3]!;
   if (len >= 12) {
     m.hasSenderKey = true;
-    m.senderKeyHi = u32be(b, o + 4);
-    m.senderKeyLo = u32be(b, o + 8);
+    m.senderKeyHi = dv.getUint32(o + 4);
+    m.senderKeyLo = dv.getUint32(o + 8);
   }
   if (len >= 20) {
     m.hasReceiverKey = true;
-    m.receiverKeyHi = u32be(b, o + 12);
-    m.receiverKeyLo = u32be(b, o + 16);
+    m.receiverKeyHi = dv.getUint32(o + 12);
+    m.receiverKeyLo = dv.getUint32(o + 16);
   }
-  if (len >= 22) m.dataLen = u16be(b, o + 20);
-  if (len >= 24) m.checksum = u16be(b, o + 22);
+  if (len >= 22) m.capDataLen = dv.getUint16(o + 20);
+  if (len >= 24) m.capChecksum = dv.getUint16(o + 22);
   return len === 4 || len === 12 || len === 20 || len === 22 || len === 24 || bad(m);
 }
 
-function join(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
+function join(b: Uint8Array, dv: DataView, o: number, len: number, m: MptcpOption): boolean {
   if (len === 12) {
     m.backup = (b[o + 2]! & 1) !== 0;
     m.addrId = b[o + 3]!;
-    m.token = u32be(b, o + 4);
-    m.nonce = u32be(b, o + 8);
+    m.token = dv.getUint32(o + 4);
+    m.nonce = dv.getUint32(o + 8);
     return true;
   }
   if (len === 16) {
@@ -288,7 +336,7 @@ function join(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
     m.addrId = b[o + 3]!;
     m.hmacOffset = o + 4;
     m.hmacLen = 8;
-    m.nonce = u32be(b, o + 12);
+    m.nonce = dv.getUint32(o + 12);
     return true;
   }
   if (len === 24) {
@@ -299,8 +347,17 @@ function join(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
   return bad(m);
 }
 
-function dss(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
-  // Every DSS field is written exactly once (this runs for nearly every packet).
+/**
+ * DSS, nearly every MPTCP option: only the layout is decoded (the accessors
+ * read the values), and only DSS's own fields are written. Callers may
+ * call it directly once they have seen subtype 2 (the hot path does).
+ */
+export function decodeDss(b: Uint8Array, dv: DataView, o: number, len: number, m: MptcpOption): boolean {
+  m.offset = o;
+  m.length = len;
+  m.truncated = false;
+  m.subtype = MP_DSS;
+  m.setView(dv);
   const fl = len >= 4 ? b[o + 3]! : 0;
   m.dssFlags = fl;
   const ackLen = fl & DSS_DATA_ACK ? (fl & DSS_ACK64 ? 8 : 4) : 0;
@@ -308,35 +365,20 @@ function dss(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
   const need = 4 + ackLen + mapLen;
   const hasAck = ackLen !== 0 && len >= 4 + ackLen;
   m.hasAck = hasAck;
-  m.ack64 = hasAck && ackLen === 8;
-  m.ackHi = hasAck && ackLen === 8 ? u32be(b, o + 4) : 0;
-  m.ackLo = hasAck ? u32be(b, o + ackLen) : 0;
-  const p = o + 4 + ackLen;
+  m.ack64 = ackLen === 8;
+  m.ackOffset = hasAck ? o + 4 : -1;
   const hasMap = mapLen !== 0 && len >= need;
   m.hasMap = hasMap;
-  if (hasMap) {
-    const d64 = (fl & DSS_DSN64) !== 0;
-    const q = d64 ? p + 8 : p + 4;
-    m.dsn64 = d64;
-    m.dsnHi = d64 ? u32be(b, p) : 0;
-    m.dsnLo = u32be(b, q - 4);
-    m.ssn = u32be(b, q);
-    m.dataLen = u16be(b, q + 4);
-    m.checksum = len >= need + 2 ? u16be(b, q + 6) : -1;
-    m.dataFin = (fl & DSS_DATA_FIN) !== 0;
-  } else {
-    m.dsn64 = false;
-    m.dsnHi = 0;
-    m.dsnLo = 0;
-    m.ssn = 0;
-    m.dataLen = -1;
-    m.checksum = -1;
-    m.dataFin = false;
-  }
-  return len === need || (mapLen !== 0 && len === need + 2) || bad(m);
+  m.dsn64 = (fl & DSS_DSN64) !== 0;
+  m.mapOffset = hasMap ? o + 4 + ackLen : -1;
+  m.hasChecksum = hasMap && len >= need + 2;
+  m.dataFin = hasMap && (fl & DSS_DATA_FIN) !== 0;
+  const ok = len === need || (mapLen !== 0 && len === need + 2);
+  m.malformed = !ok;
+  return ok;
 }
 
-function addAddr(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean {
+function addAddr(b: Uint8Array, dv: DataView, o: number, len: number, m: MptcpOption): boolean {
   const nib = b[o + 2]! & 0x0f;
   if (len < 4) return bad(m);
   m.addrId = b[o + 3]!;
@@ -347,7 +389,7 @@ function addAddr(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean
     const alen = nib === 4 ? 4 : 16;
     if (len < 4 + alen) return bad(m);
     m.addrOffset = o + 4;
-    if (len >= 6 + alen) m.port = u16be(b, o + 4 + alen);
+    if (len >= 6 + alen) m.port = dv.getUint16(o + 4 + alen);
     return len === 4 + alen || len === 6 + alen || bad(m);
   }
   // RFC 8684: the low nibble holds the echo flag; the length tells the family,
@@ -378,7 +420,7 @@ function addAddr(b: Uint8Array, o: number, len: number, m: MptcpOption): boolean
   }
   m.ipVersion = alen === 4 ? 4 : 6;
   m.addrOffset = o + 4;
-  if (port) m.port = u16be(b, o + 4 + alen);
+  if (port) m.port = dv.getUint16(o + 4 + alen);
   if (h !== 0) {
     m.hmacOffset = o + len - 8;
     m.hmacLen = 8;

@@ -1,8 +1,8 @@
 import * as A from './anomaly.js';
-import { u16be, u32be, u32le } from './bytes.js';
+import { u32le } from './bytes.js';
 import type { Frame } from './frame.js';
 import * as L from './linktype.js';
-import { decodeMptcpOption, MptcpOption, truncatedMptcpOption } from './mptcp.js';
+import { decodeDss, decodeMptcpOption, MP_DSS, MptcpOption, truncatedMptcpOption } from './mptcp.js';
 
 /** What became of a frame. */
 export const S_TCP = 0;
@@ -179,6 +179,7 @@ export function decodePacket(f: Frame, p: DecodedPacket): number {
   p.mptcpCount = 0;
   p.mptcpMalformed = false;
   const b = f.data;
+  const dv = f.view;
   const start = f.offset;
   const end = start + f.caplen;
   // Bytes of the frame on the wire past `end` that the snaplen removed.
@@ -189,40 +190,40 @@ export function decodePacket(f: Frame, p: DecodedPacket): number {
     case L.LINKTYPE_ETHERNET:
       if (end - start < 14) return brokenLink(p);
       off = start + 12;
-      proto = u16be(b, off);
+      proto = dv.getUint16(off);
       off += 2;
-      return ether(b, off, end, wireEnd, proto, p);
+      return ether(b, dv, off, end, wireEnd, proto, p);
     case L.LINKTYPE_LINUX_SLL:
       if (end - start < 16) return brokenLink(p);
-      return ether(b, start + 16, end, wireEnd, u16be(b, start + 14), p);
+      return ether(b, dv, start + 16, end, wireEnd, dv.getUint16(start + 14), p);
     case L.LINKTYPE_LINUX_SLL2:
       if (end - start < 20) return brokenLink(p);
-      return ether(b, start + 20, end, wireEnd, u16be(b, start), p);
+      return ether(b, dv, start + 20, end, wireEnd, dv.getUint16(start), p);
     case L.LINKTYPE_RAW:
     case L.LINKTYPE_RAW_OLD:
     case L.LINKTYPE_RAW_OPENBSD:
     case L.LINKTYPE_IPV4:
     case L.LINKTYPE_IPV6:
-      return ipByVersion(b, start, end, wireEnd, p);
+      return ipByVersion(b, dv, start, end, wireEnd, p);
     case L.LINKTYPE_NULL: {
       if (end - start < 4) return brokenLink(p);
       // The address family is in the capturing host's byte order.
       let af = u32le(b, start);
-      if (af > 0xffff) af = u32be(b, start);
-      return loopback(b, start + 4, end, wireEnd, af, p);
+      if (af > 0xffff) af = dv.getUint32(start);
+      return loopback(b, dv, start + 4, end, wireEnd, af, p);
     }
     case L.LINKTYPE_LOOP:
       if (end - start < 4) return brokenLink(p);
-      return loopback(b, start + 4, end, wireEnd, u32be(b, start), p);
+      return loopback(b, dv, start + 4, end, wireEnd, dv.getUint32(start), p);
     case L.LINKTYPE_PPP:
     case L.LINKTYPE_PPP_HDLC:
-      return ppp(b, start, end, wireEnd, p);
+      return ppp(b, dv, start, end, wireEnd, p);
     case L.LINKTYPE_C_HDLC:
       if (end - start < 4) return brokenLink(p);
-      return ether(b, start + 4, end, wireEnd, u16be(b, start + 2), p);
+      return ether(b, dv, start + 4, end, wireEnd, dv.getUint16(start + 2), p);
     case L.LINKTYPE_PPP_ETHER:
       if (end - start < 8) return brokenLink(p);
-      return pppProto(b, start + 6, end, wireEnd, p);
+      return pppProto(b, dv, start + 6, end, wireEnd, p);
     default:
       p.status = S_UNKNOWN_LINK;
       return S_UNKNOWN_LINK;
@@ -236,19 +237,19 @@ function brokenLink(p: DecodedPacket): number {
 }
 
 /** Ethertype dispatch, through VLAN tags (stacked), MPLS labels and PPPoE. */
-function ether(b: Uint8Array, off: number, end: number, wireEnd: number, proto: number, p: DecodedPacket): number {
+function ether(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: number, proto: number, p: DecodedPacket): number {
   for (;;) {
     switch (proto) {
       case L.ETHERTYPE_IPV4:
-        return ipv4(b, off, end, wireEnd, p);
+        return ipv4(b, dv, off, end, wireEnd, p);
       case L.ETHERTYPE_IPV6:
-        return ipv6(b, off, end, wireEnd, p);
+        return ipv6(b, dv, off, end, wireEnd, p);
       case L.ETHERTYPE_VLAN:
       case L.ETHERTYPE_QINQ:
       case L.ETHERTYPE_QINQ_OLD1:
       case L.ETHERTYPE_QINQ_OLD2:
         if (end - off < 4) return brokenLink(p);
-        proto = u16be(b, off + 2);
+        proto = dv.getUint16(off + 2);
         off += 4;
         continue;
       case L.ETHERTYPE_MPLS:
@@ -260,10 +261,10 @@ function ether(b: Uint8Array, off: number, end: number, wireEnd: number, proto: 
           off += 4;
           if (bos) break;
         }
-        return ipByVersion(b, off, end, wireEnd, p);
+        return ipByVersion(b, dv, off, end, wireEnd, p);
       case L.ETHERTYPE_PPPOE_SESSION:
         if (end - off < 8) return brokenLink(p);
-        return pppProto(b, off + 6, end, wireEnd, p);
+        return pppProto(b, dv, off + 6, end, wireEnd, p);
       default:
         p.status = S_NOT_TCP;
         return S_NOT_TCP;
@@ -271,26 +272,26 @@ function ether(b: Uint8Array, off: number, end: number, wireEnd: number, proto: 
   }
 }
 
-function loopback(b: Uint8Array, off: number, end: number, wireEnd: number, af: number, p: DecodedPacket): number {
-  if (af === 2) return ipv4(b, off, end, wireEnd, p);
+function loopback(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: number, af: number, p: DecodedPacket): number {
+  if (af === 2) return ipv4(b, dv, off, end, wireEnd, p);
   // AF_INET6 is 10 on Linux, 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS.
-  if (af === 10 || af === 24 || af === 28 || af === 30) return ipv6(b, off, end, wireEnd, p);
+  if (af === 10 || af === 24 || af === 28 || af === 30) return ipv6(b, dv, off, end, wireEnd, p);
   p.status = S_NOT_TCP;
   return S_NOT_TCP;
 }
 
-function ppp(b: Uint8Array, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
+function ppp(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
   if (end - off < 2) return brokenLink(p);
   if (b[off] === 0xff && b[off + 1] === 0x03) off += 2; // HDLC address and control
   else if (b[off] === 0x0f || b[off] === 0x8f) {
     // Cisco HDLC framing inside LINKTYPE_PPP_HDLC: an ethertype follows.
     if (end - off < 4) return brokenLink(p);
-    return ether(b, off + 4, end, wireEnd, u16be(b, off + 2), p);
+    return ether(b, dv, off + 4, end, wireEnd, dv.getUint16(off + 2), p);
   }
-  return pppProto(b, off, end, wireEnd, p);
+  return pppProto(b, dv, off, end, wireEnd, p);
 }
 
-function pppProto(b: Uint8Array, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
+function pppProto(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
   if (end - off < 1) return brokenLink(p);
   let proto: number;
   // Protocol-field compression: an odd first byte is a one-byte protocol.
@@ -299,30 +300,30 @@ function pppProto(b: Uint8Array, off: number, end: number, wireEnd: number, p: D
     off += 1;
   } else {
     if (end - off < 2) return brokenLink(p);
-    proto = u16be(b, off);
+    proto = dv.getUint16(off);
     off += 2;
   }
-  if (proto === L.PPP_IPV4) return ipv4(b, off, end, wireEnd, p);
-  if (proto === L.PPP_IPV6) return ipv6(b, off, end, wireEnd, p);
+  if (proto === L.PPP_IPV4) return ipv4(b, dv, off, end, wireEnd, p);
+  if (proto === L.PPP_IPV6) return ipv6(b, dv, off, end, wireEnd, p);
   p.status = S_NOT_TCP;
   return S_NOT_TCP;
 }
 
-function ipByVersion(b: Uint8Array, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
+function ipByVersion(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
   if (end - off < 1) {
     p.anomaly = A.A_IP_TRUNCATED;
     p.status = S_BROKEN;
     return S_BROKEN;
   }
   const v = b[off]! >> 4;
-  if (v === 4) return ipv4(b, off, end, wireEnd, p);
-  if (v === 6) return ipv6(b, off, end, wireEnd, p);
+  if (v === 4) return ipv4(b, dv, off, end, wireEnd, p);
+  if (v === 6) return ipv6(b, dv, off, end, wireEnd, p);
   p.anomaly = A.A_IP_VERSION;
   p.status = S_BROKEN;
   return S_BROKEN;
 }
 
-function ipv4(b: Uint8Array, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
+function ipv4(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
   if (end - off < 20) {
     p.anomaly = A.A_IP_TRUNCATED;
     p.status = S_BROKEN;
@@ -345,7 +346,7 @@ function ipv4(b: Uint8Array, off: number, end: number, wireEnd: number, p: Decod
     p.status = S_BROKEN;
     return S_BROKEN;
   }
-  let total = u16be(b, off + 2);
+  let total = dv.getUint16(off + 2);
   const onWire = wireEnd - off;
   if (total === 0) total = onWire; // TSO/GSO segments captured before segmentation
   else if (total < ihl) {
@@ -356,7 +357,7 @@ function ipv4(b: Uint8Array, off: number, end: number, wireEnd: number, p: Decod
     p.anomaly = A.A_IP_TOTAL_LENGTH;
     total = onWire;
   }
-  const frag = u16be(b, off + 6);
+  const frag = dv.getUint16(off + 6);
   const proto = b[off + 9]!;
   p.ipVersion = 4;
   p.ipOffset = off;
@@ -372,10 +373,10 @@ function ipv4(b: Uint8Array, off: number, end: number, wireEnd: number, p: Decod
     }
   }
   const dEnd = off + total;
-  return transport(b, off + ihl, end < dEnd ? end : dEnd, dEnd, proto, p);
+  return transport(b, dv, off + ihl, end < dEnd ? end : dEnd, dEnd, proto, p);
 }
 
-function ipv6(b: Uint8Array, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
+function ipv6(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: number, p: DecodedPacket): number {
   if (end - off < 40) {
     p.anomaly = A.A_IP_TRUNCATED;
     p.status = S_BROKEN;
@@ -386,7 +387,7 @@ function ipv6(b: Uint8Array, off: number, end: number, wireEnd: number, p: Decod
     p.status = S_BROKEN;
     return S_BROKEN;
   }
-  let plen = u16be(b, off + 4);
+  let plen = dv.getUint16(off + 4);
   const onWire = wireEnd - off - 40;
   if (plen === 0) plen = onWire; // jumbogram or unsegmented GSO
   else if (plen > onWire) {
@@ -418,7 +419,7 @@ function ipv6(b: Uint8Array, off: number, end: number, wireEnd: number, p: Decod
       case 44: {
         // fragment
         if (n >= 16 || o + 8 > cEnd) return v6Ext(p, o + 8 > cEnd && cEnd < dEnd);
-        const fo = u16be(b, o + 2);
+        const fo = dv.getUint16(o + 2);
         p.fragment = true;
         nh = b[o]!;
         o += 8;
@@ -435,7 +436,7 @@ function ipv6(b: Uint8Array, off: number, end: number, wireEnd: number, p: Decod
         continue;
       default:
         if (o > dEnd) return v6Ext(p, false);
-        return transport(b, o, cEnd, dEnd, nh, p);
+        return transport(b, dv, o, cEnd, dEnd, nh, p);
     }
   }
 }
@@ -447,17 +448,17 @@ function v6Ext(p: DecodedPacket, truncated: boolean): number {
 }
 
 /** Transport dispatch: TCP, tunnels (IP in IP, GTP-U over UDP). `end` is captured, `dEnd` declared. */
-function transport(b: Uint8Array, off: number, end: number, dEnd: number, proto: number, p: DecodedPacket): number {
-  if (proto === 6) return tcp(b, off, end, dEnd, p);
+function transport(b: Uint8Array, dv: DataView, off: number, end: number, dEnd: number, proto: number, p: DecodedPacket): number {
+  if (proto === 6) return tcp(b, dv, off, end, dEnd, p);
   if (proto === 4 || proto === 41) {
     if (p.tunnels >= MAX_TUNNEL_DEPTH) return tooDeep(p);
     p.tunnels++;
-    return proto === 4 ? ipv4(b, off, end, dEnd, p) : ipv6(b, off, end, dEnd, p);
+    return proto === 4 ? ipv4(b, dv, off, end, dEnd, p) : ipv6(b, dv, off, end, dEnd, p);
   }
   if (proto === 17 && end - off >= 8) {
-    const sp = u16be(b, off);
-    const dp = u16be(b, off + 2);
-    if (sp === GTPU_PORT || dp === GTPU_PORT) return gtpu(b, off + 8, end, dEnd, p);
+    const sp = dv.getUint16(off);
+    const dp = dv.getUint16(off + 2);
+    if (sp === GTPU_PORT || dp === GTPU_PORT) return gtpu(b, dv, off + 8, end, dEnd, p);
   }
   p.status = S_NOT_TCP;
   return S_NOT_TCP;
@@ -470,7 +471,7 @@ function tooDeep(p: DecodedPacket): number {
 }
 
 /** GTPv1-U (3GPP TS 29.281): mobile operators capture user traffic this way. */
-function gtpu(b: Uint8Array, off: number, end: number, dEnd: number, p: DecodedPacket): number {
+function gtpu(b: Uint8Array, dv: DataView, off: number, end: number, dEnd: number, p: DecodedPacket): number {
   if (end - off < 8) {
     p.status = S_NOT_TCP;
     return S_NOT_TCP;
@@ -498,8 +499,8 @@ function gtpu(b: Uint8Array, off: number, end: number, dEnd: number, p: DecodedP
   p.tunnels++;
   if (end - o < 1) return badGtp(p);
   const v = b[o]! >> 4;
-  if (v === 4) return ipv4(b, o, end, dEnd, p);
-  if (v === 6) return ipv6(b, o, end, dEnd, p);
+  if (v === 4) return ipv4(b, dv, o, end, dEnd, p);
+  if (v === 6) return ipv6(b, dv, o, end, dEnd, p);
   p.status = S_NOT_TCP;
   return S_NOT_TCP;
 }
@@ -510,7 +511,7 @@ function badGtp(p: DecodedPacket): number {
   return S_BROKEN;
 }
 
-function tcp(b: Uint8Array, off: number, end: number, dEnd: number, p: DecodedPacket): number {
+function tcp(b: Uint8Array, dv: DataView, off: number, end: number, dEnd: number, p: DecodedPacket): number {
   p.tcpOffset = off;
   if (end - off < 20) {
     // Still TCP (Wireshark counts it), but nothing we can analyze.
@@ -518,16 +519,16 @@ function tcp(b: Uint8Array, off: number, end: number, dEnd: number, p: DecodedPa
     p.status = S_TCP_BROKEN;
     return S_TCP_BROKEN;
   }
-  p.srcPort = u16be(b, off);
-  p.dstPort = u16be(b, off + 2);
-  p.seq = u32be(b, off + 4);
-  p.ack = u32be(b, off + 8);
+  p.srcPort = dv.getUint16(off);
+  p.dstPort = dv.getUint16(off + 2);
+  p.seq = dv.getUint32(off + 4);
+  p.ack = dv.getUint32(off + 8);
   const doff = (b[off + 12]! >> 4) << 2;
   p.hdrLen = doff;
   p.flags = ((b[off + 12]! & 1) << 8) | b[off + 13]!;
-  p.window = u16be(b, off + 14);
-  p.tcpChecksum = u16be(b, off + 16);
-  p.urgent = u16be(b, off + 18);
+  p.window = dv.getUint16(off + 14);
+  p.tcpChecksum = dv.getUint16(off + 16);
+  p.urgent = dv.getUint16(off + 18);
   if (doff < 20 || off + doff > dEnd) {
     p.anomaly = A.A_TCP_DATA_OFFSET;
     p.status = S_TCP_BROKEN;
@@ -538,12 +539,12 @@ function tcp(b: Uint8Array, off: number, end: number, dEnd: number, p: DecodedPa
   p.payloadLen = dEnd - pay;
   p.payloadCaptured = end > pay ? end - pay : 0;
   p.status = S_TCP;
-  options(b, off + 20, pay, end, p);
+  options(b, dv, off + 20, pay, end, p);
   return S_TCP;
 }
 
 /** Walks the option list [o, hEnd); `cEnd` is where the captured bytes stop. */
-function options(b: Uint8Array, o: number, hEnd: number, cEnd: number, p: DecodedPacket): void {
+function options(b: Uint8Array, dv: DataView, o: number, hEnd: number, cEnd: number, p: DecodedPacket): void {
   p.mss = -1;
   p.wscale = -1;
   p.sackPerm = false;
@@ -592,19 +593,19 @@ function options(b: Uint8Array, o: number, hEnd: number, cEnd: number, p: Decode
     if (kind === OPT_TIMESTAMP) {
       if (len === 10) {
         p.hasTimestamp = true;
-        p.tsVal = u32be(b, o + 2);
-        p.tsEcr = u32be(b, o + 6);
+        p.tsVal = dv.getUint32(o + 2);
+        p.tsEcr = dv.getUint32(o + 6);
       } else anomaly(p, A.A_TCP_OPTION_LENGTH);
     } else if (kind === OPT_MPTCP) {
       if (p.mptcpCount === MAX_MPTCP) anomaly(p, A.A_MPTCP_TOO_MANY);
       else {
         const m = p.mptcp[p.mptcpCount++]!;
-        if (!decodeMptcpOption(b, o, len, m)) {
+        if (len >= 3 && b[o + 2]! >> 4 === MP_DSS ? !decodeDss(b, dv, o, len, m) : !decodeMptcpOption(b, dv, o, len, m)) {
           p.mptcpMalformed = true;
           anomaly(p, A.A_MPTCP_OPTION_LENGTH);
         } else if (m.subtype > 8 && m.subtype !== 15) anomaly(p, A.A_MPTCP_UNKNOWN_SUBTYPE);
       }
-    } else otherOption(b, o, len, kind, p);
+    } else otherOption(b, dv, o, len, kind, p);
     o += len;
   }
   p.optCount = n;
@@ -616,10 +617,10 @@ function options(b: Uint8Array, o: number, hEnd: number, cEnd: number, p: Decode
   }
 }
 
-function otherOption(b: Uint8Array, o: number, len: number, kind: number, p: DecodedPacket): void {
+function otherOption(b: Uint8Array, dv: DataView, o: number, len: number, kind: number, p: DecodedPacket): void {
   switch (kind) {
     case OPT_MSS:
-      if (len === 4) p.mss = u16be(b, o + 2);
+      if (len === 4) p.mss = dv.getUint16(o + 2);
       else anomaly(p, A.A_TCP_OPTION_LENGTH);
       break;
     case OPT_WSCALE:
@@ -634,8 +635,8 @@ function otherOption(b: Uint8Array, o: number, len: number, kind: number, p: Dec
       if ((len - 2) % 8 !== 0) anomaly(p, A.A_TCP_OPTION_LENGTH);
       const n = Math.min(4, (len - 2) >> 3);
       for (let k = 0; k < n; k++) {
-        p.sackLeft[k] = u32be(b, o + 2 + 8 * k);
-        p.sackRight[k] = u32be(b, o + 6 + 8 * k);
+        p.sackLeft[k] = dv.getUint32(o + 2 + 8 * k);
+        p.sackRight[k] = dv.getUint32(o + 6 + 8 * k);
       }
       p.sackCount = n;
       break;
@@ -647,7 +648,7 @@ function otherOption(b: Uint8Array, o: number, len: number, kind: number, p: Dec
     case OPT_EXP2:
     case OPT_EXP1:
       // Experimental TFO (RFC 7413 §4.1.1): magic 0xF989 before the cookie.
-      if (len >= 4 && u16be(b, o + 2) === 0xf989) {
+      if (len >= 4 && dv.getUint16(o + 2) === 0xf989) {
         p.tfoCookieLen = len - 4;
         p.tfoOffset = o + 4;
       }

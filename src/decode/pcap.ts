@@ -126,6 +126,7 @@ export class PcapReader implements CaptureReader {
       if (i < 0) return this.end(pos);
       b = input.buf;
       f.data = b;
+      f.view = input.view;
       f.offset = i + hdr;
       f.caplen = caplen;
       f.origLen = origLen < caplen ? caplen : origLen;

@@ -90,19 +90,20 @@ export class PcapngReader implements CaptureReader {
     const pos = this.pos;
     const i = pos - input.base;
     if (i + 32 <= input.len && !this.done) {
-      const b = input.buf;
+      const dv = input.view;
       const le = this.le;
-      const len = u32(b, i + 4, le);
-      if (u32(b, i, le) === BT_EPB && len >= 32 && (len & 3) === 0 && i + len <= input.len && u32(b, i + len - 4, le) === len) {
-        const caplen = u32(b, i + 20, le);
-        const iface = this.sectionIfaces[u32(b, i + 8, le)];
+      const len = dv.getUint32(i + 4, le);
+      if (dv.getUint32(i, le) === BT_EPB && len >= 32 && (len & 3) === 0 && i + len <= input.len && dv.getUint32(i + len - 4, le) === len) {
+        const caplen = dv.getUint32(i + 20, le);
+        const iface = this.sectionIfaces[dv.getUint32(i + 8, le)];
         if (caplen <= len - 32 && iface !== undefined) {
-          const origLen = u32(b, i + 24, le);
-          f.data = b;
+          const origLen = dv.getUint32(i + 24, le);
+          f.data = input.buf;
+          f.view = dv;
           f.offset = i + 28;
           f.caplen = caplen;
           f.origLen = origLen < caplen ? caplen : origLen;
-          iface.clock.set(f, u32(b, i + 12, le), u32(b, i + 16, le));
+          iface.clock.set(f, dv.getUint32(i + 12, le), dv.getUint32(i + 16, le));
           f.iface = iface.global;
           f.linkType = iface.info.linkType;
           f.index = ++this.frameNo;
@@ -217,6 +218,7 @@ export class PcapngReader implements CaptureReader {
       return false;
     }
     f.data = b;
+    f.view = this.input.view;
     f.offset = data;
     f.caplen = caplen;
     f.origLen = origLen < caplen ? caplen : origLen;

@@ -39,15 +39,25 @@ export class TickClock {
     return this.pow2 ? `2^-${this.exp}` : `10^-${this.exp}`;
   }
 
+  /** The second the previous timestamp fell in, as a tick count and as seconds: most packets share it. */
+  private secTicks = -1;
+  private secValue = 0;
+
   set(f: Frame, hi: number, lo: number): void {
     if (!this.pow2 && this.perSec !== 0) {
       const d = this.perSec;
       if (hi < 0x200000) {
-        // Fits in 53 bits (every µs timestamp until year 2255): one division.
+        // Fits in 53 bits (every µs timestamp until year 2255).
         const t = hi * TWO32 + lo;
-        const sec = Math.floor(t / d);
-        f.tsSec = sec + this.offsetSec;
-        f.tsNsec = (t - sec * d) * this.nsPerTick;
+        let into = t - this.secTicks;
+        if (into < 0 || into >= d || this.secTicks < 0) {
+          const sec = Math.floor(t / d);
+          this.secTicks = sec * d;
+          this.secValue = sec + this.offsetSec;
+          into = t - this.secTicks;
+        }
+        f.tsSec = this.secValue;
+        f.tsNsec = into * this.nsPerTick;
         return;
       }
       // Long division of hi:lo by d in 16-bit steps keeps every partial below 2^53.

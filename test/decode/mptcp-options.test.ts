@@ -7,7 +7,7 @@ import { bytes, concat, fromHex, mp, mptcp } from '../helpers/build.js';
 function decode(opt: Uint8Array) {
   const buf = concat(bytes(0xee, 0xee, 0xee), opt, bytes(0xee));
   const m = new MptcpOption();
-  const ok = decodeMptcpOption(buf, 3, opt[1]!, m);
+  const ok = decodeMptcpOption(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 3, opt[1]!, m);
   return { ok, repr: mptcpRepr(buf, m), m };
 }
 

@@ -23,6 +23,8 @@ export class SentLog {
   private tail = 0;
   /** Longest entry so far: how far back an overlap can start. */
   private span = 0;
+  /** Highest end of any entry ever added: data beyond it is new (the common case, answered at once). */
+  private maxEnd = -Infinity;
   /** Entries forgotten to stay within capacity. */
   evicted = 0;
 
@@ -52,6 +54,7 @@ export class SentLog {
     this.frames.length = 0;
     this.firstSubflow = -1;
     this.otherBytes = 0;
+    if (s >= this.maxEnd) return 0;
     const x = this.e;
     let cur = s;
     let firstT = Infinity;
@@ -100,6 +103,7 @@ export class SentLog {
     x[o + FRAME] = frame;
     x[o + TIME] = time;
     if (e - s > this.span) this.span = e - s;
+    if (e > this.maxEnd) this.maxEnd = e;
     this.tail++;
   }
 
