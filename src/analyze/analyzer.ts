@@ -178,6 +178,11 @@ export class Analyzer {
     }
     flow.lastTime = t;
     flow.lastFrame = f.index;
+    if (syn) {
+      if (synOnly) {
+        if (fromA && Number.isNaN(flow.synTime)) flow.synTime = t;
+      } else if (!fromA && Number.isNaN(flow.synAckTime)) flow.synAckTime = t;
+    } else if (fromA && Number.isNaN(flow.ackTime) && !Number.isNaN(flow.synAckTime)) flow.ackTime = t;
     const fd = flow.dirs[fromA ? 0 : 1];
     const rel = fd.relSeq(p.seq, syn);
     const len = p.payloadLen;
@@ -883,8 +888,10 @@ export class Analyzer {
     this.curReinjection = again > 0;
     const holes = det.holes;
     const before = holes.next;
+    const held = holes.ofoBytes;
     holes.segment(ds, de, f.index, t, this.onHoleClosed);
     if (holes.next > before) this.handover.advanced(c, dir, t);
+    if (holes.ofoBytes !== held && this.sink.ofo !== undefined) this.sink.ofo(c.id, dir, t, holes.ofoBytes);
   }
 
   // ---- packets without MPTCP options on a subflow ----

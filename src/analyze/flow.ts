@@ -59,6 +59,10 @@ export class Flow {
   mptcpSeen = false;
   lastTime = 0;
   lastFrame = 0;
+  /** Handshake times (NaN until seen): SYN, SYN/ACK, and A's first ACK after it. The capture sits near the side that answers fast. */
+  synTime = NaN;
+  synAckTime = NaN;
+  ackTime = NaN;
   /** Next flow in the same hash bucket. */
   chain: Flow | null = null;
   /** Neighbours on the table's least-recently-used list. */

@@ -133,4 +133,10 @@ export interface AnalysisSink {
   handover(row: HandoverRow): void;
   /** A connection that will change no more (closed and idle, evicted, or at the end). */
   connection(conn: Connection): void;
+  /**
+   * The bytes a direction holds out of order changed (the receiver's
+   * out-of-order queue as the capture point sees it): the series plots
+   * draw. Called on every change; a consumer decimates.
+   */
+  ofo?(conn: number, dir: number, time: number, bytes: number): void;
 }

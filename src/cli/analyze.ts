@@ -11,6 +11,7 @@ import type { CaptureReader } from '../decode/reader.js';
 import { CaptureError, OutputError } from '../errors.js';
 import { fsReason, OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
+import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
 import { TimeBase } from '../report/time.js';
 
 export interface AnalyzeOptions {
@@ -30,7 +31,6 @@ export interface AnalyzeResult {
   warningCount: number;
 }
 
-export type Summary = ReturnType<typeof buildSummary>;
 
 /** Packets between two checks of the output streams' backpressure. */
 const CHUNK_PACKETS = 1 << 16;
@@ -86,7 +86,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
         out.abort();
         continue;
       }
-      const summary = buildSummary(trace, reader, stats, analyzer, sink, diag, time, pass, opts.version ?? '');
+      const summary = buildSummary(opts.version ?? '', inputFacts(trace, reader, stats, diag, analyzer, time), { passes: pass, ...analysisFacts(analyzer) }, sink);
       const sumPath = out.file('summary.json');
       try {
         writeFileSync(sumPath, `${JSON.stringify(summary, null, 2)}\n`);
@@ -105,48 +105,45 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
   }
 }
 
-function buildSummary(trace: string, reader: CaptureReader, stats: DecodeStats, analyzer: Analyzer, sink: ReportSink, diag: Diagnostics, time: TimeBase, passes: number, version: string) {
+/** What summary.json says of the input: the decode layer's facts. */
+function inputFacts(trace: string, reader: CaptureReader, stats: DecodeStats, diag: Diagnostics, analyzer: Analyzer, time: TimeBase): InputFacts {
   const malformed: Record<string, number> = {};
   const truncated: Record<string, number> = {};
   stats.anomalies.forEach((n, k) => {
     if (k === 0 || n === 0) return;
     (isTruncation(k) ? truncated : malformed)[ANOMALY_NAMES[k]!] = n;
   });
+  return {
+    file: trace,
+    format: reader.describe(),
+    interfaces: reader.interfaces().map((i, k) => ({ interface: k, link_type: i.linkType, link_type_name: linkTypeName(i.linkType), snaplen: i.snaplen, resolution: i.resolution, frames: stats.ifaceFrames[k] ?? 0, ...(i.name ? { name: i.name } : {}) })),
+    frames: stats.frames,
+    tcp_packets: stats.tcp,
+    mptcp_packets: stats.mptcp,
+    not_tcp: stats.notTcp,
+    ip_fragments: stats.fragments,
+    tunnelled: stats.tunnelled,
+    snapped_frames: stats.snapped,
+    unknown_link_types: Object.fromEntries([...stats.unknownLinks].map(([lt, n]) => [String(lt), n])),
+    truncated,
+    malformed,
+    first_packet: time.baseSec < 0 ? null : time.format(0),
+    damaged: reader.damaged,
+    warnings: [...diag.warnings, ...analyzer.warnings],
+    warnings_total: diag.count + analyzer.warnings.length,
+  };
+}
+
+function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
   const a = analyzer.stats;
   return {
-    mptrace: version,
-    input: {
-      file: trace,
-      format: reader.describe(),
-      interfaces: reader.interfaces().map((i, k) => ({ interface: k, link_type: i.linkType, link_type_name: linkTypeName(i.linkType), snaplen: i.snaplen, resolution: i.resolution, frames: stats.ifaceFrames[k] ?? 0, ...(i.name ? { name: i.name } : {}) })),
-      frames: stats.frames,
-      tcp_packets: stats.tcp,
-      mptcp_packets: stats.mptcp,
-      not_tcp: stats.notTcp,
-      ip_fragments: stats.fragments,
-      tunnelled: stats.tunnelled,
-      snapped_frames: stats.snapped,
-      unknown_link_types: Object.fromEntries([...stats.unknownLinks].map(([lt, n]) => [String(lt), n])),
-      truncated,
-      malformed,
-      first_packet: time.baseSec < 0 ? null : time.format(0),
-      damaged: reader.damaged,
-      warnings: [...diag.warnings, ...analyzer.warnings],
-      warnings_total: diag.count + analyzer.warnings.length,
-    },
-    analysis: {
-      passes,
-      flows: a.flows,
-      tcp_packets_not_analyzable: a.tcpUnanalyzable,
-      flows_evicted: a.flowsEvicted,
-      connections_finished_early: a.connectionsEvictedEarly,
-      token_collisions: a.tokenCollisions,
-      packets_with_cut_mptcp_options: a.optionsCut,
-      malformed_mptcp_options: a.malformedOptions,
-      unmapped_segments: a.unmappedSegments,
-    },
-    totals: { ...sink.totals },
-    connections: sink.summaries,
-    connections_not_detailed: sink.summariesDropped,
+    flows: a.flows,
+    tcp_packets_not_analyzable: a.tcpUnanalyzable,
+    flows_evicted: a.flowsEvicted,
+    connections_finished_early: a.connectionsEvictedEarly,
+    token_collisions: a.tokenCollisions,
+    packets_with_cut_mptcp_options: a.optionsCut,
+    malformed_mptcp_options: a.malformedOptions,
+    unmapped_segments: a.unmappedSegments,
   };
 }

@@ -1,7 +1,56 @@
 import type { Connection, Subflow } from '../analyze/connection.js';
 import type { HandoverRow } from '../analyze/model.js';
 import { boolText, key, token } from './format.js';
+import type { ReportSink } from './report-sink.js';
 import type { TimeBase } from './time.js';
+
+/** The input as the decode layer saw it (assembled by the command). */
+export interface InputFacts {
+  file: string;
+  format: string;
+  interfaces: Array<{ interface: number; link_type: number; link_type_name: string; snaplen: number; resolution: string; frames: number; name?: string }>;
+  frames: number;
+  tcp_packets: number;
+  mptcp_packets: number;
+  not_tcp: number;
+  ip_fragments: number;
+  tunnelled: number;
+  snapped_frames: number;
+  unknown_link_types: Record<string, number>;
+  truncated: Record<string, number>;
+  malformed: Record<string, number>;
+  first_packet: string | null;
+  damaged: boolean;
+  warnings: string[];
+  warnings_total: number;
+}
+
+/** The analysis's own counters (assembled by the command). */
+export interface AnalysisFacts {
+  passes: number;
+  flows: number;
+  tcp_packets_not_analyzable: number;
+  flows_evicted: number;
+  connections_finished_early: number;
+  token_collisions: number;
+  packets_with_cut_mptcp_options: number;
+  malformed_mptcp_options: number;
+  unmapped_segments: number;
+}
+
+export type Summary = ReturnType<typeof buildSummary>;
+
+/** summary.json: the input, the analysis counters, the totals, the connections in detail. */
+export function buildSummary(version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink) {
+  return {
+    mptrace: version,
+    input,
+    analysis,
+    totals: { ...sink.totals },
+    connections: sink.summaries,
+    connections_not_detailed: sink.summariesDropped,
+  };
+}
 
 /** Hole figures gathered per connection direction from the hole rows. */
 export interface DirAggregates {
@@ -14,13 +63,19 @@ export interface DirAggregates {
 export type ConnectionSummary = ReturnType<typeof connectionSummary>;
 
 const INITIAL_TTLS = new Set([32, 64, 128, 255]);
+/** How much faster one side must answer in the handshake for timing to tell the vantage point. */
+const TIMING_RATIO = 4;
+
+export type Vantage = 'client' | 'server' | 'between' | 'unknown';
 
 /**
- * Which end the capture is nearest to, from TTLs: a host's own packets
+ * Which end the capture is nearest to. TTLs first: a host's own packets
  * leave with an initial TTL (64, 128, 255...), the peer's arrive with it
- * decremented by each router on the way.
+ * decremented by each router on the way. When TTLs do not tell (no router,
+ * or a capture between routers), the handshake's timing does: the side
+ * near the capture point answers at once, the far side a round trip later.
  */
-export function vantageOf(c: Connection): 'client' | 'server' | 'between' | 'unknown' {
+export function vantageOf(c: Connection): { vantage: Vantage; source: 'ttl' | 'timing' | 'none' } {
   let client = 0;
   let server = 0;
   let between = 0;
@@ -34,10 +89,21 @@ export function vantageOf(c: Connection): 'client' | 'server' | 'between' | 'unk
     else if (sInit && !cInit) server++;
     else if (!cInit && !sInit) between++;
   }
-  if (client > server && client >= between) return 'client';
-  if (server > client && server >= between) return 'server';
-  if (between > 0 && client === 0 && server === 0) return 'between';
-  return 'unknown';
+  if (client > server && client >= between) return { vantage: 'client', source: 'ttl' };
+  if (server > client && server >= between) return { vantage: 'server', source: 'ttl' };
+  // Timing: SYN → SYN/ACK is the server's answer, SYN/ACK → ACK the client's.
+  for (const s of c.subflows) {
+    const f = s.flow;
+    const serverAnswer = f.synAckTime - f.synTime;
+    const clientAnswer = f.ackTime - f.synAckTime;
+    if (!(serverAnswer >= 0 && clientAnswer >= 0)) continue;
+    const nearSyn = s.aIsClient ? 'client' : 'server';
+    const nearOther = s.aIsClient ? 'server' : 'client';
+    if (clientAnswer * TIMING_RATIO < serverAnswer) return { vantage: nearSyn, source: 'timing' };
+    if (serverAnswer * TIMING_RATIO < clientAnswer) return { vantage: nearOther, source: 'timing' };
+  }
+  if (between > 0) return { vantage: 'between', source: 'ttl' };
+  return { vantage: 'unknown', source: 'none' };
 }
 
 function round(x: number, digits: number): number {
@@ -104,8 +170,7 @@ export function connectionSummary(c: Connection, agg: [DirAggregates, DirAggrega
     start: t.format(c.start),
     end: t.format(c.end),
     duration: round(c.end - c.start, t.digits),
-    vantage: vantage ?? vantageOf(c),
-    vantage_source: vantage ? 'option' : 'ttl',
+    ...(vantage ? { vantage, vantage_source: 'option' } : ((v) => ({ vantage: v.vantage, vantage_source: v.source }))(vantageOf(c))),
     fallback: c.fallback === '' ? null : { kind: c.fallback, time: t.format(c.fallbackTime), frame: c.fallbackFrame },
     close: c.close,
     addresses: { client: Object.fromEntries(c.addresses[0] ?? []), server: Object.fromEntries(c.addresses[1] ?? []) },

@@ -1,4 +1,4 @@
-import type { Summary } from '../cli/analyze.js';
+import type { Summary } from './summary.js';
 
 function bytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;

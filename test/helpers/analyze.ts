@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyze, type AnalyzeOptions, type Summary } from '../../src/cli/analyze.js';
+import { analyze, type AnalyzeOptions } from '../../src/cli/analyze.js';
+import type { Summary } from '../../src/report/summary.js';
 import { CONNECTION_COLUMNS, EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS, SUBFLOW_COLUMNS } from '../../src/report/report-sink.js';
 import { parseCsv } from './csv.js';
 

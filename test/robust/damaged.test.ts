@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,4 +106,19 @@ describe('output directory problems', () => {
     await expect(analyze(bad, { out: join(dir, 'out') })).rejects.toBeInstanceOf(CaptureError);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
+});
+
+describe('every prefix of a capture', () => {
+  for (const name of ['mptcp-fclose.pcap', 'mptcp-aa-v1.pcap', 'mptcproxy-sll2.pcap', 'ptcpdump-tfo.pcap', 'mptcp-v1.pcap']) {
+    it(`${name}: every cut decodes the complete packets before it, without throwing`, () => {
+      const bytes = readFileSync(join(ROOT, 'fixtures', 'public', name));
+      const full = readBytes(bytes).frames.length;
+      const step = bytes.length > 8000 ? 7 : 1;
+      for (let n = 25; n < bytes.length; n += step) {
+        const r = readBytes(bytes.subarray(0, n), 256);
+        expect(r.frames.length).toBeLessThanOrEqual(full);
+        expect(r.warnings.length).toBeLessThanOrEqual(1);
+      }
+    });
+  }
 });
