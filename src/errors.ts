@@ -50,3 +50,26 @@ export class UsageError extends MptraceError {
     this.name = 'UsageError';
   }
 }
+
+/** A file-system error in a few words (the code's meaning, not the syscall's text). */
+export function fsReason(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a capture file';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOTDIR':
+      return 'a path component is not a directory';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    default:
+      return (e as Error).message;
+  }
+}

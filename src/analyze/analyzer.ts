@@ -38,33 +38,26 @@ export interface Hints {
 
 /** Limits that keep memory bounded whatever the input (documented in docs/robustness.md). */
 export interface Limits {
-  /** Flows tracked at once; past it, the oldest idle flows are forgotten. */
+  /** Flows tracked at once; past it, the least recently active are forgotten. */
   maxFlows: number;
-  /** Connections tracked at once; past it, the oldest idle ones are finished early. */
+  /** Connections tracked at once; past it, the least recently active are finished early. */
   maxConnections: number;
-  /** Seconds without packets after which a flow may be forgotten when over the limit. */
-  idleSeconds: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 10_000, idleSeconds: 60 };
+export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 10_000 };
 
 export interface AnalyzerOptions {
   hints?: Hints;
   /** Fill and hand out a PacketRow for every TCP packet. */
   packets?: boolean;
   limits?: Partial<Limits>;
-  /** Force which side the capture is nearest to (otherwise inferred per connection). */
-  vantage?: 'client' | 'server';
 }
 
 /** Counters for the summary. */
 export class AnalysisStats {
-  tcpPackets = 0;
   /** TCP packets whose header could not be analyzed (cut by the snaplen, broken). */
   tcpUnanalyzable = 0;
-  mptcpPackets = 0;
   flows = 0;
-  connections = 0;
   flowsEvicted = 0;
   connectionsEvictedEarly = 0;
   tokenCollisions = 0;
@@ -150,13 +143,9 @@ export class Analyzer {
     this.lastTime = t;
     this.lastFrame = f.index;
     if (p.status !== S_TCP) {
-      if (p.status === S_TCP_BROKEN) {
-        this.stats.tcpPackets++;
-        this.stats.tcpUnanalyzable++;
-      }
+      if (p.status === S_TCP_BROKEN) this.stats.tcpUnanalyzable++;
       return;
     }
-    this.stats.tcpPackets++;
     const b = f.data;
     const flags = p.flags;
     const syn = (flags & TCP_SYN) !== 0;
@@ -206,7 +195,6 @@ export class Analyzer {
     fd.lastSend = t;
     fd.packets++;
     fd.payload += len;
-    if (p.ttl < fd.ttlMin) fd.ttlMin = p.ttl;
     if (p.ttl > fd.ttlMax) fd.ttlMax = p.ttl;
     const row = this.row;
     if (this.wantPackets) {
@@ -223,8 +211,6 @@ export class Analyzer {
       row.retransmission = retrans;
     }
     if (p.mptcpCount > 0) {
-      this.stats.mptcpPackets++;
-      flow.mptcpSeen = true;
       this.options(f, p, flow, fromA, t, rel);
     }
     const sub = flow.sub;
@@ -237,7 +223,7 @@ export class Analyzer {
         // The subflow ACK releases the other direction's mappings it has passed.
         const od = flow.dirs[fromA ? 1 : 0];
         const osd = sub.dirs[otherDir(dir)];
-        if (od.baseSet && osd.isnMode !== ISN_NONE && osd.maps.count > 512) osd.maps.prune(od.lastRel + seqDiff(p.ack, od.lastRaw) + seqDiff(od.base, osd.isn));
+        if (od.baseSet && osd.isnMode !== ISN_NONE) osd.maps.prune(od.lastRel + seqDiff(p.ack, od.lastRaw) + seqDiff(od.base, osd.isn));
       }
       if (p.mptcpCount === 0) this.bareSubflowPacket(f, p, sub, dir, t, syn, synOnly);
       if (len > 0) {
@@ -248,7 +234,6 @@ export class Analyzer {
       }
       if (fin && !fd.fin) {
         fd.fin = true;
-        fd.finFrame = f.index;
         this.event(t, f.index, conn, sub.index, 'subflow_fin', dir === C2S ? 'from client' : 'from server');
         this.subflowClosed(sub, 'fin', t);
       }
@@ -357,7 +342,6 @@ export class Analyzer {
     flow.sub = sub;
     c.subflows.push(sub);
     this.active.push(c);
-    this.stats.connections++;
     const h = this.hints?.bases.get(c.id);
     if (h !== undefined) {
       for (let d = 0; d < 2; d++) {
@@ -549,7 +533,6 @@ export class Analyzer {
       flow.sub = sub;
       sub.initiatorIsClient = initiatorIsClient;
       sub.addrId = m.addrId;
-      sub.backup = m.backup;
       sub.prio[initiatorIsClient ? C2S : S2C] = m.backup;
       sub.token = m.token;
       sub.nonceInit = m.nonce;
@@ -576,7 +559,6 @@ export class Analyzer {
       sub.synAckSeen = true;
       sub.synAckHadJoin = true;
       sub.peerAddrId = m.addrId;
-      sub.peerBackup = m.backup;
       sub.prio[sub.initiatorIsClient ? S2C : C2S] = m.backup;
       sub.nonceResp = m.nonce;
       sub.synackHmac = f.data.slice(m.hmacOffset, m.hmacOffset + 8);
@@ -651,8 +633,6 @@ export class Analyzer {
         meta.dataFinTime = t;
         meta.dataFinFrame = f.index;
         this.event(t, f.index, c, sub.index, 'data_fin', `${dir === C2S ? 'from client' : 'from server'} at dsn ${at}`);
-        const o = c.dirs[otherDir(dir)];
-        if (!Number.isNaN(o.dataFin) && c.close === '') this.connectionClosed(c, 'data_fin', t);
       }
       sd.dataFin = true;
       if (p.payloadLen === 0 && this.wantPackets) row.dsn = at;
@@ -770,7 +750,6 @@ export class Analyzer {
       case M.MP_FASTCLOSE:
         c.fastclose = true;
         this.event(t, f.index, c, sub.index, 'mp_fastclose', `from ${side}`);
-        if (c.close === '' || c.close === 'data_fin') this.connectionClosed(c, 'mp_fastclose', t);
         break;
       case M.MP_TCPRST: {
         const why = M.TCPRST_REASONS[m.reason] ?? `reason ${m.reason}`;
@@ -807,7 +786,6 @@ export class Analyzer {
     const c = sub.conn;
     const meta = c.dirs[dir];
     const sd = sub.dirs[dir];
-    sd.dataSegments++;
     sd.lastData = t;
     if (sd.isnMode === ISN_NONE || meta.baseMode === BASE_UNSET) {
       sd.unmappedSegments++;
@@ -963,12 +941,6 @@ export class Analyzer {
     if (sub.close === '' || (how.startsWith('mp_tcprst') && sub.close === 'fin')) sub.close = how;
     const c = sub.conn;
     if (how === 'fin') this.handover.subflowDown(c, sub, t, 'FIN');
-    if (c.close === '' && c.subflows.every((s) => s.close !== '' && s.close !== 'fin')) this.connectionClosed(c, 'rst', t);
-  }
-
-  private connectionClosed(c: Connection, how: string, t: number): void {
-    c.close = how;
-    c.closeTime = t;
   }
 
   // ---- end of a connection ----

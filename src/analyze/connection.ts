@@ -122,8 +122,6 @@ export class SubflowDir {
   /** Segments with payload and no mapping covering them. */
   unmappedSegments = 0;
   dataFin = false;
-  /** Data segments seen, for handover shares. */
-  dataSegments = 0;
   lastData = NaN;
   /** The DSS checksum being summed over this direction's current mapping (made when checksums appear). */
   csum: ChecksumCheck | null = null;
@@ -139,12 +137,10 @@ export type SubflowKind = 'initial' | 'join';
 export class Subflow {
   /** c2s, s2c. */
   readonly dirs: [SubflowDir, SubflowDir] = [new SubflowDir(), new SubflowDir()];
-  /** MP_JOIN SYN fields (initiator) and SYN/ACK fields (responder). */
+  /** Address ids of the MP_JOIN SYN (initiator) and SYN/ACK (responder). */
   addrId = -1;
-  backup = false;
   peerAddrId = -1;
-  peerBackup = false;
-  /** Backup state as last set by MP_JOIN or MP_PRIO, per sending side (c2s sender = client). */
+  /** Backup flags as last set by MP_JOIN or MP_PRIO, per side that set them (index 0: the client). */
   readonly prio: [boolean, boolean] = [false, false];
   token = -1;
   nonceInit = 0;
@@ -220,8 +216,8 @@ export class Connection {
   fallback: FallbackKind | '' = '';
   fallbackTime = NaN;
   fallbackFrame = 0;
+  /** How the connection ended (set when it is finished: see closeReason). */
   close = '';
-  closeTime = NaN;
   /** MP_FASTCLOSE seen, MP_TCPRST counts. */
   fastclose = false;
   /** ADD_ADDR / REMOVE_ADDR announcements: address id → text, per announcing side (made on first use). */

@@ -25,11 +25,9 @@ export class FlowDir {
   maxEnd = -1;
   fin = false;
   rst = false;
-  finFrame = 0;
   /** Time of this direction's previous packet (NaN before the first): a retransmission after a long silence is a timeout. */
   lastSend = NaN;
-  /** Smallest and largest TTL / hop limit seen (the capture point's distance from this sender). */
-  ttlMin = 256;
+  /** Largest TTL / hop limit seen (the capture point's distance from this sender: see vantage). */
   ttlMax = -1;
 
   /** Sequence number relative to `base`, unwrapped; sets the base on first use. */
@@ -55,8 +53,6 @@ export class Flow {
   readonly dirs: [FlowDir, FlowDir] = [new FlowDir(), new FlowDir()];
   /** The MPTCP subflow this flow is, once MPTCP options tie it to a connection. */
   sub: Subflow | null = null;
-  /** A saw MPTCP options in any packet (the flow is MPTCP or tried to be). */
-  mptcpSeen = false;
   lastTime = 0;
   lastFrame = 0;
   /** Handshake times (NaN until seen): SYN, SYN/ACK, and A's first ACK after it. The capture sits near the side that answers fast. */

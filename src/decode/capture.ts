@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { u32le } from './bytes.js';
-import { CaptureError } from '../errors.js';
+import { CaptureError, fsReason } from '../errors.js';
 import { Diagnostics } from './diagnostics.js';
 import { ChunkedInput, DEFAULT_CHUNK } from './input.js';
 import { PcapReader, pcapMagic } from './pcap.js';
@@ -26,7 +26,7 @@ export function openCapture(path: string, diag: Diagnostics, opts: OpenOptions =
   try {
     st = fs.statSync(path);
   } catch (e) {
-    throw new CaptureError(path, undefined, describeFsError(e));
+    throw new CaptureError(path, undefined, fsReason(e));
   }
   if (st.isDirectory()) throw new CaptureError(path, undefined, 'is a directory, not a capture file');
   if (!st.isFile()) throw new CaptureError(path, undefined, 'is not a regular file');
@@ -35,7 +35,7 @@ export function openCapture(path: string, diag: Diagnostics, opts: OpenOptions =
   try {
     input = ChunkedInput.fromFile(path, opts.chunkSize ?? DEFAULT_CHUNK);
   } catch (e) {
-    throw new CaptureError(path, undefined, describeFsError(e));
+    throw new CaptureError(path, undefined, fsReason(e));
   }
   return openInput(input, path, diag);
 }
@@ -66,20 +66,5 @@ export function openInput(input: ChunkedInput, name: string, diag: Diagnostics):
   } catch (e) {
     input.close();
     throw e;
-  }
-}
-
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory, not a capture file';
-    default:
-      return (e as Error).message;
   }
 }

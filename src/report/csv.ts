@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import { OutputError } from '../errors.js';
-import { fsReason } from './outdir.js';
+import { fsReason, OutputError } from '../errors.js';
 
 /** Rows turned into CSV text at once: one csv-stringify call and one file write per batch. */
 const BATCH = 2048;

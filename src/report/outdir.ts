@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { OutputError } from '../errors.js';
+import { fsReason, OutputError } from '../errors.js';
 
 /**
  * The output directory. Every file is written under a temporary name and
@@ -52,24 +52,5 @@ export class OutputDir {
   abort(): void {
     for (const { tmp } of this.pending) fs.rmSync(tmp, { force: true });
     this.pending.length = 0;
-  }
-}
-
-export function fsReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOTDIR':
-      return 'a path component is not a directory';
-    case 'EDQUOT':
-      return 'disk quota exceeded';
-    default:
-      return (e as Error).message;
   }
 }

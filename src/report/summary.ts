@@ -122,6 +122,7 @@ function subflowSummary(s: Subflow, t: TimeBase) {
     client: { addr: ca, port: cp },
     server: { addr: sa, port: sp },
     addr_id: s.kind === 'initial' ? 0 : s.addrId < 0 ? null : s.addrId,
+    peer_addr_id: s.peerAddrId < 0 ? null : s.peerAddrId,
     backup: s.prio[0] || s.prio[1],
     backup_by: { client: s.prio[0], server: s.prio[1] },
     hmac_ok: s.hmacOk,
@@ -130,8 +131,8 @@ function subflowSummary(s: Subflow, t: TimeBase) {
     close: s.close,
     failed: s.failed || null,
     fallback: s.fallback || null,
-    c2s: { bytes: cd.payload - cd.retransBytes, packets: cd.packets, retransmitted_bytes: cd.retransBytes, dsn_bytes: s.dirs[0].dsnBytes, reinjected_bytes: s.dirs[0].reinjected, reinjected_away_bytes: s.dirs[0].reinjectedAway },
-    s2c: { bytes: sd.payload - sd.retransBytes, packets: sd.packets, retransmitted_bytes: sd.retransBytes, dsn_bytes: s.dirs[1].dsnBytes, reinjected_bytes: s.dirs[1].reinjected, reinjected_away_bytes: s.dirs[1].reinjectedAway },
+    c2s: { bytes: cd.payload - cd.retransBytes, packets: cd.packets, retransmitted_packets: cd.retransPackets, retransmitted_bytes: cd.retransBytes, dsn_bytes: s.dirs[0].dsnBytes, reinjected_bytes: s.dirs[0].reinjected, reinjected_away_bytes: s.dirs[0].reinjectedAway },
+    s2c: { bytes: sd.payload - sd.retransBytes, packets: sd.packets, retransmitted_packets: sd.retransPackets, retransmitted_bytes: sd.retransBytes, dsn_bytes: s.dirs[1].dsnBytes, reinjected_bytes: s.dirs[1].reinjected, reinjected_away_bytes: s.dirs[1].reinjectedAway },
   };
 }
 

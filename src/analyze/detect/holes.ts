@@ -28,7 +28,6 @@ export class HoleTracker {
   ofoSegments = 0;
   /** Largest number of bytes held out of order at once. */
   maxOfo = 0;
-  holesOpened = 0;
   /** Holes dropped because too many were open at once (the oldest go, unreported). */
   dropped = 0;
 
@@ -81,7 +80,6 @@ export class HoleTracker {
     this.hEnd.push(end);
     this.hFrame.push(frame);
     this.hTime.push(time);
-    this.holesOpened++;
     this.compact();
   }
 

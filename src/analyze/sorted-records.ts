@@ -1,0 +1,82 @@
+const NONE = new Float64Array(0);
+
+/**
+ * Records of `width` numbers kept sorted by their first number, in a deque
+ * over one Float64Array allocated on first use (an unused table costs no
+ * buffer). Appending in order is O(1), forgetting the lowest is O(1), an
+ * out-of-order insert shifts only the records after it. Past `capacity`
+ * an eighth of the records is forgotten at once (counted in `evicted`), so
+ * that making room stays O(1) amortised. The DSS mapping table and the
+ * sent-segment log are both such tables.
+ */
+export class SortedRecords {
+  protected r: Float64Array = NONE;
+  /** Live records are [head, tail), at r[i * width ...]. */
+  protected head = 0;
+  protected tail = 0;
+  /** Records forgotten to stay within capacity. */
+  evicted = 0;
+
+  constructor(
+    protected readonly width: number,
+    protected readonly capacity: number,
+    protected readonly initial: number,
+  ) {}
+
+  get count(): number {
+    return this.tail - this.head;
+  }
+
+  /** Reserves the slot a record keyed `key` goes to (after the records <= key) and returns its index. */
+  protected slot(key: number): number {
+    const w = this.width;
+    if (this.count === this.capacity) {
+      const k = this.capacity >> 3 || 1;
+      this.head += k;
+      this.evicted += k;
+    }
+    if (this.tail * w === this.r.length) this.makeRoom();
+    const i = this.tail > this.head && this.r[(this.tail - 1) * w]! > key ? this.upperBound(key) : this.tail;
+    if (i < this.tail) this.r.copyWithin((i + 1) * w, i * w, this.tail * w);
+    this.tail++;
+    return i;
+  }
+
+  /** First index whose key is >= `key`. */
+  protected lowerBound(key: number): number {
+    let lo = this.head;
+    let hi = this.tail;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (this.r[m * this.width]! < key) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
+
+  /** First index whose key is > `key`. */
+  protected upperBound(key: number): number {
+    let lo = this.head;
+    let hi = this.tail;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (this.r[m * this.width]! <= key) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
+
+  /** Moves the live records to the front, growing the array when it is half full or more. */
+  private makeRoom(): void {
+    const w = this.width;
+    const n = this.count;
+    const slots = this.r.length / w;
+    if (n * 2 >= slots && slots < this.capacity) {
+      const grown = new Float64Array(w * Math.min(this.capacity, Math.max(this.initial, slots * 2)));
+      grown.set(this.r.subarray(this.head * w, this.tail * w));
+      this.r = grown;
+    } else this.r.copyWithin(0, this.head * w, this.tail * w);
+    this.head = 0;
+    this.tail = n;
+  }
+}
