@@ -78,6 +78,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
         if (sink.needsDrain) await sink.drain();
       }
       if (stats.frames === 0 && reader.damaged) throw new CaptureError(trace, undefined, 'no complete packet could be read');
+      stats.warnUnknownLinks(diag);
       analyzer.finish();
       if (hints === undefined && analyzer.needsSecondPass) {
         // Relative DSNs (lowest DSN seen) or a subflow's ISN were only known at the end: do it again with them.
@@ -147,3 +148,4 @@ function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
     unmapped_segments: a.unmappedSegments,
   };
 }
+

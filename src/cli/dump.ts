@@ -4,7 +4,7 @@ import { Diagnostics } from '../decode/diagnostics.js';
 import { Frame } from '../decode/frame.js';
 import { formatIp } from '../decode/ipaddr.js';
 import { ANOMALY_NAMES } from '../decode/anomaly.js';
-import { DecodedPacket, decodePacket, S_TCP, S_TCP_BROKEN } from '../decode/packet.js';
+import { DecodedPacket, decodePacket, DecodeStats, S_TCP, S_TCP_BROKEN } from '../decode/packet.js';
 import { packetRepr } from '../decode/repr.js';
 import { dumpLine } from '../report/dump.js';
 import { formatEpoch } from '../report/time.js';
@@ -23,10 +23,12 @@ export async function dump(trace: string, out: Writable, opts: DumpOptions = {})
   const sink = new TextSink(out);
   const f = new Frame();
   const p = new DecodedPacket();
+  const stats = new DecodeStats();
   let n = 0;
   try {
     while ((opts.count === undefined || n < opts.count) && reader.next(f)) {
       const st = decodePacket(f, p);
+      stats.count(f, p);
       if (st !== S_TCP && st !== S_TCP_BROKEN) continue;
       const digits = reader.interfaces()[f.iface]?.digits ?? reader.digits();
       n++;
@@ -41,6 +43,7 @@ export async function dump(trace: string, out: Writable, opts: DumpOptions = {})
       if (w) await w;
     }
     await sink.flush();
+    stats.warnUnknownLinks(diag);
   } finally {
     reader.close();
   }

@@ -1,5 +1,6 @@
 import * as A from './anomaly.js';
 import { u32le } from './bytes.js';
+import type { Diagnostics } from './diagnostics.js';
 import type { Frame } from './frame.js';
 import * as L from './linktype.js';
 import { decodeDss, decodeMptcpOption, MP_DSS, MptcpOption, truncatedMptcpOption } from './mptcp.js';
@@ -164,6 +165,11 @@ export class DecodeStats {
         this.notTcp++;
     }
     if (p.fragment && p.status === S_TCP) this.fragments++;
+  }
+
+  /** A link type mptrace does not decode is reported once, with how many frames it cost. */
+  warnUnknownLinks(diag: Diagnostics): void {
+    for (const [lt, n] of this.unknownLinks) diag.warn(undefined, `${n} frame${n === 1 ? '' : 's'} of link type ${lt} (${L.linkTypeName(lt)}) not decoded`);
   }
 }
 

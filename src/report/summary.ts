@@ -1,4 +1,4 @@
-import type { Connection, Subflow } from '../analyze/connection.js';
+import { ISN_INFERRED, type Connection, type Subflow } from '../analyze/connection.js';
 import type { HandoverRow } from '../analyze/model.js';
 import { boolText, key, token } from './format.js';
 import type { ReportSink } from './report-sink.js';
@@ -106,6 +106,22 @@ export function vantageOf(c: Connection): { vantage: Vantage; source: 'ttl' | 't
   return { vantage: 'unknown', source: 'none' };
 }
 
+function flagsText(f: number): string | null {
+  return f < 0 ? null : `0x${f.toString(16).padStart(2, '0')}`;
+}
+
+function hex32(v: number): string {
+  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** A subflow direction's ISN: from its SYN, or inferred from the DSS mappings when the SYN was not captured. */
+function isnOf(s: Subflow, d: 0 | 1): { value: number; source: 'syn' | 'inferred' } | null {
+  const fd = s.flow.dirs[d === 0 ? (s.aIsClient ? 0 : 1) : s.aIsClient ? 1 : 0];
+  if (fd.synSeen) return { value: fd.base, source: 'syn' };
+  const sd = s.dirs[d];
+  return sd.isnMode === ISN_INFERRED ? { value: sd.isn, source: 'inferred' } : null;
+}
+
 function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
 }
@@ -126,6 +142,8 @@ function subflowSummary(s: Subflow, t: TimeBase) {
     backup: s.prio[0] || s.prio[1],
     backup_by: { client: s.prio[0], server: s.prio[1] },
     hmac_ok: s.hmacOk,
+    ...(s.kind === 'join' ? { token: s.token < 0 ? null : token(s.token), nonces: { initiator: hex32(s.nonceInit), responder: hex32(s.nonceResp) }, initiator: s.initiatorIsClient ? 'client' : 'server' } : {}),
+    isn: { c2s: isnOf(s, 0), s2c: isnOf(s, 1) },
     start: t.format(f.firstTime),
     end: t.format(Math.max(s.end, f.lastTime)),
     close: s.close,
@@ -164,6 +182,7 @@ export function connectionSummary(c: Connection, agg: [DirAggregates, DirAggrega
     client: { addr: c.clientAddr, port: c.clientPort, key: c.clientKeyKnown ? key(c.clientKeyHi, c.clientKeyLo) : null, token: c.clientToken < 0 ? null : token(c.clientToken) },
     server: { addr: c.serverAddr, port: c.serverPort, key: c.serverKeyKnown ? key(c.serverKeyHi, c.serverKeyLo) : null, token: c.serverToken < 0 ? null : token(c.serverToken) },
     checksum: boolText(c.checksum) || null,
+    mp_capable_flags: { syn: flagsText(c.flagsSyn), synack: flagsText(c.flagsSynAck), ack: flagsText(c.flagsAck) },
     checksums: { verified_ok: c.checksumsOk, failed: c.checksumsBad, unverifiable: c.checksumsUnverified },
     handshake: c.handshake,
     dsn_base: c.dsnBase || null,

@@ -245,11 +245,17 @@ export interface PacketSpec {
   iface?: number;
 }
 
+/** A float time is taken to the microsecond (a double near 1.7e9 s holds no finer), a [sec, nsec] pair as it is. */
 function secNsec(ts: number | [number, number] | undefined): [number, number] {
   if (ts === undefined) return [1_700_000_000, 0];
   if (Array.isArray(ts)) return ts;
-  const sec = Math.floor(ts);
-  return [sec, Math.round((ts - sec) * 1e9)];
+  let sec = Math.floor(ts);
+  let us = Math.round((ts - sec) * 1e6);
+  if (us === 1e6) {
+    sec++;
+    us = 0;
+  }
+  return [sec, us * 1000];
 }
 
 export function pcapFile(packets: PacketSpec[], o: { linkType: number; nano?: boolean; bigEndian?: boolean; snaplen?: number }): Bytes {

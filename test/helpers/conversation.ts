@@ -7,6 +7,9 @@ import { be64, ethernet, ipTcp, pcapFile, type Bytes, type PacketSpec } from './
  */
 export class Conversation {
   readonly packets: PacketSpec[];
+  /** Initial sequence numbers (the SYN's): a data byte at subflow sequence n has sequence isn + n. */
+  readonly isnC: number;
+  readonly isnS: number;
   private nextC: number;
   private nextS: number;
 
@@ -15,8 +18,10 @@ export class Conversation {
     readonly server: [string, number],
     opts: { isnC?: number; isnS?: number; packets?: PacketSpec[] } = {},
   ) {
-    this.nextC = opts.isnC ?? 1000;
-    this.nextS = opts.isnS ?? 50000;
+    this.isnC = opts.isnC ?? 1000;
+    this.isnS = opts.isnS ?? 50000;
+    this.nextC = this.isnC;
+    this.nextS = this.isnS;
     this.packets = opts.packets ?? [];
   }
 
@@ -36,9 +41,12 @@ export class Conversation {
     const t = o.t ?? (typeof last === 'number' ? last + 0.001 : 1_700_000_000);
     this.packets.push({ data, ts: t });
     const used = payload + (flags.includes('S') ? 1 : 0) + (flags.includes('F') ? 1 : 0);
-    if (o.seq === undefined) {
-      if (side === 'c') this.nextC = (this.nextC + used) >>> 0;
-      else this.nextS = (this.nextS + used) >>> 0;
+    // An explicit sequence number (a retransmission, a jump) moves the next one on only if it went further.
+    const end = (seq + used) >>> 0;
+    const next = side === 'c' ? this.nextC : this.nextS;
+    if (o.seq === undefined || ((end - next) | 0) > 0) {
+      if (side === 'c') this.nextC = end;
+      else this.nextS = end;
     }
     return this.packets.length;
   }
