@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture } from '../helpers/analyze.js';
+import { ROOT } from '../helpers/shared.js';
+
+/** The bundled lab captures (fixtures/lab), against what their kernels counted. */
+const LAB = join(ROOT, 'fixtures', 'lab');
+const truth = (name: string) => JSON.parse(readFileSync(join(LAB, `${name}.json`), 'utf8')) as { kernel_mptcp_counters: { client: Record<string, number>; server: Record<string, number> }; start_epoch: number; events: Array<{ t: number; event: string }> };
+
+describe('fixtures/lab/checksum-fail: a middlebox rewrites one byte of a checksummed mapping', () => {
+  const k = truth('checksum-fail').kernel_mptcp_counters;
+  it('the kernels saw it: a checksum error at the server, MP_FAIL both ways', () => {
+    expect(k.server).toMatchObject({ MPTcpExtDataCsumErr: 1, MPTcpExtMPFailTx: 1 });
+    expect(k.client).toMatchObject({ MPTcpExtMPFailRx: 1 });
+  });
+  it('at the server: the checksum fails on the rewritten mapping, the connection falls back, MP_FAIL follows', async () => {
+    const a = await analyzeCapture(join(LAB, 'checksum-fail.pcapng'));
+    expect(a.events.map((e) => [e.frame, e.event, e.detail])).toEqual([
+      ['1', 'mp_capable', 'SYN v1 flags 0x81'],
+      ['145', 'checksum_failure', 'mapping of frame 97: dsn 65553 ssn 65553 len 39872 checksum 0xc1d2'],
+      ['145', 'fallback', 'checksum-failure'],
+      ['146', 'mp_fail', 'dsn 65553 from server'],
+      ['264', 'mp_fail', 'dsn 1 from client'],
+    ]);
+    expect(a.summary.connections[0]!.checksums).toEqual({ verified_ok: 6, failed: 1, unverifiable: 0 });
+  });
+  it('at the client (before the middlebox): every checksum verifies, then MP_FAIL arrives', async () => {
+    const a = await analyzeCapture(join(LAB, 'checksum-fail.client.pcap'));
+    expect(a.connections[0]!.fallback).toBe('mp-fail@1795383759.784436548');
+    expect(a.summary.connections[0]!.checksums.failed).toBe(0);
+    expect(a.subflows[1]).toMatchObject({ kind: 'join', failed: 'SYN never answered' });
+  });
+});
+
+describe('fixtures/lab/handover (the README example)', () => {
+  it('one handover from subflow 0 to the backup subflow 1, after path 1 went dark', async () => {
+    const a = await analyzeCapture(join(LAB, 'handover.client.pcap'));
+    const j = truth('handover');
+    const dark = j.start_epoch + j.events.find((e) => e.event === 'loss path1 100%')!.t;
+    expect(a.handovers).toHaveLength(1);
+    expect(a.handovers[0]).toMatchObject({ dir: 's2c', from_subflow: '0', to_subflow: '1', time: '1795371253.570850413', stall: '0.201482281' });
+    expect(Number(a.handovers[0]!.time) - dark).toBeCloseTo(0.023, 2);
+    expect(a.connections[0]).toMatchObject({ s2c_bytes: '12000000', close: 'data_fin' });
+  });
+});
