@@ -601,6 +601,7 @@ export class Analyzer {
       if (a < other.minAck) other.minAck = a;
       if (a > other.maxAck) other.maxAck = a;
       if (this.wantPackets) row.dataAck = a;
+      if (this.sink.dataAck !== undefined) this.sink.dataAck(c.id, otherDir(dir), t, a);
     }
     if (!m.hasMap) return;
     const meta = c.dirs[dir];
@@ -827,7 +828,8 @@ export class Analyzer {
     meta.lastData = t;
     if (ds < meta.minDsn) meta.minDsn = ds;
     const det = meta.detectors;
-    det.unique += det.covered.add(ds, de);
+    const fresh = det.covered.add(ds, de);
+    det.unique += fresh;
     const sent = det.sent;
     const again = sent.overlaps(ds, de, sub.index, MAX_REINJECTION_FRAMES);
     if (again > 0) {
@@ -864,6 +866,7 @@ export class Analyzer {
     this.curDir = dir;
     this.curSub = sub.index;
     this.curReinjection = again > 0;
+    if (this.sink.segment !== undefined) this.sink.segment(c.id, dir, sub.index, t, ds, de, fresh, again > 0);
     const holes = det.holes;
     const before = holes.next;
     const held = holes.ofoBytes;

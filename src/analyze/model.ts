@@ -139,4 +139,8 @@ export interface AnalysisSink {
    * draw. Called on every change; a consumer decimates.
    */
   ofo?(conn: number, dir: number, time: number, bytes: number): void;
+  /** Every data range a segment carried (for plots): DSNs [start, end), how many of its bytes were new to the connection, and whether it was a reinjection. */
+  segment?(conn: number, dir: number, subflow: number, time: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void;
+  /** Every data ACK, relative, for the direction whose data it acknowledges (for plots). */
+  dataAck?(conn: number, dir: number, time: number, ack: number): void;
 }

@@ -13,11 +13,15 @@ import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
 import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
 import { TimeBase } from '../report/time.js';
+import { PlotCollector } from '../plot/collector.js';
+import { tee } from './tee.js';
 
 export interface AnalyzeOptions {
   /** Output directory (default: ./<trace file name>.mptrace). */
   out?: string;
   packets?: boolean;
+  /** Write plots/*.svg (default: yes). */
+  plots?: boolean;
   vantage?: 'client' | 'server';
   chunkSize?: number;
   limits?: Partial<Limits>;
@@ -31,6 +35,9 @@ export interface AnalyzeResult {
   warningCount: number;
 }
 
+
+/** Every name `analyze` writes, relative to the output directory: what an earlier run left under these names is removed. */
+const OUTPUT_NAME = /^(?:(?:connections|subflows|events|reinjections|holes|handovers|packets)\.csv|summary\.json|plots\/conn-\d+-[a-z0-9-]+\.svg)$/;
 
 /** Packets between two checks of the output streams' backpressure. */
 const CHUNK_PACKETS = 1 << 16;
@@ -55,7 +62,8 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     input = null;
     const time = new TimeBase(-1, 6);
     const sink = new ReportSink(out, time, { packets: opts.packets === true, ...(opts.vantage ? { vantage: opts.vantage } : {}) });
-    const analyzer = new Analyzer(sink, { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
+    const plots = opts.plots === false ? null : new PlotCollector();
+    const analyzer = new Analyzer(tee(sink, plots), { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
     const stats = new DecodeStats();
     const f = new Frame();
     const p = new DecodedPacket();
@@ -87,7 +95,8 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
         out.abort();
         continue;
       }
-      const summary = buildSummary(opts.version ?? '', inputFacts(trace, reader, stats, diag, analyzer, time), { passes: pass, ...analysisFacts(analyzer) }, sink);
+      const plotFacts = plots === null ? null : { files: await writePlots(out, plots, time), connections_not_plotted: plots.notPlotted };
+      const summary = buildSummary(opts.version ?? '', inputFacts(trace, reader, stats, diag, analyzer, time), { passes: pass, ...analysisFacts(analyzer) }, sink, plotFacts);
       const sumPath = out.file('summary.json');
       try {
         writeFileSync(sumPath, `${JSON.stringify(summary, null, 2)}\n`);
@@ -95,7 +104,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
         throw new OutputError(`${out.path}/summary.json`, `cannot write: ${fsReason(e)}`);
       }
       await sink.close();
-      out.commit();
+      out.commit((name) => OUTPUT_NAME.test(name));
       return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: diag.count + analyzer.warnings.length };
     } catch (e) {
       out.abort();
@@ -149,3 +158,27 @@ function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
   };
 }
 
+
+/**
+ * Renders the finished connections' plots into DIR/plots/ (under
+ * temporary names, as every output). The renderer (d3 over jsdom, half a
+ * second to load) loads only when there is something to draw.
+ */
+async function writePlots(out: OutputDir, plots: PlotCollector, time: TimeBase): Promise<string[]> {
+  const written: string[] = [];
+  if (plots.finished.length === 0) return written;
+  const { renderConnection } = await import('../plot/render.js');
+  out.subdir('plots');
+  for (const { c, p } of plots.finished) {
+    for (const f of renderConnection(c, p, time)) {
+      const path = out.file(`plots/${f.name}`);
+      try {
+        writeFileSync(path, f.svg);
+      } catch (e) {
+        throw new OutputError(`${out.path}/plots/${f.name}`, `cannot write: ${fsReason(e)}`);
+      }
+      written.push(`plots/${f.name}`);
+    }
+  }
+  return written;
+}

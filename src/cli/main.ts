@@ -60,11 +60,13 @@ export async function main(argv: string[]): Promise<void> {
           .positional('trace', { type: 'string', describe: 'capture file (pcap or pcapng)', demandOption: true })
           .option('out', { alias: 'o', type: 'string', describe: 'output directory (default: ./<trace file name>.mptrace)' })
           .option('packets', { type: 'boolean', default: false, describe: 'also write packets.csv, one row per TCP packet' })
+          .option('plots', { type: 'boolean', default: true, describe: 'write plots/*.svg (--no-plots: none)' })
           .option('vantage', { choices: ['client', 'server'] as const, describe: 'the side the capture was taken nearest to (default: inferred from TTLs and handshake timing)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
       async (a) => {
         const r = await analyze(a.trace, {
           packets: a.packets,
+          plots: a.plots,
           version: pkg.version,
           ...(a.out !== undefined ? { out: a.out } : {}),
           ...(a.vantage !== undefined ? { vantage: a.vantage } : {}),

@@ -9,6 +9,8 @@ import { fsReason, OutputError } from '../errors.js';
  */
 export class OutputDir {
   private readonly pending: Array<{ tmp: string; final: string }> = [];
+  /** Subdirectories this run created (removed again, if left empty, when the run fails). */
+  private readonly created: string[] = [];
 
   constructor(readonly path: string) {
     try {
@@ -30,6 +32,7 @@ export class OutputDir {
   subdir(name: string): string {
     const p = join(this.path, name);
     try {
+      if (!fs.existsSync(p)) this.created.push(p);
       fs.mkdirSync(p, { recursive: true });
     } catch (e) {
       throw new OutputError(p, `cannot create: ${fsReason(e)}`);
@@ -37,20 +40,56 @@ export class OutputDir {
     return p;
   }
 
-  commit(): void {
+  /**
+   * Moves every finished file into place, then removes the files an
+   * earlier run left that this run did not write (`ours` says which names
+   * are outputs, relative to the directory, e.g. `plots/conn-3-timeline.svg`):
+   * a directory must never mix two runs.
+   */
+  commit(ours: (name: string) => boolean): void {
+    const written = new Set<string>();
     for (const { tmp, final } of this.pending) {
       try {
         fs.renameSync(tmp, final);
       } catch (e) {
         throw new OutputError(final, `cannot move the finished file into place: ${fsReason(e)}`);
       }
+      written.add(final);
     }
     this.pending.length = 0;
+    for (const name of this.listed()) {
+      const p = join(this.path, name);
+      if (ours(name) && !written.has(p)) fs.rmSync(p, { force: true });
+    }
+  }
+
+  /** Files in the directory and its plots/ subdirectory, relative names. */
+  private listed(): string[] {
+    const names: string[] = [];
+    const read = (sub: string): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(join(this.path, sub), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) if (e.isFile()) names.push(sub === '' ? e.name : `${sub}/${e.name}`);
+    };
+    read('');
+    read('plots');
+    return names;
   }
 
   /** Removes every temporary file (after a failure, or before a second pass). */
   abort(): void {
     for (const { tmp } of this.pending) fs.rmSync(tmp, { force: true });
     this.pending.length = 0;
+    for (const p of this.created.splice(0)) {
+      try {
+        fs.rmdirSync(p);
+      } catch {
+        // Not empty (files of an earlier run, or the user's): leave it.
+      }
+    }
   }
 }

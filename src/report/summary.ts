@@ -38,10 +38,16 @@ export interface AnalysisFacts {
   unmapped_segments: number;
 }
 
+/** The plots written (null with --no-plots). */
+export interface PlotFacts {
+  files: string[];
+  connections_not_plotted: number;
+}
+
 export type Summary = ReturnType<typeof buildSummary>;
 
 /** summary.json: the input, the analysis counters, the totals, the connections in detail. */
-export function buildSummary(version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink) {
+export function buildSummary(version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink, plots: PlotFacts | null) {
   return {
     mptrace: version,
     input,
@@ -49,6 +55,7 @@ export function buildSummary(version: string, input: InputFacts, analysis: Analy
     totals: { ...sink.totals },
     connections: sink.summaries,
     connections_not_detailed: sink.summariesDropped,
+    plots,
   };
 }
 

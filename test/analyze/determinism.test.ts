@@ -5,9 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/cli/analyze.js';
 import { ROOT } from '../helpers/shared.js';
 
-/** Every output file, by name. */
+/** Every output file (plots/ included), by relative name. */
 function outputs(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  const names = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name).slice(dir.length + 1))
+    .sort();
+  return Object.fromEntries(names.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
 describe('determinism', () => {
@@ -18,7 +22,23 @@ describe('determinism', () => {
     await analyze(capture, { out: join(tmp, 'b'), packets: true });
     await analyze(capture, { out: join(tmp, 'c'), packets: true, chunkSize: 4099 });
     const a = outputs(join(tmp, 'a'));
-    expect(Object.keys(a)).toEqual(['connections.csv', 'events.csv', 'handovers.csv', 'holes.csv', 'packets.csv', 'reinjections.csv', 'subflows.csv', 'summary.json']);
+    expect(Object.keys(a)).toEqual([
+      'connections.csv',
+      'events.csv',
+      'handovers.csv',
+      'holes.csv',
+      'packets.csv',
+      'plots/conn-0-c2s-dsn.svg',
+      'plots/conn-0-c2s-goodput.svg',
+      'plots/conn-0-s2c-dsn.svg',
+      'plots/conn-0-s2c-goodput.svg',
+      'plots/conn-0-s2c-handover-0.svg',
+      'plots/conn-0-s2c-ofo.svg',
+      'plots/conn-0-timeline.svg',
+      'reinjections.csv',
+      'subflows.csv',
+      'summary.json',
+    ]);
     expect(outputs(join(tmp, 'b'))).toEqual(a);
     expect(outputs(join(tmp, 'c'))).toEqual(a);
   });

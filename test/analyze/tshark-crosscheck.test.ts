@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture, type Analysis } from '../helpers/analyze.js';
 import { checkedCaptures, HAVE_TRACES, truthRows, type TruthRow } from '../helpers/shared.js';
+import { checkSvg } from '../helpers/svg.js';
 
 /**
  * The analysis against Wireshark 4.0 (stored answers, scripts/tshark-truth.mjs)
@@ -80,6 +83,12 @@ describe.skipIf(!HAVE_TRACES)('analysis agrees with Wireshark on the shared capt
       const r = compare(rel, truthRows(rel), a);
       expect(r.bad.slice(0, 10)).toEqual([]);
       expect(r.extraReinjections).toBe(EXTRA_REINJECTIONS[rel] ?? 0);
+      // The plots of every real capture render, well-formed and compact.
+      for (const f of a.summary.plots!.files) {
+        const check = checkSvg(readFileSync(join(a.dir, f), 'utf8'));
+        expect(check, f).not.toHaveProperty('error');
+        expect((check as { elements: number }).elements, f).toBeLessThan(2000);
+      }
     });
   }
 });
@@ -88,7 +97,7 @@ describe.skipIf(!HAVE_TRACES)('where Wireshark is wrong', () => {
   it('lab/many: Wireshark relates the server data of join subflow tcp.stream 10 to the client IDSN', async () => {
     const rel = 'lab/many.client.pcap';
     const { path } = checkedCaptures().find((c) => c.rel === rel)!;
-    const a = await analyzeCapture(path);
+    const a = await analyzeCapture(path, { plots: false });
     const t = truthRows(rel).find((r) => r.frame === 34511)!;
     const o = a.packets.find((p) => p.frame === '34511')!;
     // Frame 34511 carries DSS dsn64 13934037193177418998 and a data ACK of 13052566185051269540 (client IDSN + 17).
@@ -103,7 +112,7 @@ describe.skipIf(!HAVE_TRACES)('where Wireshark is wrong', () => {
   it('lab/many: a reinjection that overlaps the original partially (Wireshark misses it)', async () => {
     const rel = 'lab/many.client.pcap';
     const { path } = checkedCaptures().find((c) => c.rel === rel)!;
-    const a = await analyzeCapture(path);
+    const a = await analyzeCapture(path, { plots: false });
     const truth = new Map(truthRows(rel).map((r) => [r.frame, r]));
     const get = (f: number) => a.packets.find((p) => p.frame === String(f))!;
     // Frame 5753 (subflow of tcp.stream 14) carries DSN [42601, 44021); stream 19 had sent

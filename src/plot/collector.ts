@@ -1,0 +1,208 @@
+import type { Connection } from '../analyze/connection.js';
+import type { EventRow, HandoverRow, HoleRow } from '../analyze/model.js';
+import { Decimated } from './decimate.js';
+import { Recent, Zoom, zoomSpan } from './zoom.js';
+
+/** Connections plotted (the first ones that carry data); the others are only in the CSV files. */
+export const MAX_PLOTTED_CONNECTIONS = 16;
+/** Marks kept per connection: reinjections per direction, holes per direction, events. */
+const MAX_REINJECTIONS = 500;
+const MAX_HOLES = 300;
+const MAX_EVENTS = 60;
+/** Handovers drawn close up per connection. */
+export const MAX_ZOOMS = 4;
+/** Latest events remembered per connection, for a zoom that starts before its handover is known. */
+const LATEST_EVENTS = 16;
+const LATEST_HOLES = 64;
+
+/** What the plots of one direction of one connection draw, decimated. */
+export class PlotDir {
+  /** Per subflow: DSNs carried (min/max per bucket) and bytes new to the connection (sum per bucket: goodput). */
+  readonly dsn: Decimated[] = [];
+  readonly fresh: Decimated[] = [];
+  /** Data ACKs for this direction's data, and the bytes held out of order. */
+  readonly acks = new Decimated();
+  readonly ofo = new Decimated();
+  /** Reinjections as (time, dsn) pairs, and how many were left out. */
+  readonly reinjections: number[] = [];
+  reinjectionsLeftOut = 0;
+  readonly holes: HoleRow[] = [];
+  holesLeftOut = 0;
+  /** The latest holes closed (the first MAX_HOLES are in `holes`), for a zoom made after they closed. */
+  readonly latestHoles: HoleRow[] = [];
+  /** With several subflows: the latest segments and data ACKs, and the zooms still filling. */
+  recent: Recent | null = null;
+  readonly filling: Zoom[] = [];
+
+  constructor(readonly t0: number) {
+    this.acks.start(t0);
+    this.ofo.start(t0);
+  }
+
+  series(sub: number): { dsn: Decimated; fresh: Decimated } {
+    while (this.dsn.length <= sub) {
+      const d = new Decimated();
+      d.start(this.t0);
+      const b = new Decimated();
+      b.start(this.t0);
+      this.dsn.push(d);
+      this.fresh.push(b);
+    }
+    return { dsn: this.dsn[sub]!, fresh: this.fresh[sub]! };
+  }
+}
+
+/** One connection's plot data, from its first data on. */
+export class PlotConn {
+  readonly dirs: [PlotDir | null, PlotDir | null] = [null, null];
+  readonly events: EventRow[] = [];
+  eventsLeftOut = 0;
+  readonly handovers: HandoverRow[] = [];
+  readonly zooms: Zoom[] = [];
+  readonly latestEvents: EventRow[] = [];
+  /** Has data and a plotting slot; or was refused one (too many plotted connections). */
+  plotted = false;
+  refused = false;
+  /** Has (or had) more than one subflow: handovers are possible, directions remember recent data. */
+  multi = false;
+
+  constructor(
+    readonly id: number,
+    readonly t0: number,
+  ) {}
+
+  dir(d: number): PlotDir {
+    const pd = (this.dirs[d] ??= new PlotDir(this.t0));
+    if (this.multi) pd.recent ??= new Recent();
+    return pd;
+  }
+
+  /** A second subflow: from now on, directions remember their latest data for zooms. */
+  becomeMulti(): void {
+    this.multi = true;
+    for (const pd of this.dirs) if (pd !== null) pd.recent ??= new Recent();
+  }
+}
+
+/**
+ * The plots' tap on the analysis: it keeps decimated series for the first
+ * MAX_PLOTTED_CONNECTIONS connections with data, and the finished ones
+ * until the run ends (rendering waits for the end, so that the renderer,
+ * d3 over a DOM, loads only when there is something to draw). Memory is
+ * fixed per plotted connection.
+ */
+export class PlotCollector {
+  private readonly conns = new Map<number, PlotConn>();
+  private started = 0;
+  /** Connections with data beyond MAX_PLOTTED_CONNECTIONS (not plotted). */
+  notPlotted = 0;
+
+  /** Finished connections with data, in the order they finished. */
+  readonly finished: Array<{ c: Connection; p: PlotConn }> = [];
+
+  /** The connection's plot data (events come before data: it is made on first sight, and takes a slot with its first data). */
+  private conn(id: number, t: number): PlotConn {
+    let p = this.conns.get(id);
+    if (p === undefined) {
+      p = new PlotConn(id, t);
+      this.conns.set(id, p);
+    }
+    return p;
+  }
+
+  segment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
+    const p = this.conn(conn, t);
+    if (!p.plotted) {
+      if (p.refused) return;
+      if (this.started >= MAX_PLOTTED_CONNECTIONS) {
+        p.refused = true;
+        p.events.length = 0;
+        this.notPlotted++;
+        return;
+      }
+      this.started++;
+      p.plotted = true;
+    }
+    if (subflow > 0 && !p.multi) p.becomeMulti();
+    const d = p.dir(dir);
+    const s = d.series(subflow);
+    s.dsn.add(t, dsnStart);
+    s.dsn.add(t, dsnEnd);
+    s.fresh.add(t, fresh);
+    if (reinjection) {
+      if (d.reinjections.length < 2 * MAX_REINJECTIONS) d.reinjections.push(t, dsnStart);
+      else d.reinjectionsLeftOut++;
+    }
+    if (d.recent !== null) d.recent.segment(t, dsnStart, dsnEnd, subflow, reinjection);
+    if (d.filling.length > 0) {
+      for (const z of d.filling) z.segment(t, dsnStart, dsnEnd, subflow, reinjection);
+      // A zoom is done once time runs past its end.
+      for (let i = d.filling.length - 1; i >= 0; i--) if (t >= d.filling[i]!.to) d.filling.splice(i, 1);
+    }
+  }
+
+  dataAck(conn: number, dir: number, t: number, ack: number): void {
+    const p = this.conns.get(conn);
+    if (!p?.plotted) return;
+    const d = p.dir(dir);
+    d.acks.add(t, ack);
+    if (d.recent !== null) d.recent.ack(t, ack);
+    for (const z of d.filling) z.ack(t, ack);
+  }
+
+  ofo(conn: number, dir: number, t: number, bytes: number): void {
+    const p = this.conns.get(conn);
+    if (p?.plotted) p.dir(dir).ofo.add(t, bytes);
+  }
+
+  event(e: EventRow): void {
+    // With every slot taken, a connection not yet plotted never will be: keep nothing for it.
+    if (this.started >= MAX_PLOTTED_CONNECTIONS && this.conns.get(e.conn)?.plotted !== true) return;
+    const p = this.conn(e.conn, e.time);
+    if (p.refused) return;
+    if (e.event === 'join' && !p.multi) p.becomeMulti();
+    if (p.events.length < MAX_EVENTS) p.events.push(e);
+    else p.eventsLeftOut++;
+    if (!p.multi) return;
+    p.latestEvents.push(e);
+    if (p.latestEvents.length > LATEST_EVENTS) p.latestEvents.shift();
+    for (const z of p.zooms) z.event(e);
+  }
+
+  hole(h: HoleRow): void {
+    const p = this.conns.get(h.conn);
+    if (!p?.plotted) return;
+    const d = p.dir(h.dir);
+    if (d.holes.length < MAX_HOLES) d.holes.push(h);
+    else {
+      d.holesLeftOut++;
+      d.latestHoles.push(h);
+      if (d.latestHoles.length > LATEST_HOLES) d.latestHoles.shift();
+    }
+    for (const z of p.zooms) if (z.handover.dir === h.dir) z.hole(h);
+  }
+
+  handover(h: HandoverRow): void {
+    const p = this.conns.get(h.conn);
+    if (!p?.plotted) return;
+    p.handovers.push(h);
+    if (p.zooms.length >= MAX_ZOOMS) return;
+    const span = zoomSpan(h.time, h.stall);
+    const z = new Zoom(h, p.handovers.length - 1, span.from, span.to);
+    const d = p.dir(h.dir);
+    d.recent?.replay(z.from, z);
+    for (const hole of d.holes) z.hole(hole);
+    for (const hole of d.latestHoles) z.hole(hole);
+    // The handover's own event row follows this call: the zoom takes it, and the earlier ones from here.
+    for (const e of p.latestEvents) z.event(e);
+    p.zooms.push(z);
+    d.filling.push(z);
+  }
+
+  connection(c: Connection): void {
+    const p = this.conns.get(c.id);
+    if (p === undefined) return;
+    this.conns.delete(c.id);
+    if (p.plotted) this.finished.push({ c, p });
+  }
+}

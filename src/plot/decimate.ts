@@ -1,0 +1,98 @@
+/**
+ * A time series thinned as it grows (plots draw a few points per pixel
+ * column, whatever the trace length): values fall into at most `buckets`
+ * time buckets, each keeping the min, max, sum and last value; when time
+ * runs past the last bucket, neighbouring buckets merge in pairs and the
+ * width doubles. Fixed memory; times are seconds relative to the
+ * analysis's base.
+ */
+export class Decimated {
+  t0 = NaN;
+  width: number;
+  /** Buckets in use (the last one holding the latest time). */
+  used = 0;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+  readonly last: Float64Array;
+  readonly count: Float64Array;
+
+  constructor(
+    readonly buckets = 1024,
+    width = 0.001,
+  ) {
+    this.width = width;
+    this.min = new Float64Array(buckets);
+    this.max = new Float64Array(buckets);
+    this.sum = new Float64Array(buckets);
+    this.last = new Float64Array(buckets);
+    this.count = new Float64Array(buckets);
+  }
+
+  /** Starts the buckets at `t0` (to align several series), if not started. */
+  start(t0: number): void {
+    if (Number.isNaN(this.t0)) this.t0 = t0;
+  }
+
+  add(t: number, v: number): void {
+    if (Number.isNaN(this.t0)) this.t0 = t;
+    let k = Math.floor((t - this.t0) / this.width);
+    if (k < 0) k = 0;
+    while (k >= this.buckets) {
+      this.coarsen();
+      k = Math.floor((t - this.t0) / this.width);
+    }
+    if (this.count[k] === 0) {
+      this.min[k] = v;
+      this.max[k] = v;
+    } else {
+      if (v < this.min[k]!) this.min[k] = v;
+      if (v > this.max[k]!) this.max[k] = v;
+    }
+    this.sum[k]! += v;
+    this.count[k]!++;
+    this.last[k] = v;
+    if (k + 1 > this.used) this.used = k + 1;
+  }
+
+  /** Time at the start of bucket k. */
+  time(k: number): number {
+    return this.t0 + k * this.width;
+  }
+
+  /** Widens to `width` (a power-of-two multiple of the current one), e.g. to share an axis. */
+  widenTo(width: number): void {
+    while (this.width < width * 0.999) this.coarsen();
+  }
+
+  private coarsen(): void {
+    const n = this.buckets;
+    for (let w = 0, r = 0; r < n; w++, r += 2) {
+      const a = this.count[r]!;
+      const b = r + 1 < n ? this.count[r + 1]! : 0;
+      if (a > 0 && b > 0) {
+        this.min[w] = Math.min(this.min[r]!, this.min[r + 1]!);
+        this.max[w] = Math.max(this.max[r]!, this.max[r + 1]!);
+        this.last[w] = this.last[r + 1]!;
+      } else if (b > 0) {
+        this.min[w] = this.min[r + 1]!;
+        this.max[w] = this.max[r + 1]!;
+        this.last[w] = this.last[r + 1]!;
+      } else {
+        this.min[w] = this.min[r]!;
+        this.max[w] = this.max[r]!;
+        this.last[w] = this.last[r]!;
+      }
+      this.sum[w] = this.sum[r]! + (r + 1 < n ? this.sum[r + 1]! : 0);
+      this.count[w] = a + b;
+    }
+    const half = n >> 1;
+    this.min.fill(0, half);
+    this.max.fill(0, half);
+    this.sum.fill(0, half);
+    this.last.fill(0, half);
+    this.count.fill(0, half);
+    this.used = Math.ceil(this.used / 2);
+    this.width *= 2;
+  }
+}

@@ -1,0 +1,333 @@
+import { D3Node } from 'd3-node';
+import type { Connection } from '../analyze/connection.js';
+import { DIR_NAMES, type EventRow, type HoleRow } from '../analyze/model.js';
+import type { TimeBase } from '../report/time.js';
+import type { Decimated } from './decimate.js';
+import type { PlotConn, PlotDir } from './collector.js';
+
+/**
+ * The plots of one connection (ANALYSIS.md "Plots"), as SVG strings:
+ * d3 scales, axes and line generators over d3-node's DOM, the data drawn
+ * as a few compact paths per series (one vertical stroke per pixel column
+ * at most), never one element per packet.
+ */
+const W = 960;
+const H = 540;
+const M = { top: 44, right: 24, bottom: 48, left: 84 };
+const IW = W - M.left - M.right;
+const IH = H - M.top - M.bottom;
+
+const STYLE = `
+  text { font: 11px sans-serif; fill: #333; }
+  .title { font: bold 14px sans-serif; }
+  .axis path, .axis line { stroke: #888; }
+  .grid line { stroke: #eee; }
+  .event line { stroke: #999; stroke-dasharray: 3 3; }
+  .event text { font-size: 10px; fill: #555; }
+  .hole { fill: #e06666; fill-opacity: 0.18; }
+  .ack { fill: none; stroke: #999; stroke-width: 1; stroke-dasharray: 4 2; }
+  .reinj { fill: none; stroke: #d62728; stroke-width: 1.2; }
+  .total { fill: none; stroke: #bbb; stroke-width: 3; }
+`;
+
+/** Subflow colours: d3's Tableau 10, by subflow number. */
+const COLOURS = ['#4e79a7', '#f28e2c', '#59a14f', '#e15759', '#76b7b2', '#edc949', '#af7aa1', '#ff9da7', '#9c755f', '#bab0ab'];
+
+export interface PlotFile {
+  name: string;
+  svg: string;
+}
+
+/** Every plot of a finished connection. */
+export function renderConnection(c: Connection, p: PlotConn, time: TimeBase): PlotFile[] {
+  const out: PlotFile[] = [];
+  const t1 = Math.max(c.end, p.t0 + 1e-3);
+  for (const d of [0, 1] as const) {
+    const pd = p.dirs[d];
+    if (pd === null || pd.dsn.length === 0) continue;
+    align(pd);
+    const name = `conn-${c.id}-${DIR_NAMES[d]}`;
+    const title = `connection ${c.id} ${DIR_NAMES[d]}: data sequence (relative DSN) per subflow, data ACKs, reinjections, holes`;
+    out.push({ name: `${name}-dsn.svg`, svg: dsnPlot(c, p, pd, p.events, { from: p.t0, to: t1 }, time, title) });
+    out.push({ name: `${name}-goodput.svg`, svg: goodputPlot(c, p, pd, d, t1, time) });
+    // Nothing ever held out of order: an empty plot says less than its absence (summary.json has max_ofo_bytes 0).
+    if (maxOf(pd.ofo) > 0) out.push({ name: `${name}-ofo.svg`, svg: ofoPlot(c, p, pd, d, t1, time) });
+  }
+  for (const z of p.zooms) {
+    const h = z.handover;
+    const title = `connection ${c.id} ${DIR_NAMES[h.dir]}: handover ${z.number}, subflow ${h.fromSubflow} → ${h.toSubflow}, close up`;
+    const events = [...z.events].sort((a, b) => a.time - b.time);
+    out.push({ name: `conn-${c.id}-${DIR_NAMES[h.dir]}-handover-${z.number}.svg`, svg: dsnPlot(c, p, z, events, { from: z.from, to: z.to }, time, title, z.keptFrom > z.from ? z.keptFrom : undefined) });
+  }
+  out.push({ name: `conn-${c.id}-timeline.svg`, svg: timelinePlot(c, p, t1, time) });
+  return out;
+}
+
+/** Gives every series of a direction the widest bucket width, so that they share columns. */
+function align(pd: PlotDir): void {
+  const all = [...pd.dsn, ...pd.fresh, pd.acks, pd.ofo];
+  const w = Math.max(...all.map((s) => s.width));
+  for (const s of all) s.widenTo(w);
+}
+
+/** One DOM for every plot (a jsdom window costs milliseconds and megabytes): each plot starts by emptying it. */
+let shared: D3Node | null = null;
+function blank(): D3Node {
+  shared ??= new D3Node({ styles: STYLE });
+  shared.d3Element.selectAll('svg').remove();
+  return shared;
+}
+
+interface Frame {
+  d3n: D3Node;
+  g: ReturnType<D3Node['createSVG']>;
+  x: (t: number) => number;
+}
+
+/** The times a plot spans (seconds since the epoch). */
+interface Span {
+  from: number;
+  to: number;
+}
+
+/** An SVG with a title, a time axis (seconds after the connection's first data, p.t0) over `span`, and a y axis from yMin to yMax. */
+function frame(title: string, p: PlotConn, span: Span, time: TimeBase, yMin: number, yMax: number, yLabel: string, yFormat: (v: number) => string): Frame & { y: (v: number) => number } {
+  const d3n = blank();
+  const d3 = d3n.d3;
+  const svg = d3n.createSVG(W, H, { viewBox: `0 0 ${W} ${H}` });
+  svg.append('text').attr('class', 'title').attr('x', M.left).attr('y', 20).text(title);
+  svg
+    .append('text')
+    .attr('x', M.left)
+    .attr('y', 36)
+    .text(`time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
+  const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`) as unknown as Frame['g'];
+  const xs = d3.scaleLinear().domain([span.from - p.t0, span.to - p.t0]).range([0, IW]);
+  const ys = d3.scaleLinear().domain([yMin, yMax > yMin ? yMax : yMin + 1]).nice().range([IH, 0]);
+  g.append('g').attr('class', 'grid').call(d3.axisLeft(ys).ticks(8).tickSize(-IW).tickFormat(() => '') as never);
+  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${IH})`).call(d3.axisBottom(xs).ticks(10) as never);
+  g.append('g').attr('class', 'axis').call(d3.axisLeft(ys).ticks(8).tickFormat((v) => yFormat(Number(v))) as never);
+  g.append('text').attr('x', IW / 2).attr('y', IH + 38).attr('text-anchor', 'middle').text('time (s)');
+  g.append('text').attr('transform', `translate(${-66},${IH / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(yLabel);
+  return { d3n, g, x: (t) => xs(t - p.t0), y: (v) => ys(v) };
+}
+
+const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
+const r3 = (v: number): string => (Math.round(v * 1000) / 1000).toString();
+const si = (v: number): string => (Math.abs(v) >= 1000 ? `${Number((v / 1000 ** Math.floor(Math.log10(Math.abs(v)) / 3)).toPrecision(3))}${' kMGTPE'[Math.floor(Math.log10(Math.abs(v)) / 3)]}` : String(v));
+
+/** One vertical stroke (min to max) per bucket: the compact path of a decimated series. */
+function columns(s: Decimated, x: (t: number) => number, y: (v: number) => number): string {
+  let d = '';
+  for (let k = 0; k < s.used; k++) {
+    if (s.count[k] === 0) continue;
+    const px = r1(x(s.time(k) + s.width / 2));
+    const y0 = y(s.min[k]!);
+    const y1 = y(s.max[k]!);
+    d += Math.abs(y0 - y1) < 1 ? `M${px},${r1(y0)}h1` : `M${px},${r1(y0)}V${r1(y1)}`;
+  }
+  return d;
+}
+
+/** A legend: one row per [name, colour]. */
+function legend(f: Frame, rows: Array<[string, string]>): void {
+  rows.forEach(([n, colour], i) => {
+    const row = f.g.append('g').attr('transform', `translate(${IW - 190},${8 + i * 16})`);
+    row.append('rect').attr('width', 12).attr('height', 10).attr('fill', colour);
+    row.append('text').attr('x', 18).attr('y', 9).text(n);
+  });
+}
+
+const subflowRows = (c: Connection, n: number): Array<[string, string]> => Array.from({ length: n }, (_, i) => [subflowName(c, i), COLOURS[i % COLOURS.length]!]);
+
+/** Events as labelled vertical marks (the ones of this direction, or connection-wide). */
+function events(f: Frame, list: readonly EventRow[], pick: (e: EventRow) => boolean): void {
+  // Labels run down from the top; one too close to an earlier one takes the next free level.
+  const lastX = [-Infinity, -Infinity, -Infinity, -Infinity];
+  for (const e of list) {
+    if (!pick(e)) continue;
+    const x = f.x(e.time);
+    if (x < 0 || x > IW) continue;
+    const label = e.event === 'handover' ? `handover → ${e.subflow}` : e.subflow >= 0 ? `${e.event} (${e.subflow})` : e.event;
+    const m = f.g.append('g').attr('class', 'event');
+    m.append('line').attr('x1', r1(x)).attr('x2', r1(x)).attr('y1', 0).attr('y2', IH);
+    const level = lastX.findIndex((l) => x - l >= 12);
+    if (level < 0) continue; // every level is crowded here: the line alone, rather than overprinted text
+    m.append('text').attr('transform', `translate(${r1(x + 3)},${4 + level * 105}) rotate(90)`).text(label);
+    lastX[level] = x;
+  }
+}
+
+const SHOWN_EVENTS = new Set(['join', 'join_failed', 'fallback', 'handover', 'mp_prio', 'mp_fail', 'mp_fastclose', 'mp_tcprst', 'subflow_rst', 'subflow_fin', 'add_addr', 'remove_addr', 'infinite_mapping', 'checksum_failure', 'data_fin']);
+
+/** What a DSN plot draws: a whole direction (PlotDir) or a handover close up (Zoom). */
+interface DsnSeries {
+  readonly dsn: Decimated[];
+  readonly acks: Decimated;
+  readonly reinjections: number[];
+  readonly reinjectionsLeftOut: number;
+  readonly holes: HoleRow[];
+  readonly holesLeftOut: number;
+}
+
+/** `keptFrom`: a close up whose data starts later than its span (the recent data did not reach back so far). */
+function dsnPlot(c: Connection, p: PlotConn, v: DsnSeries, eventList: readonly EventRow[], span: Span, time: TimeBase, title: string, keptFrom?: number): string {
+  const whole = span.from === p.t0;
+  // A close up's y axis spans its own DSNs; the whole direction's starts at 0.
+  const yMax = Math.max(...v.dsn.map((s) => maxOf(s)), maxOf(v.acks));
+  const yMin = whole ? 0 : Math.min(...v.dsn.map((s) => minOf(s)), minOf(v.acks));
+  const f = frame(title, p, span, time, Number.isFinite(yMin) ? yMin : 0, yMax, 'relative DSN', si);
+  const clampX = (x: number): number => Math.min(IW, Math.max(0, x));
+  const clampY = (y: number): number => Math.min(IH, Math.max(0, y));
+  // Holes first (underneath): from opening to closing (or the end), over the missing range.
+  for (const h of v.holes) {
+    const x0 = clampX(f.x(h.openedTime));
+    const x1 = clampX(f.x(Number.isNaN(h.closedTime) ? span.to : h.closedTime));
+    const y0 = clampY(f.y(h.dsnEnd));
+    const y1 = clampY(f.y(h.dsnStart));
+    if (x1 <= x0 && (x0 === 0 || x0 === IW)) continue;
+    if (y1 <= y0 && (y0 === 0 || y0 === IH)) continue;
+    f.g.append('rect').attr('class', 'hole').attr('x', r1(x0)).attr('y', r1(y0)).attr('width', r1(Math.max(1, x1 - x0))).attr('height', r1(Math.max(1, y1 - y0)));
+  }
+  // Data ACKs (under the data): the highest per column, as a step line.
+  const acks: Array<[number, number]> = [];
+  for (let k = 0; k < v.acks.used; k++) if (v.acks.count[k]! > 0) acks.push([f.x(v.acks.time(k) + v.acks.width / 2), f.y(v.acks.max[k]!)]);
+  if (acks.length > 0) {
+    const line = f.d3n.d3.line().curve(f.d3n.d3.curveStepAfter);
+    f.g.append('path').attr('class', 'ack').attr('d', (line(acks) ?? '').replace(/(\d+\.\d)\d+/g, '$1'));
+  }
+  v.dsn.forEach((s, i) => {
+    const d = columns(s, f.x, f.y);
+    if (d) f.g.append('path').attr('fill', 'none').attr('stroke', COLOURS[i % COLOURS.length]!).attr('stroke-width', 1.5).attr('d', d);
+  });
+  let marks = '';
+  for (let i = 0; i < v.reinjections.length; i += 2) {
+    const x = f.x(v.reinjections[i]!);
+    const y = f.y(v.reinjections[i + 1]!);
+    marks += `M${r1(x - 3)},${r1(y - 3)}l6,6M${r1(x - 3)},${r1(y + 3)}l6,-6`;
+  }
+  if (marks) f.g.append('path').attr('class', 'reinj').attr('d', marks);
+  events(f, eventList, (e) => SHOWN_EVENTS.has(e.event));
+  legend(f, [...subflowRows(c, v.dsn.length), ['data ACK (dashed)', '#999'], ['reinjection (x)', '#d62728'], ['hole', '#f4c7c7']]);
+  return note(f, [
+    keptFrom !== undefined && `data before ${r3(keptFrom - p.t0)} s no longer kept when the handover was recognised`,
+    v.reinjectionsLeftOut && `${v.reinjectionsLeftOut} reinjections not marked`,
+    v.holesLeftOut && `${v.holesLeftOut} holes not shaded`,
+    whole && p.eventsLeftOut && `${p.eventsLeftOut} events not marked`,
+  ]);
+}
+
+/** Throughput columns: at most this many across the plot (finer ones only draw the packets' rhythm). */
+const RATE_COLUMNS = 240;
+
+function goodputPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: number, time: TimeBase): string {
+  const used = Math.max(...pd.fresh.map((s) => s.used));
+  const group = Math.max(1, Math.ceil(used / RATE_COLUMNS));
+  const width = pd.fresh[0]!.width;
+  // Per subflow, then all subflows together: bits/s of new data, over columns of `group` buckets.
+  const rates = (sums: (k: number) => number): Array<[number, number]> => {
+    const pts: Array<[number, number]> = [];
+    for (let k = 0; k < used; k += group) {
+      let sum = 0;
+      for (let j = k; j < k + group && j < used; j++) sum += sums(j);
+      pts.push([pd.fresh[0]!.time(k) + (group * width) / 2, (sum * 8) / (group * width)]);
+    }
+    return pts;
+  };
+  const series = pd.fresh.map((s) => rates((j) => s.sum[j]!));
+  const total = rates((j) => pd.fresh.reduce((a, s) => a + s.sum[j]!, 0));
+  const yMax = Math.max(0, ...total.map((q) => q[1]));
+  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: goodput per subflow (bits/s of data new to the connection)`, p, { from: p.t0, to: t1 }, time, 0, yMax, 'bits/s', si);
+  const line = f.d3n.d3.line();
+  const path = (pts: Array<[number, number]>): string => (line(pts.map(([t, v]): [number, number] => [f.x(t), f.y(v)])) ?? '').replace(/(\d+\.\d)\d+/g, '$1');
+  if (series.length > 1) f.g.append('path').attr('class', 'total').attr('d', path(total));
+  series.forEach((pts, i) => {
+    f.g.append('path').attr('fill', 'none').attr('stroke', COLOURS[i % COLOURS.length]!).attr('stroke-width', 1.5).attr('d', path(pts));
+  });
+  events(f, p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
+  legend(f, [...subflowRows(c, pd.fresh.length), ...(series.length > 1 ? ([['all subflows', '#bbb']] as Array<[string, string]>) : [])]);
+  return f.d3n.svgString();
+}
+
+function ofoPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: number, time: TimeBase): string {
+  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: bytes held out of order at the capture point`, p, { from: p.t0, to: t1 }, time, 0, maxOf(pd.ofo), 'bytes out of order', si);
+  const d = columns(pd.ofo, f.x, f.y);
+  if (d) f.g.append('path').attr('fill', 'none').attr('stroke', '#4e79a7').attr('stroke-width', 1.5).attr('d', d);
+  events(f, p.events, (e) => e.event === 'handover' || e.event === 'subflow_rst');
+  return f.d3n.svgString();
+}
+
+function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): string {
+  const n = c.subflows.length;
+  const d3n = blank();
+  const d3 = d3n.d3;
+  const rowH = 28;
+  const height = M.top + M.bottom + Math.max(1, n) * rowH;
+  const svg = d3n.createSVG(W, height, { viewBox: `0 0 ${W} ${height}` });
+  svg.append('text').attr('class', 'title').attr('x', M.left).attr('y', 20).text(`connection ${c.id}: subflows (lifetime grey, data in colour, backup hatched), handovers`);
+  svg.append('text').attr('x', M.left).attr('y', 36).text(`time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
+  const defs = svg.append('defs');
+  defs
+    .append('pattern')
+    .attr('id', 'backup')
+    .attr('width', 6)
+    .attr('height', 6)
+    .attr('patternUnits', 'userSpaceOnUse')
+    .append('path')
+    .attr('d', 'M0,6L6,0')
+    .attr('stroke', '#999');
+  const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
+  const t0 = Math.min(p.t0, ...c.subflows.map((s) => s.flow.firstTime));
+  const xs = d3.scaleLinear().domain([t0 - p.t0, t1 - p.t0]).range([0, IW]);
+  const x = (t: number): number => xs(t - p.t0);
+  const ih = n * rowH;
+  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(d3.axisBottom(xs).ticks(10) as never);
+  c.subflows.forEach((s, i) => {
+    const y = i * rowH;
+    g.append('text').attr('x', -6).attr('y', y + 17).attr('text-anchor', 'end').text(`subflow ${i}`);
+    const start = x(s.flow.firstTime);
+    const end = x(Math.max(s.end, s.flow.lastTime));
+    g.append('rect').attr('x', r1(start)).attr('y', y + 8).attr('width', r1(Math.max(1, end - start))).attr('height', 12).attr('fill', '#ddd');
+    if (s.prio[0] || s.prio[1]) g.append('rect').attr('x', r1(start)).attr('y', y + 8).attr('width', r1(Math.max(1, end - start))).attr('height', 12).attr('fill', 'url(#backup)');
+    // Active periods: columns where the subflow carried data, either direction.
+    let d = '';
+    for (const pd of p.dirs) {
+      const b = pd?.fresh[i];
+      if (!b) continue;
+      for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${y + 14}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
+    }
+    if (d) g.append('path').attr('d', d).attr('stroke', COLOURS[i % COLOURS.length]!).attr('stroke-width', 12);
+    const label = [s.kind, s.failed ? `failed: ${s.failed}` : '', s.close].filter(Boolean).join(', ');
+    g.append('text').attr('x', r1(Math.min(end + 4, IW - 150))).attr('y', y + 18).text(label);
+  });
+  for (const h of p.handovers) {
+    const hx = x(h.time);
+    const m = g.append('g').attr('class', 'event');
+    m.append('line').attr('x1', r1(hx)).attr('x2', r1(hx)).attr('y1', 0).attr('y2', ih);
+    m.append('text').attr('x', r1(hx + 3)).attr('y', ih - 4).text(`handover ${DIR_NAMES[h.dir]} ${h.fromSubflow}→${h.toSubflow}`);
+  }
+  return d3n.svgString();
+}
+
+function subflowName(c: Connection, i: number): string {
+  const s = c.subflows[i];
+  return s === undefined ? `subflow ${i}` : `subflow ${i} (${s.kind}${s.prio[0] || s.prio[1] ? ', backup' : ''})`;
+}
+
+function minOf(s: Decimated): number {
+  let m = Infinity;
+  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0 && s.min[k]! < m) m = s.min[k]!;
+  return m;
+}
+
+function maxOf(s: Decimated): number {
+  let m = 0;
+  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0 && s.max[k]! > m) m = s.max[k]!;
+  return m;
+}
+
+function note(f: Frame, lines: Array<string | number | false>): string {
+  const text = lines.filter((l): l is string => typeof l === 'string' && l !== '');
+  if (text.length > 0) f.g.append('text').attr('x', 0).attr('y', IH + 44).text(text.join('; '));
+  return f.d3n.svgString();
+}

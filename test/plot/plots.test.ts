@@ -1,0 +1,191 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/cli/analyze.js';
+import { MAX_PLOTTED_CONNECTIONS } from '../../src/plot/collector.js';
+import { Decimated } from '../../src/plot/decimate.js';
+import { Recent, Zoom, zoomSpan } from '../../src/plot/zoom.js';
+import { mp } from '../helpers/build.js';
+import { runCli } from '../helpers/cli.js';
+import { Conversation, keyInfo } from '../helpers/conversation.js';
+import { ROOT } from '../helpers/shared.js';
+import { expectGolden } from '../helpers/golden.js';
+import { checkSvg, eventMarks, timeTicks } from '../helpers/svg.js';
+
+const HANDOVER = join(ROOT, 'fixtures', 'lab', 'handover.client.pcap');
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'mptrace-plot-'));
+
+describe('plots of the handover capture', async () => {
+  const out = join(tmp(), 'out');
+  const r = await analyze(HANDOVER, { out });
+  const svg = (name: string): string => readFileSync(join(out, 'plots', name), 'utf8');
+
+  it('writes the DSN and goodput plots of both directions, the OFO plot where data waited, the handover close up and the timeline', () => {
+    const files = ['conn-0-c2s-dsn.svg', 'conn-0-c2s-goodput.svg', 'conn-0-s2c-dsn.svg', 'conn-0-s2c-goodput.svg', 'conn-0-s2c-handover-0.svg', 'conn-0-s2c-ofo.svg', 'conn-0-timeline.svg'];
+    expect(readdirSync(join(out, 'plots')).sort()).toEqual(files);
+    expect(r.summary.plots!.connections_not_plotted).toBe(0);
+    // In summary.json, per connection: each direction's plots, the close ups, the timeline.
+    expect(r.summary.plots!.files).toEqual(['c2s-dsn', 'c2s-goodput', 's2c-dsn', 's2c-goodput', 's2c-ofo', 's2c-handover-0', 'timeline'].map((f) => `plots/conn-0-${f}.svg`));
+  });
+
+  it('every plot is well-formed SVG, 960x540, drawn with a few hundred elements at most', () => {
+    for (const f of r.summary.plots!.files) {
+      const text = readFileSync(join(out, f), 'utf8');
+      expect(text.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="960"'), f).toBe(true);
+      const check = checkSvg(text);
+      expect(check, f).not.toHaveProperty('error');
+      expect((check as { elements: number }).elements, f).toBeLessThan(600);
+      expect(text.length, f).toBeLessThan(80_000);
+    }
+  });
+
+  it('the s2c DSN plot marks the handover to subflow 1 where handovers.csv puts it (1.5036 s after the first data)', () => {
+    const text = svg('conn-0-s2c-dsn.svg');
+    const ticks = timeTicks(text);
+    expect(ticks.map(([v]) => v).slice(0, 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const perSecond = ticks[1]![1] - ticks[0]![1];
+    const mark = eventMarks(text).find((e) => e.label === 'handover → 1');
+    expect(mark).toBeDefined();
+    // The handover row's time minus the connection's first data (the plot's time 0, printed under the title).
+    const t0 = Number(/time 0 = ([\d.]+)/.exec(text)![1]);
+    expect(t0).toBeCloseTo(1795371252.06721684, 6);
+    expect(mark!.x / perSecond).toBeCloseTo(1795371253.570850413 - t0, 2);
+    expect(text).toContain('subflow 1 (join, backup)');
+  });
+
+  it('the close up spans the handover from 0.25 s + the stall before to 0.5 s + twice the stall after, and shades its 8 holes', () => {
+    const text = svg('conn-0-s2c-handover-0.svg');
+    expect(text).toContain('connection 0 s2c: handover 0, subflow 0 → 1, close up');
+    const ticks = timeTicks(text);
+    const perSecond = (ticks.at(-1)![1] - ticks[0]![1]) / (ticks.at(-1)![0] - ticks[0]![0]);
+    // Time at the left edge (x = 0) and at the right edge (x = 852) of the plot.
+    const left = ticks[0]![0] - ticks[0]![1] / perSecond;
+    const right = left + 852 / perSecond;
+    const t = 1795371253.570850413 - 1795371252.06721684;
+    const stall = 0.201482281;
+    expect(left).toBeCloseTo(t - 0.25 - stall, 2);
+    expect(right).toBeCloseTo(t + 0.5 + 2 * stall, 2);
+    expect(eventMarks(text).map((e) => e.label)).toEqual(['handover → 1']);
+    // holes.csv: 8 holes of 1420 bytes opened 1.963 s to 1.971 s after time 0, each filled 37.5 ms later.
+    expect(text.match(/<rect class="hole"/g)).toHaveLength(8);
+  });
+
+  it('the README shows the close up and the timeline exactly as mptrace draws them (docs/img, UPDATE_GOLDEN=1 to refresh)', () => {
+    expectGolden(join(ROOT, 'docs', 'img', 'handover-close-up.svg'), svg('conn-0-s2c-handover-0.svg'));
+    expectGolden(join(ROOT, 'docs', 'img', 'handover-timeline.svg'), svg('conn-0-timeline.svg'));
+  });
+
+  it('the timeline shows subflow 1 as a backup and the handover s2c 0→1', () => {
+    const text = svg('conn-0-timeline.svg');
+    expect(text).toContain('handover s2c 0→1');
+    expect(text).toContain('subflow 1');
+    expect(text).toContain('join, fin');
+  });
+});
+
+describe('plot outputs', () => {
+  it('--no-plots writes none and summary.json says plots: null', () => {
+    const out = join(tmp(), 'out');
+    const r = runCli(['analyze', HANDOVER, '--no-plots', '-q', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(out, 'plots'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).plots).toBeNull();
+  });
+
+  it('a second run into the same directory removes the outputs the first wrote and it did not; other files stay', async () => {
+    const out = join(tmp(), 'out');
+    await analyze(HANDOVER, { out, packets: true });
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    // A short c2s-only transfer (TFO data on the SYN): three plots, none of them s2c.
+    const r = await analyze(join(ROOT, 'fixtures', 'public', 'ptcpdump-tfo.pcap'), { out });
+    expect(readdirSync(out).sort()).toEqual(['connections.csv', 'events.csv', 'handovers.csv', 'holes.csv', 'notes.txt', 'plots', 'reinjections.csv', 'subflows.csv', 'summary.json']);
+    expect(r.summary.plots!.files).toEqual(['plots/conn-0-c2s-dsn.svg', 'plots/conn-0-c2s-goodput.svg', 'plots/conn-0-timeline.svg']);
+    expect(readdirSync(join(out, 'plots')).sort().map((f) => `plots/${f}`)).toEqual(r.summary.plots!.files);
+  });
+
+  it(`plots the first ${MAX_PLOTTED_CONNECTIONS} connections with data and counts the others`, async () => {
+    const packets: Conversation['packets'] = [];
+    const n = MAX_PLOTTED_CONNECTIONS + 4;
+    for (let i = 0; i < n; i++) {
+      const key = 0x0102030405060700n + BigInt(i);
+      const c = new Conversation(['10.0.0.1', 40000 + i], ['10.0.0.2', 80], { packets });
+      c.send('c', 'S', [mp.capable({ version: 1 })], 0, { t: 1_700_000_000 + i });
+      c.send('s', 'SA', [mp.capable({ version: 1, senderKey: 0x11n + BigInt(i) })]);
+      c.send('c', 'A', [mp.capable({ version: 1, senderKey: key, receiverKey: 0x11n + BigInt(i) })]);
+      const idsn = keyInfo(1, key).idsn;
+      c.send('c', 'PA', [mp.dss({ dsn: idsn + 1n, ssn: 1, len: 100 })], 100);
+    }
+    const dir = tmp();
+    writeFileSync(join(dir, 'many.pcap'), new Conversation(['0.0.0.0', 0], ['0.0.0.0', 0], { packets }).pcap());
+    const r = await analyze(join(dir, 'many.pcap'), { out: join(dir, 'out') });
+    expect(r.summary.totals.connections).toBe(n);
+    expect(r.summary.plots!.connections_not_plotted).toBe(4);
+    const timelines = r.summary.plots!.files.filter((f) => f.endsWith('timeline.svg'));
+    expect(timelines).toHaveLength(MAX_PLOTTED_CONNECTIONS);
+    expect(timelines.at(-1)).toBe(`plots/conn-${MAX_PLOTTED_CONNECTIONS - 1}-timeline.svg`);
+  });
+});
+
+describe('Decimated', () => {
+  it('a million points fold into at most 1024 buckets, keeping every extreme, the total and the order', () => {
+    const d = new Decimated();
+    let total = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      const t = i * 0.001;
+      const v = i % 1000 === 500 ? -i : i;
+      d.add(t, v);
+      total += v;
+    }
+    expect(d.used).toBeLessThanOrEqual(1024);
+    expect(d.width).toBe(0.001 * 1024);
+    let sum = 0;
+    let count = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let k = 0; k < d.used; k++) {
+      sum += d.sum[k]!;
+      count += d.count[k]!;
+      min = Math.min(min, d.min[k]!);
+      max = Math.max(max, d.max[k]!);
+    }
+    expect(count).toBe(1_000_000);
+    expect(sum).toBe(total);
+    expect(min).toBe(-999_500);
+    expect(max).toBe(999_999);
+    expect(d.last[d.used - 1]).toBe(999_999);
+  });
+});
+
+describe('handover close ups', () => {
+  const handover = { conn: 0, dir: 1, time: 15, frame: 1, fromSubflow: 0, toSubflow: 3, stall: 0.5, trigger: '' };
+
+  it('span the stall: 0.25 s + stall before, 0.5 s + twice the stall after, at most 10 s and 20 s', () => {
+    expect(zoomSpan(15, 0.5)).toEqual({ from: 14.25, to: 16.5 });
+    expect(zoomSpan(100, 30)).toEqual({ from: 90, to: 120 });
+  });
+
+  it('replay what the direction still remembers, and say from when when the rest was overwritten', () => {
+    const r = new Recent();
+    // 20,000 segments 1 ms apart (0 to 19.999 s), the last thousand reinjections on subflow 3; data ACKs every 10 ms.
+    for (let i = 0; i < 20_000; i++) {
+      r.segment(i / 1000, i * 100, i * 100 + 100, i >= 19_000 ? 3 : 0, i >= 19_000);
+      if (i % 10 === 0) r.ack(i / 1000, i * 100);
+    }
+    // 22,000 entries in all: the oldest 5,616 are gone, the oldest kept is segment 5,105 (t = 5.105 s).
+    const z = new Zoom(handover, 0, 1, 25);
+    r.replay(z.from, z);
+    expect(z.keptFrom).toBe(5.105);
+    expect(z.dsn).toHaveLength(4);
+    expect(z.dsn[0]!.count.reduce((a, b) => a + b, 0)).toBe(2 * (19_000 - 5_105));
+    expect(z.dsn[3]!.count.reduce((a, b) => a + b, 0)).toBe(2 * 1000);
+    expect(z.reinjections).toHaveLength(1000);
+    expect(z.reinjectionsLeftOut).toBe(500);
+    expect([z.reinjections[0], z.reinjections[1]]).toEqual([19, 1_900_000]);
+    // A later span is all there: nothing overwritten.
+    const late = new Zoom(handover, 1, 14.25, 16.5);
+    r.replay(late.from, late);
+    expect(late.keptFrom).toBe(14.25);
+    expect(late.acks.count.reduce((a, b) => a + b, 0)).toBe(225);
+  });
+});
