@@ -75,15 +75,19 @@ for (let i = 0; i < runs; i++) {
 }
 console.log(`decode (read + decode to MPTCP options): ${n} packets, ${mp} MPTCP options: ${stats(times, n)}`);
 
-for (const packets of [false, true]) {
+// The analysis as users run it (plots included), without plots, and with packets.csv.
+for (const [label, opts, runsA] of [
+  ['analyze', {}, Math.min(5, runs)],
+  ['analyze --no-plots', { plots: false }, Math.min(5, runs)],
+  ['analyze --packets', { packets: true }, Math.min(3, runs)],
+]) {
   const t = [];
-  const out = join(tmpdir(), 'mptrace-bench', `out${packets ? '-packets' : ''}`);
-  const runsA = packets ? Math.min(3, runs) : Math.min(5, runs);
+  const out = join(tmpdir(), 'mptrace-bench', 'out');
   for (let i = 0; i < runsA; i++) {
     const t0 = process.hrtime.bigint();
-    await analyze(file, { out, packets });
+    await analyze(file, { out, ...opts });
     t.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  console.log(`analyze${packets ? ' --packets' : ''}: ${stats(t, n)}`);
+  console.log(`${label}: ${stats(t, n)}`);
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -39,7 +39,8 @@ export class PlotDir {
     this.ofo.start(t0);
   }
 
-  series(sub: number): { dsn: Decimated; fresh: Decimated } {
+  /** Makes the series of subflow `sub` exist. */
+  fit(sub: number): void {
     while (this.dsn.length <= sub) {
       const d = new Decimated();
       d.start(this.t0);
@@ -48,7 +49,6 @@ export class PlotDir {
       this.dsn.push(d);
       this.fresh.push(b);
     }
-    return { dsn: this.dsn[sub]!, fresh: this.fresh[sub]! };
   }
 }
 
@@ -100,12 +100,25 @@ export class PlotCollector {
   /** Finished connections with data, in the order they finished. */
   readonly finished: Array<{ c: Connection; p: PlotConn }> = [];
 
+  /** The last connection looked up: packets come in runs of one connection's. */
+  private lastId = -1;
+  private last: PlotConn | undefined;
+
+  private find(id: number): PlotConn | undefined {
+    if (id !== this.lastId) {
+      this.last = this.conns.get(id);
+      this.lastId = id;
+    }
+    return this.last;
+  }
+
   /** The connection's plot data (events come before data: it is made on first sight, and takes a slot with its first data). */
   private conn(id: number, t: number): PlotConn {
-    let p = this.conns.get(id);
+    let p = this.find(id);
     if (p === undefined) {
       p = new PlotConn(id, t);
       this.conns.set(id, p);
+      this.last = p;
     }
     return p;
   }
@@ -125,10 +138,10 @@ export class PlotCollector {
     }
     if (subflow > 0 && !p.multi) p.becomeMulti();
     const d = p.dir(dir);
-    const s = d.series(subflow);
-    s.dsn.add(t, dsnStart);
-    s.dsn.add(t, dsnEnd);
-    s.fresh.add(t, fresh);
+    d.fit(subflow);
+    const s = d.dsn[subflow]!;
+    s.addRange(t, dsnStart, dsnEnd);
+    d.fresh[subflow]!.add(t, fresh);
     if (reinjection) {
       if (d.reinjections.length < 2 * MAX_REINJECTIONS) d.reinjections.push(t, dsnStart);
       else d.reinjectionsLeftOut++;
@@ -142,7 +155,7 @@ export class PlotCollector {
   }
 
   dataAck(conn: number, dir: number, t: number, ack: number): void {
-    const p = this.conns.get(conn);
+    const p = this.find(conn);
     if (!p?.plotted) return;
     const d = p.dir(dir);
     d.acks.add(t, ack);
@@ -151,7 +164,7 @@ export class PlotCollector {
   }
 
   ofo(conn: number, dir: number, t: number, bytes: number): void {
-    const p = this.conns.get(conn);
+    const p = this.find(conn);
     if (p?.plotted) p.dir(dir).ofo.add(t, bytes);
   }
 
@@ -203,6 +216,7 @@ export class PlotCollector {
     const p = this.conns.get(c.id);
     if (p === undefined) return;
     this.conns.delete(c.id);
+    if (this.lastId === c.id) this.lastId = -1;
     if (p.plotted) this.finished.push({ c, p });
   }
 }

@@ -35,6 +35,11 @@ export class Decimated {
   }
 
   add(t: number, v: number): void {
+    this.addRange(t, v, v);
+  }
+
+  /** Adds the values lo and hi (lo <= hi) at time t: a segment's first and last DSN. */
+  addRange(t: number, lo: number, hi: number): void {
     if (Number.isNaN(this.t0)) this.t0 = t;
     let k = Math.floor((t - this.t0) / this.width);
     if (k < 0) k = 0;
@@ -42,16 +47,17 @@ export class Decimated {
       this.coarsen();
       k = Math.floor((t - this.t0) / this.width);
     }
+    const n = lo === hi ? 1 : 2;
     if (this.count[k] === 0) {
-      this.min[k] = v;
-      this.max[k] = v;
+      this.min[k] = lo;
+      this.max[k] = hi;
     } else {
-      if (v < this.min[k]!) this.min[k] = v;
-      if (v > this.max[k]!) this.max[k] = v;
+      if (lo < this.min[k]!) this.min[k] = lo;
+      if (hi > this.max[k]!) this.max[k] = hi;
     }
-    this.sum[k]! += v;
-    this.count[k]!++;
-    this.last[k] = v;
+    this.sum[k]! += n === 1 ? lo : lo + hi;
+    this.count[k]! += n;
+    this.last[k] = hi;
     if (k + 1 > this.used) this.used = k + 1;
   }
 
