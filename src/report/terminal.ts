@@ -39,6 +39,7 @@ export function terminalSummary(s: Summary, outDir: string): string {
   }
   if (s.connections_not_detailed > 0) lines.push(`\n(${s.connections_not_detailed} more connections in connections.csv)`);
   lines.push('');
-  lines.push(`written to ${outDir}/`);
+  const plots = s.plots === null || s.plots.files.length === 0 ? '' : ` (plots: ${s.plots.files.length} in plots/${s.plots.connections_not_plotted > 0 ? `, ${s.plots.connections_not_plotted} connections not plotted` : ''})`;
+  lines.push(`written to ${outDir}/${plots}`);
   return `${lines.join('\n')}\n`;
 }
