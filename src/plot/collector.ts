@@ -9,6 +9,8 @@ export const MAX_PLOTTED_CONNECTIONS = 16;
 const MAX_REINJECTIONS = 500;
 const MAX_HOLES = 300;
 const MAX_EVENTS = 60;
+/** Subflows drawn each in its own colour; the data of later ones is drawn together, as one more series. */
+export const MAX_PLOTTED_SUBFLOWS = 8;
 /** Handovers drawn close up per connection. */
 export const MAX_ZOOMS = 4;
 /** Latest events remembered per connection, for a zoom that starts before its handover is known. */
@@ -138,17 +140,17 @@ export class PlotCollector {
     }
     if (subflow > 0 && !p.multi) p.becomeMulti();
     const d = p.dir(dir);
-    d.fit(subflow);
-    const s = d.dsn[subflow]!;
-    s.addRange(t, dsnStart, dsnEnd);
-    d.fresh[subflow]!.add(t, fresh);
+    const k = subflow < MAX_PLOTTED_SUBFLOWS ? subflow : MAX_PLOTTED_SUBFLOWS;
+    d.fit(k);
+    d.dsn[k]!.addRange(t, dsnStart, dsnEnd);
+    d.fresh[k]!.add(t, fresh);
     if (reinjection) {
       if (d.reinjections.length < 2 * MAX_REINJECTIONS) d.reinjections.push(t, dsnStart);
       else d.reinjectionsLeftOut++;
     }
-    if (d.recent !== null) d.recent.segment(t, dsnStart, dsnEnd, subflow, reinjection);
+    if (d.recent !== null) d.recent.segment(t, dsnStart, dsnEnd, k, reinjection);
     if (d.filling.length > 0) {
-      for (const z of d.filling) z.segment(t, dsnStart, dsnEnd, subflow, reinjection);
+      for (const z of d.filling) z.segment(t, dsnStart, dsnEnd, k, reinjection);
       // A zoom is done once time runs past its end.
       for (let i = d.filling.length - 1; i >= 0; i--) if (t >= d.filling[i]!.to) d.filling.splice(i, 1);
     }

@@ -3,7 +3,7 @@ import type { Connection } from '../analyze/connection.js';
 import { DIR_NAMES, type EventRow, type HoleRow } from '../analyze/model.js';
 import type { TimeBase } from '../report/time.js';
 import type { Decimated } from './decimate.js';
-import type { PlotConn, PlotDir } from './collector.js';
+import { MAX_PLOTTED_SUBFLOWS, type PlotConn, type PlotDir } from './collector.js';
 
 /**
  * The plots of one connection (ANALYSIS.md "Plots"), as SVG strings:
@@ -29,6 +29,9 @@ const STYLE = `
   .reinj { fill: none; stroke: #d62728; stroke-width: 1.2; }
   .total { fill: none; stroke: #bbb; stroke-width: 3; }
 `;
+
+/** Rows of the timeline (subflows beyond are only in subflows.csv). */
+const MAX_TIMELINE_ROWS = 32;
 
 /** Subflow colours: d3's Tableau 10, by subflow number. */
 const COLOURS = ['#4e79a7', '#f28e2c', '#59a14f', '#e15759', '#76b7b2', '#edc949', '#af7aa1', '#ff9da7', '#9c755f', '#bab0ab'];
@@ -258,7 +261,8 @@ function ofoPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: numbe
 }
 
 function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): string {
-  const n = c.subflows.length;
+  // A row per subflow, the first MAX_TIMELINE_ROWS of them.
+  const n = Math.min(c.subflows.length, MAX_TIMELINE_ROWS);
   const d3n = blank();
   const d3 = d3n.d3;
   const rowH = 28;
@@ -282,7 +286,7 @@ function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): s
   const x = (t: number): number => xs(t - p.t0);
   const ih = n * rowH;
   g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(d3.axisBottom(xs).ticks(10) as never);
-  c.subflows.forEach((s, i) => {
+  c.subflows.slice(0, n).forEach((s, i) => {
     const y = i * rowH;
     g.append('text').attr('x', -6).attr('y', y + 17).attr('text-anchor', 'end').text(`subflow ${i}`);
     const start = x(s.flow.firstTime);
@@ -292,7 +296,7 @@ function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): s
     // Active periods: columns where the subflow carried data, either direction.
     let d = '';
     for (const pd of p.dirs) {
-      const b = pd?.fresh[i];
+      const b = i < MAX_PLOTTED_SUBFLOWS ? pd?.fresh[i] : undefined;
       if (!b) continue;
       for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${y + 14}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
     }
@@ -306,10 +310,12 @@ function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): s
     m.append('line').attr('x1', r1(hx)).attr('x2', r1(hx)).attr('y1', 0).attr('y2', ih);
     m.append('text').attr('x', r1(hx + 3)).attr('y', ih - 4).text(`handover ${DIR_NAMES[h.dir]} ${h.fromSubflow}→${h.toSubflow}`);
   }
+  if (c.subflows.length > n) g.append('text').attr('x', 0).attr('y', ih + 40).text(`${c.subflows.length - n} more subflows not shown (subflows.csv has them)`);
   return d3n.svgString();
 }
 
 function subflowName(c: Connection, i: number): string {
+  if (i >= MAX_PLOTTED_SUBFLOWS) return `subflows ${i} to ${c.subflows.length - 1}`;
   const s = c.subflows[i];
   return s === undefined ? `subflow ${i}` : `subflow ${i} (${s.kind}${s.prio[0] || s.prio[1] ? ', backup' : ''})`;
 }

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/cli/analyze.js';
-import { MAX_PLOTTED_CONNECTIONS } from '../../src/plot/collector.js';
+import { MAX_PLOTTED_CONNECTIONS, MAX_PLOTTED_SUBFLOWS } from '../../src/plot/collector.js';
 import { Decimated } from '../../src/plot/decimate.js';
 import { Recent, Zoom, zoomSpan } from '../../src/plot/zoom.js';
 import { mp } from '../helpers/build.js';
 import { runCli } from '../helpers/cli.js';
-import { Conversation, keyInfo } from '../helpers/conversation.js';
+import { Conversation, joinMac, keyInfo } from '../helpers/conversation.js';
 import { ROOT } from '../helpers/shared.js';
 import { expectGolden } from '../helpers/golden.js';
 import { checkSvg, eventMarks, timeTicks } from '../helpers/svg.js';
@@ -124,6 +124,45 @@ describe('plot outputs', () => {
     const timelines = r.summary.plots!.files.filter((f) => f.endsWith('timeline.svg'));
     expect(timelines).toHaveLength(MAX_PLOTTED_CONNECTIONS);
     expect(timelines.at(-1)).toBe(`plots/conn-${MAX_PLOTTED_CONNECTIONS - 1}-timeline.svg`);
+  });
+});
+
+describe('a connection with 40 subflows', async () => {
+  const KC = 0x0102030405060708n;
+  const KS = 0x1112131415161718n;
+  const c = new Conversation(['10.0.0.1', 40000], ['10.0.0.2', 80]);
+  c.send('c', 'S', [mp.capable({ version: 1 })], 0, { t: 1_700_000_000 });
+  c.send('s', 'SA', [mp.capable({ version: 1, senderKey: KS })]);
+  c.send('c', 'A', [mp.capable({ version: 1, senderKey: KC, receiverKey: KS })]);
+  const idsn = keyInfo(1, KC).idsn;
+  let rel = 1;
+  for (let i = 1; i < 40; i++) {
+    const j = new Conversation([`10.0.${i}.1`, 41000 + i], ['10.0.0.2', 80], { packets: c.packets });
+    j.send('c', 'S', [mp.joinSyn({ addrId: i, token: keyInfo(1, KS).token, nonce: i })]);
+    j.send('s', 'SA', [mp.joinSynAck({ addrId: 0, hmac: joinMac(1, KS, KC, 1000 + i, i), nonce: 1000 + i })]);
+    j.send('c', 'A', [mp.joinAck(joinMac(1, KC, KS, i, 1000 + i))]);
+    j.send('c', 'PA', [mp.dss({ dsn: idsn + BigInt(rel), ssn: 1, len: 1000 })], 1000);
+    rel += 1000;
+  }
+  const dir = tmp();
+  writeFileSync(join(dir, 'subflows.pcap'), c.pcap());
+  const r = await analyze(join(dir, 'subflows.pcap'), { out: join(dir, 'out') });
+  const svg = (name: string): string => readFileSync(join(dir, 'out', 'plots', name), 'utf8');
+
+  it(`draws the first ${MAX_PLOTTED_SUBFLOWS} subflows with data in their own colours and the others together`, () => {
+    expect(r.summary.connections[0]!.subflows).toHaveLength(40);
+    const text = svg('conn-0-c2s-dsn.svg');
+    // Subflows 1 to 7 carried data (subflow 0 none): series 0 to 7 (0 empty), then one for subflows 8 to 39.
+    expect(text).toContain('subflow 7 (join)');
+    expect(text).toContain('subflows 8 to 39');
+    expect(text).not.toContain('subflow 8 (join)');
+  });
+
+  it('the timeline has 32 rows and says how many subflows it leaves out', () => {
+    const text = svg('conn-0-timeline.svg');
+    expect(text).toContain('subflow 31<');
+    expect(text).not.toContain('subflow 32<');
+    expect(text).toContain('8 more subflows not shown (subflows.csv has them)');
   });
 });
 
