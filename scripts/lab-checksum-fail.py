@@ -5,13 +5,24 @@ Runs ../shared/tools/mptcp-lab.py's "checksum" scenario (DSS checksums on,
 upload) with two more router rules: path-2 SYNs are dropped (one subflow
 only, so the connection can fall back), and one byte of one client data
 segment is rewritten (nftables @ih payload set), as a content-rewriting
-middlebox would. Needs root and what mptcp-lab.py needs.
+middlebox would. Needs root; installs what mptcp-lab.py needs (Debian
+packages) when it is missing.
 
   sudo scripts/lab-checksum-fail.py OUTDIR NAME BYTES
 """
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
+
+# What mptcp-lab.py runs, and the Debian package that brings it.
+NEEDED = {"ip": "iproute2", "nft": "nftables", "iptables": "iptables", "tcpdump": "tcpdump", "ethtool": "ethtool", "mergecap": "wireshark-common"}
+missing = sorted({pkg for cmd, pkg in NEEDED.items() if shutil.which(cmd) is None})
+if missing:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
 
 here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("mptcplab", os.path.join(here, "..", "..", "shared", "tools", "mptcp-lab.py"))
