@@ -21,6 +21,7 @@ function run(path: string, out: string) {
   const seconds = (performance.now() - t0) / 1000;
   const rss = Number(/MAXRSS_KB (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024;
   const summary = r.status === 0 ? JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) : null;
+  if (process.env.MPTRACE_REPORT) console.log(`hostile: ${seconds.toFixed(1)} s, ${rss.toFixed(0)} MB`);
   return { code: r.status, stderr: r.stderr, seconds, rss, summary };
 }
 
