@@ -21,6 +21,7 @@ import { HandoverDetector } from './detect/handover.js';
 import { Flow, FlowTable, type FlowDir } from './flow.js';
 import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventName, type FallbackKind } from './model.js';
 import { add64, seqDiff, widen32 } from './numbers.js';
+import { freezeConnection, type UnknownCause } from './record.js';
 
 /**
  * What a first pass learned that the second must use from the start: the
@@ -51,6 +52,8 @@ export interface AnalyzerOptions {
   /** Fill and hand out a PacketRow for every TCP packet. */
   packets?: boolean;
   limits?: Partial<Limits>;
+  /** The side the capture was taken nearest to, when the user says so (else inferred per connection). */
+  vantage?: 'client' | 'server';
 }
 
 /** Counters for the summary. */
@@ -97,6 +100,9 @@ export class Analyzer {
   private readonly wantPackets: boolean;
   private readonly limits: Limits;
   private readonly hints: Hints | undefined;
+  private readonly vantage: 'client' | 'server' | undefined;
+  /** Connection directions whose DSN figures are unknown, by cause (for the end-of-run warnings). */
+  readonly unknownDirs: Record<UnknownCause, number> = { 'options-cut': 0, unmapped: 0, 'mid-connection': 0 };
   private readonly handover: HandoverDetector;
   private readonly subtypeNames = new Map<number, string>();
   private lastTime = 0;
@@ -107,7 +113,10 @@ export class Analyzer {
   private curDir = 0;
   private curSub = 0;
   private curReinjection = false;
+  /** The flow-relative sequence number from which the current packet's bytes are new on its subflow. */
+  private newFrom = 0;
   private readonly onHoleClosed = (h: HoleClosed): void => {
+    this.curConn!.dirs[this.curDir]!.countHole(this.lastTime - h.openedTime);
     this.sink.hole({
       conn: this.curConn!.id,
       dir: this.curDir,
@@ -129,6 +138,7 @@ export class Analyzer {
     this.wantPackets = opts.packets === true && sink.packet !== undefined;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.hints = opts.hints;
+    this.vantage = opts.vantage;
     this.handover = new HandoverDetector(sink);
   }
 
@@ -181,7 +191,6 @@ export class Analyzer {
     let retrans = false;
     const consumed = len + (syn ? 1 : 0) + (fin ? 1 : 0);
     if (consumed > 0) {
-      const end = rel + consumed;
       if (fd.maxEnd >= 0 && rel < fd.maxEnd) {
         retrans = true;
         fd.retransPackets++;
@@ -189,8 +198,10 @@ export class Analyzer {
         const over = Math.min(pStart + len, fd.maxEnd) - pStart;
         if (over > 0) fd.retransBytes += over;
       }
-      if (end > fd.maxEnd) fd.maxEnd = end;
     }
+    // Subflow sequence space from here on is sent for the first time: only those bytes can be reinjections.
+    this.newFrom = fd.maxEnd < 0 ? -Infinity : fd.maxEnd;
+    if (consumed > 0 && rel + consumed > fd.maxEnd) fd.maxEnd = rel + consumed;
     const prevSend = fd.lastSend;
     fd.lastSend = t;
     fd.packets++;
@@ -210,9 +221,7 @@ export class Analyzer {
       row.reinjectionOf = '';
       row.retransmission = retrans;
     }
-    if (p.mptcpCount > 0) {
-      this.options(f, p, flow, fromA, t, rel);
-    }
+    const cut = p.mptcpCount > 0 ? this.options(f, p, flow, fromA, t, rel) : p.optionsTruncated;
     const sub = flow.sub;
     if (sub !== null) {
       const conn = sub.conn;
@@ -227,6 +236,7 @@ export class Analyzer {
       }
       if (p.mptcpCount === 0) this.bareSubflowPacket(f, p, sub, dir, t, syn, synOnly);
       if (len > 0) {
+        if (cut) conn.dirs[dir].cutPackets++;
         // A retransmission after a silence of at least the minimum RTO (200 ms in Linux,
         // RFC 6298's lower bound is 1 s) is a retransmission timeout, not a fast retransmit.
         if (retrans && t - prevSend >= RTO_MIN) this.handover.timeout(conn, sub, dir, t);
@@ -259,6 +269,18 @@ export class Analyzer {
   finish(): void {
     for (const c of this.active) this.finalize(c);
     this.active.length = 0;
+    this.warnUnknowns();
+  }
+
+  /** One warning per cause of unknown figures, saying what to do about it. */
+  private warnUnknowns(): void {
+    const u = this.unknownDirs;
+    const dirs = (n: number): string => `${n} connection direction${n === 1 ? '' : 's'}`;
+    if (u['options-cut'] > 0) {
+      this.warnings.push(`MPTCP options cut by the snaplen on ${this.stats.optionsCut} packets: DSN figures (unique, reinjected, holes) unknown for ${dirs(u['options-cut'])}; capture with a snaplen of at least 128 (tcpdump -s 128)`);
+    }
+    if (u.unmapped > 0) this.warnings.push(`data without a DSS mapping (options stripped, or the keys never seen): DSN figures unknown for ${dirs(u.unmapped)}`);
+    if (u['mid-connection'] > 0) this.warnings.push(`capture starts mid-connection (no MP_CAPABLE handshake): DSN figures unknown for ${dirs(u['mid-connection'])}; start the capture before the connection`);
   }
 
   /** What a second pass needs to know (see Hints); meaningful after finish(). */
@@ -420,7 +442,8 @@ export class Analyzer {
 
   // ---- MPTCP options ----
 
-  private options(f: Frame, p: DecodedPacket, flow: Flow, fromA: boolean, t: number, rel: number): void {
+  /** Handles every MPTCP option of a packet; returns true when the snaplen cut its options. */
+  private options(f: Frame, p: DecodedPacket, flow: Flow, fromA: boolean, t: number, rel: number): boolean {
     const flags = p.flags;
     const syn = (flags & TCP_SYN) !== 0;
     const ack = (flags & TCP_ACK) !== 0;
@@ -450,6 +473,7 @@ export class Analyzer {
       }
     }
     if (cut) this.stats.optionsCut++;
+    return cut || p.optionsTruncated;
   }
 
   private capable(f: Frame, p: DecodedPacket, m: M.MptcpOption, flow: Flow, fromA: boolean, syn: boolean, ack: boolean, t: number): void {
@@ -755,6 +779,7 @@ export class Analyzer {
       case M.MP_TCPRST: {
         const why = M.TCPRST_REASONS[m.reason] ?? `reason ${m.reason}`;
         const fl = (m.rstFlags & M.RST_T) !== 0 ? ' transient' : '';
+        c.tcprsts++;
         this.event(t, f.index, c, sub.index, 'mp_tcprst', `reason ${m.reason} (${why})${fl} from ${side}`);
         if (sub.close === '' || sub.close === 'rst') {
           sub.close = `mp_tcprst:${why}`;
@@ -794,7 +819,8 @@ export class Analyzer {
       this.stats.unmappedSegments++;
       return;
     }
-    let pos = pStart + seqDiff(fd.base, sd.isn);
+    const shift = seqDiff(fd.base, sd.isn);
+    let pos = pStart + shift;
     let left = len;
     let first = NaN;
     const maps = sd.maps;
@@ -811,7 +837,9 @@ export class Analyzer {
       const ds = maps.dsnAt(k) + (pos - mapStart);
       if (Number.isNaN(first)) first = ds;
       if (sd.csum?.active) this.feedChecksum(f, p, c, sub, sd, pos, len - left, n, t);
-      this.dataRange(f, c, meta, sub, sd, dir, ds, ds + n, t);
+      // Bytes this subflow sent before are its own retransmission, never a reinjection.
+      const repeated = Math.max(0, Math.min(n, this.newFrom - (pos - shift)));
+      this.dataRange(f, c, meta, sub, sd, dir, ds, ds + n, ds + repeated, t);
       pos += n;
       left -= n;
     }
@@ -819,8 +847,8 @@ export class Analyzer {
     this.handover.data(c, sub, dir, len, t, f.index);
   }
 
-  /** A range [ds, de) of relative DSNs carried by a segment of `sub`. */
-  private dataRange(f: Frame, c: Connection, meta: MetaDir, sub: Subflow, sd: SubflowDir, dir: Dir, ds: number, de: number, t: number): void {
+  /** A range [ds, de) of relative DSNs carried by a segment of `sub`, the bytes from `firstTx` sent for the first time on the subflow. */
+  private dataRange(f: Frame, c: Connection, meta: MetaDir, sub: Subflow, sd: SubflowDir, dir: Dir, ds: number, de: number, firstTx: number, t: number): void {
     const n = de - ds;
     meta.carried += n;
     sd.dsnBytes += n;
@@ -831,7 +859,7 @@ export class Analyzer {
     const fresh = det.covered.add(ds, de);
     det.unique += fresh;
     const sent = det.sent;
-    const again = sent.overlaps(ds, de, sub.index, MAX_REINJECTION_FRAMES);
+    const again = firstTx < de ? sent.overlaps(firstTx, de, sub.index, MAX_REINJECTION_FRAMES) : 0;
     if (again > 0) {
       meta.reinjectedBytes += again;
       meta.reinjectedSegments++;
@@ -850,7 +878,7 @@ export class Analyzer {
         frame: f.index,
         time: t,
         subflow: sub.index,
-        dsnStart: ds,
+        dsnStart: firstTx,
         dsnEnd: de,
         bytes: again,
         originalFrame: sent.firstFrame,
@@ -932,6 +960,7 @@ export class Analyzer {
     const flowDir = sub.flow.dirs[sub.aIsClient === (dir === C2S) ? 0 : 1];
     if (flowDir.rst) return;
     flowDir.rst = true;
+    sub.conn.subflowRsts++;
     this.event(t, f.index, sub.conn, sub.index, 'subflow_rst', `from ${dir === C2S ? 'client' : 'server'}${reason ? ` (mp_tcprst ${reason})` : ''}`);
     if (sub.kind === 'join' && !sub.ackSeen && sub.failed === '') {
       this.joinFailed(sub, reason ? `reset (mp_tcprst ${reason})` : sub.synAckSeen && !sub.synAckHadJoin ? 'answered without MP_JOIN, then reset' : 'reset', f.index, t);
@@ -962,7 +991,8 @@ export class Analyzer {
     // Holes still open at the end: rows with an empty close.
     c.dirs.forEach((m, d) => {
       if (m.carried === 0) return;
-      m.detectors.holes.drain((h) =>
+      m.detectors.holes.drain((h) => {
+        m.countHole(NaN);
         this.sink.hole({
           conn: c.id,
           dir: d,
@@ -974,13 +1004,15 @@ export class Analyzer {
           closedTime: NaN,
           filledBySubflow: -1,
           filledByReinjection: false,
-        }),
-      );
+        });
+      });
     });
     this.handover.finish(c);
     this.recordBases(c);
     c.close = c.closeReason();
-    this.sink.connection(c);
+    const rec = freezeConnection(c, this.vantage);
+    for (const d of rec.dirs) if (d.unknownCause !== null) this.unknownDirs[d.unknownCause]++;
+    this.sink.connection(rec);
   }
 
   // ---- helpers ----

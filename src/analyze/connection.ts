@@ -3,7 +3,7 @@ import { SentLog } from './detect/sent-log.js';
 import type { Flow } from './flow.js';
 import { IntervalSet } from './intervals.js';
 import { MappingTable } from './mapping.js';
-import type { Dir, FallbackKind } from './model.js';
+import type { Dir, FallbackKind, HandoverRow } from './model.js';
 import type { ChecksumCheck } from './checksum.js';
 import { rel64, widen32 } from './numbers.js';
 
@@ -47,6 +47,23 @@ export class MetaDir {
   unmappedBytes = 0;
   /** Bytes of DSN space carried, counting repeats (for the share per subflow). */
   carried = 0;
+  /** Data packets of this direction whose TCP options the snaplen cut (their DSS may be lost). */
+  cutPackets = 0;
+  /** Holes (holes.csv rows): how many, still open at the end, total and longest duration of the closed ones. */
+  holeCount = 0;
+  holesOpen = 0;
+  holeTime = 0;
+  holeMax = 0;
+
+  /** Counts a hole row: closed after `duration` seconds, or still open at the end (NaN). */
+  countHole(duration: number): void {
+    this.holeCount++;
+    if (Number.isNaN(duration)) this.holesOpen++;
+    else {
+      this.holeTime += duration;
+      if (duration > this.holeMax) this.holeMax = duration;
+    }
+  }
 
   /** Sets the base from the sender's IDSN. */
   setIdsn(hi: number, lo: number): void {
@@ -184,6 +201,9 @@ export class Subflow {
 
 export type Handshake = 'full' | 'partial' | 'missing';
 
+/** Handovers kept per connection for its record (the CSV has them all). */
+export const MAX_KEPT_HANDOVERS = 256;
+
 /** One MPTCP connection. */
 export class Connection {
   version = -1;
@@ -218,11 +238,15 @@ export class Connection {
   fallbackFrame = 0;
   /** How the connection ended (set when it is finished: see closeReason). */
   close = '';
-  /** MP_FASTCLOSE seen, MP_TCPRST counts. */
+  /** MP_FASTCLOSE seen; MP_TCPRST options and subflow RSTs (one per flow direction) seen. */
   fastclose = false;
+  tcprsts = 0;
+  subflowRsts = 0;
   /** ADD_ADDR / REMOVE_ADDR announcements: address id → text, per announcing side (made on first use). */
   readonly addresses: [Map<number, string> | null, Map<number, string> | null] = [null, null];
   handovers = 0;
+  /** The first MAX_KEPT_HANDOVERS handovers, for the connection's record. */
+  readonly handoverRows: HandoverRow[] = [];
   finalized = false;
   /** DSS checksums: verified good, verified bad, not verifiable (payload not captured). */
   checksumsOk = 0;

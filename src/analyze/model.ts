@@ -3,7 +3,7 @@
  * rows of the per-event files, and finished connections. No bytes, no
  * files: times are seconds relative to `TimeBase.baseSec`, DSNs relative.
  */
-import type { Connection } from './connection.js';
+import type { ConnectionRecord } from './record.js';
 
 export const EVENT_NAMES = [
   'mp_capable',
@@ -131,8 +131,8 @@ export interface AnalysisSink {
   reinjection(row: ReinjectionRow): void;
   hole(row: HoleRow): void;
   handover(row: HandoverRow): void;
-  /** A connection that will change no more (closed and idle, evicted, or at the end). */
-  connection(conn: Connection): void;
+  /** A connection that will change no more (closed and idle, evicted, or at the end), frozen. */
+  connection(conn: ConnectionRecord): void;
   /**
    * The bytes a direction holds out of order changed (the receiver's
    * out-of-order queue as the capture point sees it): the series plots

@@ -61,9 +61,9 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     const { diag, reader } = input ?? open();
     input = null;
     const time = new TimeBase(-1, 6);
-    const sink = new ReportSink(out, time, { packets: opts.packets === true, ...(opts.vantage ? { vantage: opts.vantage } : {}) });
+    const sink = new ReportSink(out, time, { packets: opts.packets === true });
     const plots = opts.plots === false ? null : new PlotCollector();
-    const analyzer = new Analyzer(tee(sink, plots), { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
+    const analyzer = new Analyzer(tee(sink, plots), { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.vantage ? { vantage: opts.vantage } : {}) });
     const stats = new DecodeStats();
     const f = new Frame();
     const p = new DecodedPacket();

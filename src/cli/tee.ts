@@ -1,4 +1,4 @@
-import type { Connection } from '../analyze/connection.js';
+import type { ConnectionRecord } from '../analyze/record.js';
 import type { AnalysisSink, EventRow, HandoverRow, HoleRow } from '../analyze/model.js';
 import type { PlotCollector } from '../plot/collector.js';
 import type { ReportSink } from '../report/report-sink.js';
@@ -20,7 +20,7 @@ export function tee(report: ReportSink, plots: PlotCollector | null): AnalysisSi
       report.handover(h);
       plots.handover(h);
     },
-    connection: (c: Connection) => {
+    connection: (c: ConnectionRecord) => {
       report.connection(c);
       plots.connection(c);
     },

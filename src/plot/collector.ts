@@ -1,4 +1,4 @@
-import type { Connection } from '../analyze/connection.js';
+import type { ConnectionRecord } from '../analyze/record.js';
 import type { EventRow, HandoverRow, HoleRow } from '../analyze/model.js';
 import { Decimated } from './decimate.js';
 import { Recent, Zoom, zoomSpan } from './zoom.js';
@@ -100,7 +100,7 @@ export class PlotCollector {
   notPlotted = 0;
 
   /** Finished connections with data, in the order they finished. */
-  readonly finished: Array<{ c: Connection; p: PlotConn }> = [];
+  readonly finished: Array<{ c: ConnectionRecord; p: PlotConn }> = [];
 
   /** The last connection looked up: packets come in runs of one connection's. */
   private lastId = -1;
@@ -214,7 +214,7 @@ export class PlotCollector {
     d.filling.push(z);
   }
 
-  connection(c: Connection): void {
+  connection(c: ConnectionRecord): void {
     const p = this.conns.get(c.id);
     if (p === undefined) return;
     this.conns.delete(c.id);

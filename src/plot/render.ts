@@ -1,5 +1,5 @@
 import { D3Node } from 'd3-node';
-import type { Connection } from '../analyze/connection.js';
+import type { ConnectionRecord as Connection } from '../analyze/record.js';
 import { DIR_NAMES, type EventRow, type HoleRow } from '../analyze/model.js';
 import type { TimeBase } from '../report/time.js';
 import type { Decimated } from './decimate.js';
@@ -281,7 +281,7 @@ function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): s
     .attr('d', 'M0,6L6,0')
     .attr('stroke', '#999');
   const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
-  const t0 = Math.min(p.t0, ...c.subflows.map((s) => s.flow.firstTime));
+  const t0 = Math.min(p.t0, ...c.subflows.map((s) => s.start));
   const xs = d3.scaleLinear().domain([t0 - p.t0, t1 - p.t0]).range([0, IW]);
   const x = (t: number): number => xs(t - p.t0);
   const ih = n * rowH;
@@ -289,10 +289,10 @@ function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): s
   c.subflows.slice(0, n).forEach((s, i) => {
     const y = i * rowH;
     g.append('text').attr('x', -6).attr('y', y + 17).attr('text-anchor', 'end').text(`subflow ${i}`);
-    const start = x(s.flow.firstTime);
-    const end = x(Math.max(s.end, s.flow.lastTime));
+    const start = x(s.start);
+    const end = x(s.end);
     g.append('rect').attr('x', r1(start)).attr('y', y + 8).attr('width', r1(Math.max(1, end - start))).attr('height', 12).attr('fill', '#ddd');
-    if (s.prio[0] || s.prio[1]) g.append('rect').attr('x', r1(start)).attr('y', y + 8).attr('width', r1(Math.max(1, end - start))).attr('height', 12).attr('fill', 'url(#backup)');
+    if (s.backup) g.append('rect').attr('x', r1(start)).attr('y', y + 8).attr('width', r1(Math.max(1, end - start))).attr('height', 12).attr('fill', 'url(#backup)');
     // Active periods: columns where the subflow carried data, either direction.
     let d = '';
     for (const pd of p.dirs) {
@@ -317,7 +317,7 @@ function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): s
 function subflowName(c: Connection, i: number): string {
   if (i >= MAX_PLOTTED_SUBFLOWS) return `subflows ${i} to ${c.subflows.length - 1}`;
   const s = c.subflows[i];
-  return s === undefined ? `subflow ${i}` : `subflow ${i} (${s.kind}${s.prio[0] || s.prio[1] ? ', backup' : ''})`;
+  return s === undefined ? `subflow ${i}` : `subflow ${i} (${s.kind}${s.backup ? ', backup' : ''})`;
 }
 
 function minOf(s: Decimated): number {

@@ -1,3 +1,4 @@
+import type { UnknownCause } from '../analyze/record.js';
 import type { Summary } from './summary.js';
 
 function bytes(n: number): string {
@@ -6,6 +7,13 @@ function bytes(n: number): string {
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
   return `${n} B`;
 }
+
+/** What the terminal says of unknown figures (summary.json has the whole reason). */
+const UNKNOWN_SHORT: Record<UnknownCause, string> = {
+  'options-cut': 'options cut',
+  unmapped: 'data without DSS mapping',
+  'mid-connection': 'capture starts mid-connection',
+};
 
 /** The terminal summary: what a user reads first, a few lines per connection. */
 export function terminalSummary(s: Summary, outDir: string): string {
@@ -19,23 +27,28 @@ export function terminalSummary(s: Summary, outDir: string): string {
   for (const c of s.connections) {
     lines.push('');
     lines.push(
-      `connection ${c.conn}: MPTCP v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, handshake ${c.handshake}${c.checksum === 'true' ? ', DSS checksums' : ''}, close ${c.close}, vantage ${c.vantage}`,
+      `connection ${c.conn}: MPTCP v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, handshake ${c.handshake}${c.checksum === true ? ', DSS checksums' : ''}, close ${c.close}, vantage ${c.vantage}`,
     );
     if (c.fallback) lines.push(`  FALLBACK to TCP: ${c.fallback.kind} at ${c.fallback.time} (frame ${c.fallback.frame})`);
     for (const sf of c.subflows) {
       const extra = [sf.backup ? 'backup' : '', sf.hmac_ok === false ? 'HMAC MISMATCH' : '', sf.failed ? `failed: ${sf.failed}` : ''].filter(Boolean).join(', ');
       lines.push(
-        `  subflow ${sf.subflow} (flow ${sf.flow}, ${sf.kind}${sf.addr_id !== null ? ` id ${sf.addr_id}` : ''}) ${sf.client.addr}:${sf.client.port} <-> ${sf.server.addr}:${sf.server.port}: c2s ${bytes(sf.c2s.bytes)}, s2c ${bytes(sf.s2c.bytes)}, close ${sf.close}${extra ? `; ${extra}` : ''}`,
+        `  subflow ${sf.subflow} (flow ${sf.flow}, ${sf.kind}${sf.addr_id !== null ? ` id ${sf.addr_id}` : ''}) ${sf.client.addr}:${sf.client.port} <-> ${sf.server.addr}:${sf.server.port}: c2s ${bytes(sf.c2s.payload_bytes)}, s2c ${bytes(sf.s2c.payload_bytes)}, close ${sf.close}${extra ? `; ${extra}` : ''}`,
       );
     }
     for (const d of ['c2s', 's2c'] as const) {
       const x = c[d];
-      if (x.bytes === 0 && x.reinjected_bytes === 0) continue;
+      if (x.unknown !== null) {
+        lines.push(`  ${d}: ${bytes(x.payload_bytes)} payload; DSN figures unknown (${UNKNOWN_SHORT[x.unknown_cause!]})`);
+        continue;
+      }
+      if (x.unique_bytes === 0 && x.reinjected_bytes === 0) continue;
+      const holes = x.holes!;
       lines.push(
-        `  ${d}: ${bytes(x.bytes)} unique, reinjected ${bytes(x.reinjected_bytes)} (${(x.reinjection_ratio * 100).toFixed(2)}%), ${x.holes.count} hole${x.holes.count === 1 ? '' : 's'} (max ${x.holes.max_duration} s), max out-of-order ${bytes(x.max_ofo_bytes)}`,
+        `  ${d}: ${bytes(x.unique_bytes!)} unique, reinjected ${bytes(x.reinjected_bytes!)} (${(x.reinjection_ratio! * 100).toFixed(2)}%), ${holes.count} hole${holes.count === 1 ? '' : 's'} (max ${holes.max_duration} s), max out-of-order ${bytes(x.max_ofo_bytes!)}`,
       );
     }
-    for (const h of c.handovers) lines.push(`  handover ${h.dir} subflow ${h.from} -> ${h.to} at ${h.time}, stall ${h.stall} s${h.trigger ? `, after ${h.trigger}` : ''}`);
+    for (const h of c.handovers) lines.push(`  handover ${h.dir} subflow ${h.from_subflow} -> ${h.to_subflow} at ${h.time}, stall ${h.stall} s${h.trigger ? `, after ${h.trigger}` : ''}`);
   }
   if (s.connections_not_detailed > 0) lines.push(`\n(${s.connections_not_detailed} more connections in connections.csv)`);
   lines.push('');

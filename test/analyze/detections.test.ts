@@ -48,7 +48,7 @@ describe('fallbacks', () => {
     c.send('c', 'A', []);
     c.send('c', 'PA', [], 100);
     const a = await analyzeCapture(c.pcap());
-    expect(a.connections[0]!.fallback).toBe('ack-without-mp-capable@1700000000.002000');
+    expect(a.connections[0]).toMatchObject({ fallback: 'ack-without-mp-capable', fallback_time: '1700000000.002000' });
   });
 
   it('syn-retry-without-mp-capable: the client retries its SYN without MPTCP', async () => {
@@ -60,7 +60,7 @@ describe('fallbacks', () => {
     c.send('s', 'SA', []);
     const a = await analyzeCapture(c.pcap());
     expect(a.connections).toHaveLength(1);
-    expect(a.connections[0]!.fallback).toBe('syn-retry-without-mp-capable@1700000003.000000');
+    expect(a.connections[0]).toMatchObject({ fallback: 'syn-retry-without-mp-capable', fallback_time: '1700000003.000000' });
     expect(a.subflows).toHaveLength(1);
   });
 
@@ -71,9 +71,9 @@ describe('fallbacks', () => {
     const after = c.send('c', 'A', [], 100);
     const a = await analyzeCapture(c.pcap());
     expect(kinds(a)).toContain('infinite_mapping');
-    expect(a.connections[0]!.fallback).toMatch(/^infinite-mapping@/);
+    expect(a.connections[0]!.fallback).toBe('infinite-mapping');
     expect([fin, after].map((f) => a.packets.find((p) => p.frame === String(f))!.dsn)).toEqual(['101', '201']);
-    expect(a.connections[0]!.c2s_bytes).toBe('300');
+    expect(a.connections[0]!.c2s_unique_bytes).toBe('300');
   });
 
   it('mp-fail: the receiver sends MP_FAIL', async () => {
@@ -82,7 +82,7 @@ describe('fallbacks', () => {
     c.send('s', 'A', [mp.fail(dsnC(1))]);
     const a = await analyzeCapture(c.pcap());
     expect(a.events.find((e) => e.event === 'mp_fail')!.detail).toBe('dsn 1 from server');
-    expect(a.connections[0]!.fallback).toMatch(/^mp-fail@/);
+    expect(a.connections[0]!.fallback).toBe('mp-fail');
   });
 });
 
@@ -105,7 +105,7 @@ describe('DSS checksums', () => {
     const a = await analyzeCapture(c.pcap());
     expect(a.summary.connections[0]!.checksums).toEqual({ verified_ok: 1, failed: 1, unverifiable: 0 });
     expect(a.connections[0]).toMatchObject({ checksum: 'true' });
-    expect(a.connections[0]!.fallback).toMatch(/^checksum-failure@/);
+    expect(a.connections[0]!.fallback).toBe('checksum-failure');
     expect(kinds(a)).toContain('checksum_failure');
   });
 });
@@ -125,7 +125,7 @@ describe('join failures', () => {
     j.send('s', 'SA', []);
     j.send('c', 'R', [mp.tcprst(0, 6)]);
     const a = await analyzeCapture(c.pcap());
-    expect(a.subflows[1]).toMatchObject({ failed: 'answered without MP_JOIN', close: 'mp_tcprst:middlebox-interference' });
+    expect(a.subflows[1]).toMatchObject({ failed: 'answered without MP_JOIN', close: 'mp_tcprst', close_reason: 'middlebox-interference' });
     expect(a.events.find((e) => e.event === 'mp_tcprst')!.detail).toBe('reason 6 (middlebox-interference) from client');
   });
   it('a join reset before it completes names the MP_TCPRST reason', async () => {
@@ -154,7 +154,7 @@ describe('reinjections', () => {
     ]);
     expect(a.packets.find((p) => p.frame === String(r2))!.reinjection_of).toBe(String(o2));
     const s = a.summary.connections[0]!;
-    expect(s.c2s).toMatchObject({ bytes: 2500, reinjected_bytes: 1000, redundant_reinjections: 1, reinjection_ratio: 0.4 });
+    expect(s.c2s).toMatchObject({ unique_bytes: 2500, reinjected_bytes: 1000, redundant_reinjections: 1, reinjection_ratio: 0.4 });
     expect(s.subflows.map((x) => [x.c2s.reinjected_bytes, x.c2s.reinjected_away_bytes])).toEqual([
       [500, 500],
       [500, 500],

@@ -33,7 +33,7 @@ describe.skipIf(!HAVE_TRACES)('lab ground truth', () => {
       it('fallback-server: the SYN/ACK has no MP_CAPABLE', async () => {
         const a = await lab(`fallback-server.${v}`);
         expect(a.connections).toHaveLength(1);
-        expect(a.connections[0]!.fallback).toMatch(/^synack-without-mp-capable@/);
+        expect(a.connections[0]!.fallback).toBe('synack-without-mp-capable');
         expect(events(a, 'fallback').map((e) => e.detail)).toEqual(['synack-without-mp-capable']);
         expect(truth('fallback-server').kernel_mptcp_counters.client.MPTcpExtMPCapableFallbackSYNACK).toBe(1);
       });
@@ -42,7 +42,7 @@ describe.skipIf(!HAVE_TRACES)('lab ground truth', () => {
         const a = await lab(`fallback-middlebox.${v}`);
         expect(truth('fallback-middlebox').kernel_mptcp_counters.client.MPTcpExtDssFallback).toBe(1);
         const c = a.connections[0]!;
-        expect(c.fallback).toMatch(/^no-dss@/);
+        expect(c.fallback).toBe('no-dss');
         expect(c.handshake).toBe('full');
         const fb = events(a, 'fallback')[0]!;
         const handshakeDone = Number(a.packets.find((p) => p.mptcp.includes('mp_capable') && p.flags === '.')!.time);
@@ -54,7 +54,8 @@ describe.skipIf(!HAVE_TRACES)('lab ground truth', () => {
         expect(truth('strip-midway').kernel_mptcp_counters.client.MPTcpExtMPRstTx).toBe(2);
         expect(events(a, 'mp_tcprst')).toHaveLength(2);
         expect(a.connections[0]).toMatchObject({ fallback: '', close: 'mp_tcprst' });
-        expect(a.subflows.map((s) => s.close.startsWith('mp_tcprst'))).toEqual([true, true]);
+        expect(a.subflows.map((s) => s.close)).toEqual(['mp_tcprst', 'mp_tcprst']);
+        expect(a.subflows.every((s) => s.close_reason !== '')).toBe(true);
       });
 
       it('fastclose: MP_FASTCLOSE closes the connection', async () => {
@@ -72,7 +73,7 @@ describe.skipIf(!HAVE_TRACES)('lab ground truth', () => {
       it('checksum: DSS checksums negotiated, every captured mapping verifies, none fails', async () => {
         const a = await lab(`checksum.${v}`);
         const c = a.summary.connections[0]!;
-        expect(c.checksum).toBe('true');
+        expect(c.checksum).toBe(true);
         expect(c.checksums.failed).toBe(0);
         expect(c.checksums.verified_ok).toBeGreaterThanOrEqual(1);
         expect(events(a, 'checksum_failure')).toEqual([]);

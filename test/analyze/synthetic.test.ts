@@ -30,7 +30,7 @@ describe('DSN timeline on synthetic captures', () => {
     const f2 = c.send('c', 'PA', [mp.dss({ ack: idsnS + 1n, dsn: dsnC(101n), ssn: 101, len: 50 })], 50);
     const a = await analyzeCapture(c.pcap());
     expect(a.connections).toHaveLength(1);
-    expect(a.connections[0]).toMatchObject({ client_key: '0x1111222233334444', server_key: '0x5555666677778888', handshake: 'full', dsn_base: 'idsn', c2s_bytes: '150' });
+    expect(a.connections[0]).toMatchObject({ client_key: '0x1111222233334444', server_key: '0x5555666677778888', handshake: 'full', dsn_base: 'idsn', c2s_unique_bytes: '150' });
     expect(a.connections[0]!.client_token).toBe(`0x${keyInfo(1, KC).token.toString(16).padStart(8, '0')}`);
     expect(packet(a, f1).dsn).toBe('1');
     expect(packet(a, f2)).toMatchObject({ dsn: '101', data_ack: '1' });
@@ -44,7 +44,7 @@ describe('DSN timeline on synthetic captures', () => {
     // A repeat of the same mapping on a later segment (what Linux does) changes nothing.
     const a = await analyzeCapture(c.pcap());
     expect(frames.map((f) => packet(a, f).dsn)).toEqual(['1', '1001', '2001', '3001']);
-    expect(a.connections[0]!.c2s_bytes).toBe('4000');
+    expect(a.connections[0]!.c2s_unique_bytes).toBe('4000');
     expect(a.summary.connections[0]!.c2s.unmapped_bytes).toBe(0);
   });
 
@@ -59,7 +59,7 @@ describe('DSN timeline on synthetic captures', () => {
     const a = await analyzeCapture(c.pcap());
     expect(packet(a, straddle)).toMatchObject({ dsn: '501', retransmission: 'true' });
     // 1000 + 1000 unique bytes; the straddling one adds none.
-    expect(a.connections[0]!.c2s_bytes).toBe('2000');
+    expect(a.connections[0]!.c2s_unique_bytes).toBe('2000');
     expect(a.holes).toHaveLength(1);
     expect(a.holes[0]).toMatchObject({ dsn_start: '1001', dsn_end: '5001', bytes: '4000', closed_frame: '' });
   });
@@ -86,7 +86,7 @@ describe('DSN timeline on synthetic captures', () => {
     const f2 = c.send('c', 'A', [mp.dss({ dsn: (base + 256n) & M64, ssn: 257, len: 512 })], 512, { seq: 7257 });
     const f3 = c.send('c', 'A', [mp.dss({ dsn: (base + 768n) & M64, ssn: 769, len: 512 })], 512, { seq: 7769 });
     const a = await analyzeCapture(c.pcap());
-    expect(a.connections[0]).toMatchObject({ handshake: 'missing', dsn_base: 'observed', c2s_bytes: '1280' });
+    expect(a.connections[0]).toMatchObject({ handshake: 'missing', dsn_base: 'observed', c2s_unique_bytes: '', c2s_unknown: 'mid-connection' });
     expect([f1, f2, f3].map((f) => packet(a, f).dsn)).toEqual(['1', '257', '769']);
   });
 

@@ -26,15 +26,28 @@ import { checkSvg } from '../helpers/svg.js';
  * - Wireshark lists only the latest earlier mapping as reinjection_of and
  *   misses partial overlaps; mptrace lists every earlier transmission on
  *   another subflow that overlaps the segment.
+ * - Wireshark (and mptcptrace) flag a subflow's own retransmission as a
+ *   reinjection when another subflow carried the same DSNs in between;
+ *   ANALYSIS.md makes it a retransmission only (the subflow resends its own
+ *   bytes, the scheduler made no new choice). Those frames are counted per
+ *   capture below, and each must be a retransmission in packets.csv.
  */
 const WIRESHARK_WRONG_BASE: Record<string, number[]> = {
   'lab/many.client.pcap': [10, 34],
   'lab/many.pcapng': [10, 34],
 };
+/** Subflow retransmissions that Wireshark calls reinjections (ANALYSIS.md: they are not), per capture. */
+const RETRANSMISSIONS_NOT_REINJECTIONS: Record<string, number> = {
+  'lab/handover.pcapng': 4,
+  'lab/many.client.pcap': 69,
+  'lab/many.pcapng': 107,
+  'public/pymptcpanalyzer/client_2.pcap': 10,
+  'public/pymptcpanalyzer/server_2.pcap': 10,
+};
 /** Segments mptrace finds reinjected that Wireshark does not flag at all (partial overlaps, the wrong-base streams). */
 const EXTRA_REINJECTIONS: Record<string, number> = {
-  'lab/many.client.pcap': 43,
-  'lab/many.pcapng': 30,
+  'lab/many.client.pcap': 31,
+  'lab/many.pcapng': 24,
 };
 
 function compare(rel: string, truth: TruthRow[], a: Analysis) {
@@ -45,6 +58,7 @@ function compare(rel: string, truth: TruthRow[], a: Analysis) {
   const connToStream = new Map<string, number>();
   const streamToConn = new Map<number, string>();
   let extraReinjections = 0;
+  let ownRetransmissions = 0;
   let dsnCompared = 0;
   for (const t of truth) {
     const o = ours.get(t.frame);
@@ -70,10 +84,11 @@ function compare(rel: string, truth: TruthRow[], a: Analysis) {
     }
     const tr = t.reinjectionOf ? t.reinjectionOf.split(',') : [];
     const or = o.reinjection_of ? o.reinjection_of.split(' ') : [];
-    for (const x of tr) if (!or.includes(x)) bad.push(`${t.frame}: Wireshark says it reinjects frame ${x}, mptrace does not`);
+    if (tr.length > 0 && or.length === 0 && o.retransmission === 'true') ownRetransmissions++;
+    else for (const x of tr) if (!or.includes(x)) bad.push(`${t.frame}: Wireshark says it reinjects frame ${x}, mptrace does not`);
     if (or.length > 0 && tr.length === 0) extraReinjections++;
   }
-  return { bad, dsnCompared, extraReinjections };
+  return { bad, dsnCompared, extraReinjections, ownRetransmissions };
 }
 
 describe.skipIf(!HAVE_TRACES)('analysis agrees with Wireshark on the shared captures', () => {
@@ -81,8 +96,10 @@ describe.skipIf(!HAVE_TRACES)('analysis agrees with Wireshark on the shared capt
     it(rel, async () => {
       const a = await analyzeCapture(path);
       const r = compare(rel, truthRows(rel), a);
+      if (process.env.MPTRACE_REPORT) console.log(rel, 'own retransmissions Wireshark calls reinjections:', r.ownRetransmissions, 'extra:', r.extraReinjections);
       expect(r.bad.slice(0, 10)).toEqual([]);
       expect(r.extraReinjections).toBe(EXTRA_REINJECTIONS[rel] ?? 0);
+      expect(r.ownRetransmissions).toBe(RETRANSMISSIONS_NOT_REINJECTIONS[rel] ?? 0);
       // The plots of every real capture render, well-formed and compact.
       for (const f of a.summary.plots!.files) {
         const check = checkSvg(readFileSync(join(a.dir, f), 'utf8'));
@@ -107,7 +124,7 @@ describe.skipIf(!HAVE_TRACES)('where Wireshark is wrong', () => {
     expect(o.dsn).toBe('1374057');
     // Ours is the one that holds together: the server's 2 MB arrive as exactly 2,000,000 unique bytes.
     const conn = a.connections.find((c) => c.conn === o.conn)!;
-    expect(conn.s2c_bytes).toBe('2000000');
+    expect(conn.s2c_unique_bytes).toBe('2000000');
   });
   it('lab/many: a reinjection that overlaps the original partially (Wireshark misses it)', async () => {
     const rel = 'lab/many.client.pcap';

@@ -74,8 +74,9 @@ describe('hostile traffic', () => {
     expect(r.rss).toBeLessThan(RSS_MB);
     expect(r.seconds).toBeLessThan(30);
     const c = r.summary.connections[0];
-    expect(c.c2s.bytes).toBe(100_000_000);
+    // No handshake: the DSN figures are unknown (data before the capture is not seen), the rows are still written.
+    expect(c.c2s).toMatchObject({ unique_bytes: null, unknown_cause: 'mid-connection', payload_bytes: 100_000_000 });
     // 32768 holes kept open at once (older ones are forgotten), all reported open at the end.
-    expect(c.c2s.holes.count).toBe(32_768);
+    expect(r.summary.totals.holes).toBe(32_768);
   });
 });

@@ -1,5 +1,5 @@
-import type { Connection, Subflow } from '../connection.js';
-import { DIR_NAMES, type AnalysisSink } from '../model.js';
+import { MAX_KEPT_HANDOVERS, type Connection, type Subflow } from '../connection.js';
+import { DIR_NAMES, type AnalysisSink, type HandoverRow } from '../model.js';
 
 /**
  * Handover (ANALYSIS.md): the subflow carrying a direction's data
@@ -263,7 +263,9 @@ export class HandoverDetector {
     }
     c.handovers++;
     const trigger = this.trigger(c, dir, d, from, to, t);
-    this.sink.handover({ conn: c.id, dir, time: t, frame: d.candidateFrame, fromSubflow: from, toSubflow: to, stall, trigger });
+    const row: HandoverRow = { conn: c.id, dir, time: t, frame: d.candidateFrame, fromSubflow: from, toSubflow: to, stall, trigger };
+    if (c.handoverRows.length < MAX_KEPT_HANDOVERS) c.handoverRows.push(row);
+    this.sink.handover(row);
     this.sink.event({
       time: t,
       frame: d.candidateFrame,

@@ -1,0 +1,305 @@
+/**
+ * A finished connection, frozen (Zeek's log record at the finalize hook):
+ * every figure the report, the plots and `check` read, computed once from
+ * the analysis state when the connection will change no more. Nothing
+ * outside src/analyze sees the mutable Connection.
+ *
+ * Times are seconds after the capture's first whole second (TimeBase),
+ * DSNs relative. A figure the capture cannot give is null, and the
+ * direction's `unknown` says why (ANALYSIS.md: unknown is not zero).
+ */
+import { BASE_IDSN, BASE_OBSERVED, BASE_UNSET, ISN_INFERRED, type Connection, type Handshake, type Subflow, type SubflowKind } from './connection.js';
+import type { FallbackKind, HandoverRow } from './model.js';
+import { vantageOf, type Vantage } from './vantage.js';
+
+export type DirName = 'c2s' | 's2c';
+
+/** Why a direction's DSN figures cannot be computed (see unknownReason). */
+export type UnknownCause = 'options-cut' | 'unmapped' | 'mid-connection';
+
+export interface Key {
+  hi: number;
+  lo: number;
+}
+
+export interface SubflowDirRecord {
+  /** Payload bytes without subflow-level retransmissions. */
+  payloadBytes: number;
+  packets: number;
+  retransmittedPackets: number;
+  retransmittedBytes: number;
+  /** DSN space carried on this subflow (each byte once per transmission here). */
+  dsnBytes: number;
+  /** Bytes it sent that another subflow had sent before (reinjections by it), and bytes of its own that others re-sent. */
+  reinjectedBytes: number;
+  reinjectedAwayBytes: number;
+  isn: { value: number; source: 'syn' | 'inferred' } | null;
+}
+
+export interface SubflowRecord {
+  index: number;
+  /** Wireshark's tcp.stream. */
+  flow: number;
+  kind: SubflowKind;
+  clientAddr: string;
+  clientPort: number;
+  serverAddr: string;
+  serverPort: number;
+  /** Address id of the initiator (0 for the initial subflow), of the responder; null when unseen. */
+  addrId: number | null;
+  peerAddrId: number | null;
+  backup: boolean;
+  backupByClient: boolean;
+  backupByServer: boolean;
+  hmacOk: boolean | null;
+  /** Joins only. */
+  token: number | null;
+  nonceInit: number;
+  nonceResp: number;
+  initiatorIsClient: boolean;
+  start: number;
+  end: number;
+  /** fin, rst, mp_tcprst, replaced, evicted, open. */
+  close: string;
+  /** The MP_TCPRST reason when `close` is mp_tcprst. */
+  closeReason: string | null;
+  failed: string | null;
+  fallback: FallbackKind | null;
+  dirs: readonly [SubflowDirRecord, SubflowDirRecord];
+}
+
+export interface DirRecord {
+  dir: DirName;
+  /** Why the DSN figures below are null, in words and as a cause; null when they are known. */
+  unknown: string | null;
+  unknownCause: UnknownCause | null;
+  /** Payload bytes on the subflows (without their retransmissions), and the retransmitted ones: TCP figures, known whenever headers are. */
+  payloadBytes: number;
+  retransmittedBytes: number;
+  /** Data packets whose MPTCP options the snaplen cut. */
+  cutPackets: number;
+  /** Payload bytes no DSS mapping placed in the data sequence. */
+  unmappedBytes: number;
+  uniqueBytes: number | null;
+  carriedBytes: number | null;
+  reinjectedBytes: number | null;
+  reinjectedSegments: number | null;
+  redundantReinjections: number | null;
+  /** reinjected / unique bytes (0 when nothing was carried). */
+  reinjectionRatio: number | null;
+  holes: number | null;
+  holesOpenAtEnd: number | null;
+  holeTotalDuration: number | null;
+  holeMaxDuration: number | null;
+  outOfOrderSegments: number | null;
+  maxOfoBytes: number | null;
+  /** Longest handover stall of this direction (0 without handovers). */
+  handoverStallMax: number;
+  /** Unique bytes over the time between first and last data, in bit/s; null when unknown or carried in an instant. */
+  goodput: number | null;
+  firstData: number | null;
+  lastData: number | null;
+  dataFin: { dsn: number; frame: number; time: number } | null;
+  perSubflow: ReadonlyArray<{ subflow: number; dsnBytes: number; share: number }>;
+}
+
+export interface ConnectionRecord {
+  id: number;
+  version: number | null;
+  clientAddr: string;
+  clientPort: number;
+  serverAddr: string;
+  serverPort: number;
+  clientKey: Key | null;
+  serverKey: Key | null;
+  clientToken: number | null;
+  serverToken: number | null;
+  /** DSS checksums negotiated; null when no handshake flags were seen. */
+  checksum: boolean | null;
+  mpCapableFlags: { syn: number | null; synack: number | null; ack: number | null };
+  checksums: { verifiedOk: number; failed: number; unverifiable: number };
+  handshake: Handshake;
+  /** idsn, observed, mixed; null without data. */
+  dsnBase: 'idsn' | 'observed' | 'mixed' | null;
+  firstFrame: number;
+  start: number;
+  end: number;
+  vantage: Vantage;
+  vantageSource: 'ttl' | 'timing' | 'none' | 'option';
+  fallback: { kind: FallbackKind; time: number; frame: number } | null;
+  /** mp_fastclose, data_fin, mp_tcprst, rst, fin, open. */
+  close: string;
+  /** MP_TCPRST options, subflow RSTs (per flow direction), MP_FASTCLOSE. */
+  resets: { mpTcprst: number; subflowRst: number; fastclose: boolean };
+  joinFailures: number;
+  addresses: { client: ReadonlyMap<number, string>; server: ReadonlyMap<number, string> };
+  subflows: readonly SubflowRecord[];
+  dirs: readonly [DirRecord, DirRecord];
+  handovers: number;
+  /** The first MAX_KEPT_HANDOVERS of them. */
+  handoverRows: readonly HandoverRow[];
+}
+
+/** Freezes a finished connection into its record. `vantage` is the user's word, when given. */
+export function freezeConnection(c: Connection, vantage?: 'client' | 'server'): ConnectionRecord {
+  const subflows = c.subflows.map(subflowRecord);
+  const v = vantage ? { vantage, source: 'option' as const } : vantageOf(c);
+  const rec: ConnectionRecord = {
+    id: c.id,
+    version: c.version < 0 ? null : c.version,
+    clientAddr: c.clientAddr,
+    clientPort: c.clientPort,
+    serverAddr: c.serverAddr,
+    serverPort: c.serverPort,
+    clientKey: c.clientKeyKnown ? { hi: c.clientKeyHi, lo: c.clientKeyLo } : null,
+    serverKey: c.serverKeyKnown ? { hi: c.serverKeyHi, lo: c.serverKeyLo } : null,
+    clientToken: c.clientToken < 0 ? null : c.clientToken,
+    serverToken: c.serverToken < 0 ? null : c.serverToken,
+    checksum: c.checksum ?? null,
+    mpCapableFlags: { syn: flags(c.flagsSyn), synack: flags(c.flagsSynAck), ack: flags(c.flagsAck) },
+    checksums: { verifiedOk: c.checksumsOk, failed: c.checksumsBad, unverifiable: c.checksumsUnverified },
+    handshake: c.handshake,
+    dsnBase: dsnBase(c),
+    firstFrame: c.firstFrame,
+    start: c.start,
+    end: c.end,
+    vantage: v.vantage,
+    vantageSource: v.source,
+    fallback: c.fallback === '' ? null : { kind: c.fallback, time: c.fallbackTime, frame: c.fallbackFrame },
+    close: c.close,
+    resets: { mpTcprst: c.tcprsts, subflowRst: c.subflowRsts, fastclose: c.fastclose },
+    joinFailures: subflows.filter((s) => s.failed !== null).length,
+    addresses: { client: new Map(c.addresses[0] ?? []), server: new Map(c.addresses[1] ?? []) },
+    subflows,
+    dirs: [dirRecord(c, subflows, 0), dirRecord(c, subflows, 1)],
+    handovers: c.handovers,
+    handoverRows: [...c.handoverRows],
+  };
+  return deepFreeze(rec);
+}
+
+function flags(f: number): number | null {
+  return f < 0 ? null : f;
+}
+
+function dsnBase(c: Connection): ConnectionRecord['dsnBase'] {
+  const modes = c.dirs.map((d) => d.baseMode).filter((m) => m !== BASE_UNSET);
+  if (modes.length === 0) return null;
+  if (modes.every((m) => m === BASE_IDSN)) return 'idsn';
+  if (modes.every((m) => m === BASE_OBSERVED)) return 'observed';
+  return 'mixed';
+}
+
+function subflowRecord(s: Subflow): SubflowRecord {
+  const f = s.flow;
+  const a = s.aIsClient;
+  const tcprst = s.close.startsWith('mp_tcprst:');
+  return {
+    index: s.index,
+    flow: f.id,
+    kind: s.kind,
+    clientAddr: a ? f.textA : f.textB,
+    clientPort: a ? f.portA : f.portB,
+    serverAddr: a ? f.textB : f.textA,
+    serverPort: a ? f.portB : f.portA,
+    addrId: s.kind === 'initial' ? 0 : s.addrId < 0 ? null : s.addrId,
+    peerAddrId: s.peerAddrId < 0 ? null : s.peerAddrId,
+    backup: s.prio[0] || s.prio[1],
+    backupByClient: s.prio[0],
+    backupByServer: s.prio[1],
+    hmacOk: s.hmacOk,
+    token: s.kind === 'join' && s.token >= 0 ? s.token : null,
+    nonceInit: s.nonceInit,
+    nonceResp: s.nonceResp,
+    initiatorIsClient: s.initiatorIsClient,
+    start: f.firstTime,
+    end: Math.max(s.end, f.lastTime),
+    close: tcprst ? 'mp_tcprst' : s.close,
+    closeReason: tcprst ? s.close.slice('mp_tcprst:'.length) : null,
+    failed: s.failed === '' ? null : s.failed,
+    fallback: s.fallback === '' ? null : s.fallback,
+    dirs: [subflowDir(s, 0), subflowDir(s, 1)],
+  };
+}
+
+function subflowDir(s: Subflow, d: 0 | 1): SubflowDirRecord {
+  const fd = s.flow.dirs[(d === 0) === s.aIsClient ? 0 : 1];
+  const sd = s.dirs[d];
+  return {
+    payloadBytes: fd.payload - fd.retransBytes,
+    packets: fd.packets,
+    retransmittedPackets: fd.retransPackets,
+    retransmittedBytes: fd.retransBytes,
+    dsnBytes: sd.dsnBytes,
+    reinjectedBytes: sd.reinjected,
+    reinjectedAwayBytes: sd.reinjectedAway,
+    isn: fd.synSeen ? { value: fd.base, source: 'syn' } : sd.isnMode === ISN_INFERRED ? { value: sd.isn, source: 'inferred' } : null,
+  };
+}
+
+/**
+ * Why a direction's DSN figures cannot be computed, or null. Data that no
+ * DSS mapping placed leaves unique bytes, reinjections and holes unknown;
+ * a connection whose handshake was not captured has data sent before the
+ * capture began. Data after a fallback is plain TCP: known, not MPTCP.
+ */
+function unknownReason(c: Connection, d: 0 | 1, payload: number): [UnknownCause, string] | null {
+  const m = c.dirs[d];
+  if (payload === 0 && m.carried === 0) return null;
+  if (c.handshake === 'missing') return ['mid-connection', 'capture starts mid-connection (no MP_CAPABLE handshake): data sent before it is not seen'];
+  if (m.unmappedBytes > 0 && m.cutPackets > 0) return ['options-cut', `MPTCP options cut by the snaplen on ${m.cutPackets} data packets: ${m.unmappedBytes} bytes could not be placed in the data sequence`];
+  if (m.unmappedBytes > 0 && c.fallback === '') return ['unmapped', `${m.unmappedBytes} bytes carried without a DSS mapping (options stripped, or the keys never seen)`];
+  return null;
+}
+
+function dirRecord(c: Connection, subflows: readonly SubflowRecord[], d: 0 | 1): DirRecord {
+  const m = c.dirs[d];
+  let payload = 0;
+  let retrans = 0;
+  for (const s of subflows) {
+    payload += s.dirs[d].payloadBytes;
+    retrans += s.dirs[d].retransmittedBytes;
+  }
+  const why = unknownReason(c, d, payload);
+  const unknown = why === null ? null : why[1];
+  const known = <T>(x: T): T | null => (unknown === null ? x : null);
+  const unique = m.uniqueBytes;
+  let stall = 0;
+  for (const h of c.handoverRows) if (h.dir === d && h.stall > stall) stall = h.stall;
+  const span = m.lastData - m.firstData;
+  return {
+    dir: d === 0 ? 'c2s' : 's2c',
+    unknown,
+    unknownCause: why === null ? null : why[0],
+    payloadBytes: payload,
+    retransmittedBytes: retrans,
+    cutPackets: m.cutPackets,
+    unmappedBytes: m.unmappedBytes,
+    uniqueBytes: known(unique),
+    carriedBytes: known(m.carried),
+    reinjectedBytes: known(m.reinjectedBytes),
+    reinjectedSegments: known(m.reinjectedSegments),
+    redundantReinjections: known(m.redundantReinjections),
+    reinjectionRatio: known(unique > 0 ? m.reinjectedBytes / unique : 0),
+    holes: known(m.holeCount),
+    holesOpenAtEnd: known(m.holesOpen),
+    holeTotalDuration: known(m.holeTime),
+    holeMaxDuration: known(m.holeMax),
+    outOfOrderSegments: known(m.ofoSegments),
+    maxOfoBytes: known(m.maxOfo),
+    handoverStallMax: stall,
+    goodput: unknown === null && span > 0 ? (unique * 8) / span : null,
+    firstData: Number.isNaN(m.firstData) ? null : m.firstData,
+    lastData: Number.isNaN(m.lastData) ? null : m.lastData,
+    dataFin: Number.isNaN(m.dataFin) ? null : { dsn: m.dataFin, frame: m.dataFinFrame, time: m.dataFinTime },
+    perSubflow: subflows.map((s) => ({ subflow: s.index, dsnBytes: s.dirs[d].dsnBytes, share: m.carried > 0 ? s.dirs[d].dsnBytes / m.carried : 0 })),
+  };
+}
+
+function deepFreeze<T>(x: T): T {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x) && !(x instanceof Map)) {
+    Object.freeze(x);
+    for (const v of Object.values(x as object)) deepFreeze(v);
+  }
+  return x;
+}
