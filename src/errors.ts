@@ -5,8 +5,8 @@
  */
 
 export const EXIT_OK = 0;
-/** An unexpected failure inside mptrace (a bug): the message asks for a report. */
-export const EXIT_INTERNAL = 1;
+/** An unexpected failure inside mptrace (a bug): the message asks for a report. 70 is sysexits' EX_SOFTWARE, apart from `check`'s 1 so a CI job tells a failed gate from a crash. */
+export const EXIT_INTERNAL = 70;
 /** The input cannot be read as a capture at all (missing, empty, not a capture, nothing sensible in it). */
 export const EXIT_BAD_INPUT = 2;
 /** The outputs cannot be written (directory not writable, disk full). */

@@ -1,6 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Analyzer, type Hints, type Limits } from '../analyze/analyzer.js';
+import type { AnalysisSink } from '../analyze/model.js';
+import type { ConnectionRecord } from '../analyze/record.js';
 import { ANOMALY_NAMES, isTruncation } from '../decode/anomaly.js';
 import { openCapture } from '../decode/capture.js';
 import { Diagnostics } from '../decode/diagnostics.js';
@@ -16,16 +18,16 @@ import { TimeBase } from '../report/time.js';
 import { PlotCollector } from '../plot/collector.js';
 import { tee } from './tee.js';
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends PassOptions {
   /** Output directory (default: ./<trace file name>.mptrace). */
   out?: string;
-  packets?: boolean;
   /** Write plots/*.svg (default: yes). */
   plots?: boolean;
-  vantage?: 'client' | 'server';
-  chunkSize?: number;
-  limits?: Partial<Limits>;
   version?: string;
+  /** The trace as the user named it (summary.json), when the file read is a spooled copy. */
+  name?: string;
+  /** Every finished connection's record, as it is written (for `check -o`). */
+  onRecord?: (r: ConnectionRecord) => void;
 }
 
 export interface AnalyzeResult {
@@ -39,35 +41,66 @@ export interface AnalyzeResult {
 /** Every name `analyze` writes, relative to the output directory: what an earlier run left under these names is removed. */
 const OUTPUT_NAME = /^(?:(?:connections|subflows|events|reinjections|holes|handovers|packets)\.csv|summary\.json|plots\/conn-\d+-[a-z0-9-]+\.svg)$/;
 
-/** Packets between two checks of the output streams' backpressure. */
+/** Packets between two checks of the output streams' backpressure (and of progress). */
 const CHUNK_PACKETS = 1 << 16;
 
+/** What one pass writes to: the analysis sink and how to wait for, or throw away, its output. */
+export interface PassSink {
+  readonly sink: AnalysisSink;
+  readonly needsDrain: boolean;
+  drain(): Promise<void>;
+  /** The pass is repeated: throw its output away. */
+  discard(): Promise<void>;
+}
+
+export interface PassOptions {
+  packets?: boolean;
+  vantage?: 'client' | 'server';
+  chunkSize?: number;
+  limits?: Partial<Limits>;
+  /** Called between chunks of packets with the bytes read so far and the input's size. */
+  progress?: (done: number, size: number) => void;
+}
+
+export interface PassResult<S extends PassSink> {
+  out: S;
+  pass: number;
+  analyzer: Analyzer;
+  reader: CaptureReader;
+  stats: DecodeStats;
+  diag: Diagnostics;
+  time: TimeBase;
+}
+
 /**
- * `mptrace analyze`: reads the capture once (twice when the first pass
- * learns a relative-DSN base or an ISN only at the end), streams every
- * output file, and moves them into place when all went well.
+ * Reads the capture once, or twice when the first pass learns a
+ * relative-DSN base or an ISN only at the end, into the sink `make`
+ * builds for each pass. A bad input throws before `make` is called.
  */
-export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const outPath = opts.out ?? `${basename(trace)}.mptrace`;
+export async function runPasses<S extends PassSink>(trace: string, opts: PassOptions, make: (time: TimeBase) => S): Promise<PassResult<S>> {
   const open = (): { diag: Diagnostics; reader: CaptureReader } => {
     const diag = new Diagnostics(trace);
     return { diag, reader: openCapture(trace, diag, opts.chunkSize === undefined ? {} : { chunkSize: opts.chunkSize }) };
   };
   // Open the capture first: a bad input must not leave an empty output directory behind.
   let input: { diag: Diagnostics; reader: CaptureReader } | null = open();
-  const out = new OutputDir(outPath);
   let hints: Hints | undefined;
+  let size = 0;
+  try {
+    size = statSync(trace).size;
+  } catch {
+    // Only for progress.
+  }
   for (let pass = 1; ; pass++) {
     const { diag, reader } = input ?? open();
     input = null;
-    const time = new TimeBase(-1, 6);
-    const sink = new ReportSink(out, time, { packets: opts.packets === true });
-    const plots = opts.plots === false ? null : new PlotCollector();
-    const analyzer = new Analyzer(tee(sink, plots), { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.vantage ? { vantage: opts.vantage } : {}) });
-    const stats = new DecodeStats();
-    const f = new Frame();
-    const p = new DecodedPacket();
     try {
+      const time = new TimeBase(-1, 6);
+      const out = make(time);
+      const analyzer = new Analyzer(out.sink, { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.vantage ? { vantage: opts.vantage } : {}) });
+      const stats = new DecodeStats();
+      const f = new Frame();
+      const p = new DecodedPacket();
       let more = true;
       while (more) {
         for (let i = 0; i < CHUNK_PACKETS; i++) {
@@ -83,7 +116,8 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
           stats.count(f, p);
           analyzer.packet(f, p);
         }
-        if (sink.needsDrain) await sink.drain();
+        if (out.needsDrain) await out.drain();
+        if (opts.progress) opts.progress(reader.position(), size);
       }
       if (stats.frames === 0 && reader.damaged) throw new CaptureError(trace, undefined, 'no complete packet could be read');
       stats.warnUnknownLinks(diag);
@@ -91,27 +125,59 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
       if (hints === undefined && analyzer.needsSecondPass) {
         // Relative DSNs (lowest DSN seen) or a subflow's ISN were only known at the end: do it again with them.
         hints = analyzer.hintsForSecondPass();
-        await sink.close();
-        out.abort();
+        await out.discard();
         continue;
       }
-      const plotFacts = plots === null ? null : { files: await writePlots(out, plots, time), connections_not_plotted: plots.notPlotted };
-      const summary = buildSummary(opts.version ?? '', inputFacts(trace, reader, stats, diag, analyzer, time), { passes: pass, ...analysisFacts(analyzer) }, sink, plotFacts);
-      const sumPath = out.file('summary.json');
-      try {
-        writeFileSync(sumPath, `${JSON.stringify(summary, null, 2)}\n`);
-      } catch (e) {
-        throw new OutputError(`${out.path}/summary.json`, `cannot write: ${fsReason(e)}`);
-      }
-      await sink.close();
-      out.commit((name) => OUTPUT_NAME.test(name));
-      return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: diag.count + analyzer.warnings.length };
-    } catch (e) {
-      out.abort();
-      throw e;
+      return { out, pass, analyzer, reader, stats, diag, time };
     } finally {
       reader.close();
     }
+  }
+}
+
+/**
+ * `mptrace analyze`: streams every output file through the pass runner,
+ * and moves them into place when all went well.
+ */
+export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  const outPath = opts.out ?? `${basename(trace)}.mptrace`;
+  // Made when the first pass starts: a bad input leaves no empty output directory behind.
+  let dir: OutputDir | null = null;
+  try {
+    const r = await runPasses(trace, opts, (time) => {
+      const out = (dir ??= new OutputDir(outPath));
+      const report = new ReportSink(out, time, { packets: opts.packets === true });
+      const plots = opts.plots === false ? null : new PlotCollector();
+      return {
+        report,
+        plots,
+        sink: tee(report, plots, opts.onRecord),
+        get needsDrain() {
+          return report.needsDrain;
+        },
+        drain: () => report.drain(),
+        discard: async () => {
+          await report.close();
+          out.abort();
+        },
+      };
+    });
+    const { report, plots } = r.out;
+    const out = dir!;
+    const plotFacts = plots === null ? null : { files: await writePlots(out, plots, r.time), connections_not_plotted: plots.notPlotted };
+    const summary = buildSummary(opts.version ?? '', inputFacts(opts.name ?? trace, r.reader, r.stats, r.diag, r.analyzer, r.time), { passes: r.pass, ...analysisFacts(r.analyzer) }, report, plotFacts);
+    const sumPath = out.file('summary.json');
+    try {
+      writeFileSync(sumPath, `${JSON.stringify(summary, null, 2)}\n`);
+    } catch (e) {
+      throw new OutputError(`${out.path}/summary.json`, `cannot write: ${fsReason(e)}`);
+    }
+    await report.close();
+    out.commit((name) => OUTPUT_NAME.test(name));
+    return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: r.diag.count + r.analyzer.warnings.length };
+  } catch (e) {
+    (dir as OutputDir | null)?.abort();
+    throw e;
   }
 }
 

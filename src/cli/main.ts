@@ -1,18 +1,22 @@
-import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
+import { readFileSync, statSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT_INTERNAL, EXIT_USAGE, MptraceError, UsageError } from '../errors.js';
-import { analyze } from './analyze.js';
+import { LIMITS, MIN_CONNECTIONS_FLAG } from '../check/limits.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MptraceError, UsageError } from '../errors.js';
+import { check } from './check.js';
 import { dump } from './dump.js';
-import { terminalSummary } from '../report/terminal.js';
+import { defaultJobs, runJobs, type AnalyzeJob } from './jobs.js';
+import { progressLine } from './progress.js';
+import { expandTraces, Spool } from './traces.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/** Warnings on stderr: the first few (all of them are in summary.json). */
+/** Warnings on stderr: the first few (all of them are in summary.json), or all with -v. */
 const SHOWN_WARNINGS = 5;
-function warnAll(warnings: readonly string[], total: number, where: string): void {
-  for (const w of warnings.slice(0, SHOWN_WARNINGS)) process.stderr.write(`mptrace: warning: ${w}\n`);
-  if (total > SHOWN_WARNINGS) process.stderr.write(`mptrace: warning: ${total - SHOWN_WARNINGS} more warnings${where ? ` (see ${where})` : ''}\n`);
+function warnAll(warnings: readonly string[], total: number, where: string, verbose: boolean, prefix = ''): void {
+  const shown = verbose ? warnings : warnings.slice(0, SHOWN_WARNINGS);
+  for (const w of shown) process.stderr.write(`mptrace: ${prefix}warning: ${w}\n`);
+  if (total > shown.length) process.stderr.write(`mptrace: ${prefix}warning: ${total - shown.length} more warnings${where ? ` (see ${where})` : ''}\n`);
 }
 
 /** Maps any failure to one line on stderr and an exit code; stack traces only with MPTRACE_DEBUG=1. */
@@ -32,63 +36,250 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   fail(e);
 });
 
+/** Options every command that reads captures takes. */
+const BOOLEAN_OPTIONS = new Set(['packets', 'plots', 'quiet', 'verbose', 'progress', 'json', 'update-baseline', 'allow-unknown', 'help', 'version', ...LIMITS.filter((l) => l.arg === 'flag').map((l) => l.flag)]);
+
+/**
+ * yargs reads `--packets=maybe` as false without a word: a flag given a
+ * value takes true or false, nothing else.
+ */
+function checkBooleanValues(argv: readonly string[]): void {
+  for (const a of argv) {
+    if (a === '--') return;
+    const m = /^--(?:no-)?([a-z-]+)=(.*)$/.exec(a);
+    if (m === null) continue;
+    const name = a.startsWith('--no-') && !BOOLEAN_OPTIONS.has(`no-${m[1]}`) ? m[1]! : a.slice(2, a.indexOf('='));
+    if (BOOLEAN_OPTIONS.has(name) && m[2] !== 'true' && m[2] !== 'false') throw new UsageError(`--${name} takes true or false, not '${m[2]}'`);
+  }
+}
+
+function wholeNumber(name: string, v: unknown, min: number): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) throw new UsageError(`--${name} takes a whole number${min > 0 ? ` (at least ${min})` : ''}`);
+}
+
+/** Shows progress on stderr when a person is watching (stdout and stderr terminals, $CI unset: npm's rule), or when asked. */
+function wantProgress(flag: boolean | undefined): boolean {
+  if (flag !== undefined) return flag;
+  return process.stderr.isTTY === true && process.stdout.isTTY === true && !process.env.CI;
+}
+
+function readingOptions<T>(y: Argv<T>) {
+  return y
+    .option('jobs', { alias: 'j', type: 'number', describe: `traces analyzed at once, in worker threads (default: the number of CPUs, ${defaultJobs()} here)` })
+    .option('vantage', { choices: ['client', 'server'] as const, requiresArg: true, describe: 'the side the captures were taken nearest to (default: inferred from TTLs and handshake timing)' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'every warning on stderr' })
+    .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stdout and stderr are terminals and $CI is unset)' });
+}
+
 export async function main(argv: string[]): Promise<void> {
-  await yargs(argv)
+  checkBooleanValues(argv);
+  const parser = yargs(argv)
     .scriptName('mptrace')
-    .usage('$0 <command> [options]\n\nMultipath TCP analysis of packet captures (pcap, pcapng).')
+    .usage('$0 <command> [options]\n\nMultipath TCP analysis of packet captures (pcap, pcapng, gzip-compressed or not).')
+    .command(
+      'analyze <trace..>',
+      'find MPTCP connections, subflows, DSN timelines, reinjections, holes, fallbacks and handovers; write CSV files, summary.json and plots',
+      (y) =>
+        readingOptions(
+          y
+            .positional('trace', { type: 'string', array: true, describe: 'capture files or directories of them (- for standard input)', demandOption: true })
+            .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'output directory (one trace; default ./<trace file name>.mptrace), or the directory that gets one <trace name>.mptrace per trace (several traces or a directory; default .)' })
+            .option('packets', { type: 'boolean', default: false, describe: 'also write packets.csv, one row per TCP packet' })
+            .option('plots', { type: 'boolean', default: true, describe: 'write plots/*.svg (--no-plots: none)' })
+            .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
+        ).check((a) => {
+          wholeNumber('jobs', a.jobs, 1);
+          return true;
+        }),
+      async (a) => {
+        process.exitCode = await analyzeAll(a.trace as string[], {
+          packets: a.packets,
+          plots: a.plots,
+          quiet: a.quiet,
+          verbose: a.verbose === true,
+          progress: wantProgress(a.progress),
+          jobs: a.jobs ?? defaultJobs(),
+          ...(a.out !== undefined ? { out: a.out } : {}),
+          ...(a.vantage !== undefined ? { vantage: a.vantage } : {}),
+        });
+      },
+    )
+    .command(
+      'check <trace..>',
+      'the CI gate: apply limits (and a baseline) to every MPTCP connection of every trace; exit 1 when one is broken, regressed or unknown',
+      (y) => {
+        let c = readingOptions(
+          y
+            // --no-fallback and --no-reset are limits, not negated options.
+            .parserConfiguration({ 'boolean-negation': false })
+            .positional('trace', { type: 'string', array: true, describe: 'capture files or directories of them (- for standard input)', demandOption: true }),
+        );
+        for (const l of LIMITS) c = c.option(l.flag, l.arg === 'flag' ? { type: 'boolean', describe: l.describe, group: 'Limits:' } : { type: 'string', requiresArg: true, describe: l.describe, group: 'Limits:' });
+        return c
+          .option(MIN_CONNECTIONS_FLAG, { type: 'number', requiresArg: true, describe: 'MPTCP connections per trace, at least N (default 1: a trace without MPTCP fails)', group: 'Limits:' })
+          .option('config', { alias: 'c', type: 'string', requiresArg: true, describe: 'limits per trace glob and connection in YAML (docs/check.md)' })
+          .option('baseline', { alias: 'b', type: 'string', requiresArg: true, describe: 'fail where a metric is worse than recorded in this JSON file', group: 'Baseline:' })
+          .option('update-baseline', { type: 'boolean', describe: "record the traces' metrics in the --baseline file", group: 'Baseline:' })
+          .option('tolerance', { type: 'string', requiresArg: true, describe: 'relative worsening allowed against the baseline (default 10%)', group: 'Baseline:' })
+          .option('allow-unknown', { type: 'boolean', describe: 'a metric the capture cannot give passes (reported, not failed)' })
+          .option('json', { type: 'boolean', describe: 'print the results as JSON instead of lines', group: 'Reports:' })
+          .option('junit', { type: 'string', requiresArg: true, describe: 'write JUnit XML here', group: 'Reports:' })
+          .option('markdown', { type: 'string', requiresArg: true, describe: 'write a Markdown table here (e.g. $GITHUB_STEP_SUMMARY)', group: 'Reports:' })
+          .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'also write what analyze writes: DIR/<trace name>.mptrace per trace (DIR itself for one trace file)', group: 'Reports:' })
+          .option('no-progress', { type: 'boolean', hidden: true })
+          .check((a) => {
+            wholeNumber('jobs', a.jobs, 1);
+            wholeNumber(MIN_CONNECTIONS_FLAG, a[MIN_CONNECTIONS_FLAG], 0);
+            return true;
+          });
+      },
+      async (a) => {
+        const limits: Record<string, unknown> = {};
+        for (const l of LIMITS) if (a[l.flag] !== undefined) limits[l.flag] = a[l.flag];
+        const progress = wantProgress(a['no-progress'] === true ? false : (a.progress as boolean | undefined));
+        const p = progress ? progressLine(process.stderr) : null;
+        try {
+          process.exitCode = await check(
+            {
+              traces: a.trace as string[],
+              limits,
+              jobs: (a.jobs as number | undefined) ?? defaultJobs(),
+              version: pkg.version,
+              verbose: a.verbose === true,
+              ...(a[MIN_CONNECTIONS_FLAG] !== undefined ? { minConnections: a[MIN_CONNECTIONS_FLAG] as number } : {}),
+              ...(a.config !== undefined ? { config: a.config as string } : {}),
+              ...(a.baseline !== undefined ? { baseline: a.baseline as string } : {}),
+              ...(a['update-baseline'] !== undefined ? { updateBaseline: a['update-baseline'] as boolean } : {}),
+              ...(a.tolerance !== undefined ? { tolerance: a.tolerance as string } : {}),
+              ...(a.junit !== undefined ? { junit: a.junit as string } : {}),
+              ...(a.json !== undefined ? { json: a.json as boolean } : {}),
+              ...(a.markdown !== undefined ? { markdown: a.markdown as string } : {}),
+              ...(a['allow-unknown'] !== undefined ? { allowUnknown: a['allow-unknown'] as boolean } : {}),
+              ...(a.out !== undefined ? { out: a.out as string } : {}),
+              ...(a.vantage !== undefined ? { vantage: a.vantage as 'client' | 'server' } : {}),
+              ...(p ? { progress: p.update } : {}),
+            },
+            process.stdout,
+            process.stderr,
+          );
+        } finally {
+          p?.done();
+        }
+      },
+    )
     .command(
       'dump <trace>',
       'print one line per TCP packet, every MPTCP option spelled out',
       (y) =>
         y
           .positional('trace', { type: 'string', describe: 'capture file (pcap or pcapng)', demandOption: true })
-          .option('count', { alias: 'c', type: 'number', describe: 'stop after N TCP packets' })
+          .option('count', { alias: 'c', type: 'number', requiresArg: true, describe: 'stop after N TCP packets' })
           .check((a) => {
-            if (a.count !== undefined && (!Number.isInteger(a.count) || a.count < 0)) throw new UsageError('--count takes a whole number');
+            wholeNumber('count', a.count, 0);
             return true;
           }),
       async (a) => {
         const diag = await dump(a.trace, process.stdout, a.count === undefined ? {} : { count: a.count });
-        warnAll(diag.warnings, diag.count, '');
+        warnAll(diag.warnings, diag.count, '', false);
       },
     )
     .command(
-      'analyze <trace>',
-      'find MPTCP connections, subflows, DSN timelines, reinjections, holes, fallbacks and handovers; write CSV files and summary.json',
-      (y) =>
-        y
-          .positional('trace', { type: 'string', describe: 'capture file (pcap or pcapng)', demandOption: true })
-          .option('out', { alias: 'o', type: 'string', describe: 'output directory (default: ./<trace file name>.mptrace)' })
-          .option('packets', { type: 'boolean', default: false, describe: 'also write packets.csv, one row per TCP packet' })
-          .option('plots', { type: 'boolean', default: true, describe: 'write plots/*.svg (--no-plots: none)' })
-          .option('vantage', { choices: ['client', 'server'] as const, describe: 'the side the capture was taken nearest to (default: inferred from TTLs and handshake timing)' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
+      'help [command]',
+      'show the options of a command',
+      (y) => y.positional('command', { type: 'string', choices: ['analyze', 'check', 'dump'], describe: 'the command' }),
       async (a) => {
-        const r = await analyze(a.trace, {
-          packets: a.packets,
-          plots: a.plots,
-          version: pkg.version,
-          ...(a.out !== undefined ? { out: a.out } : {}),
-          ...(a.vantage !== undefined ? { vantage: a.vantage } : {}),
-        });
-        if (!a.quiet) process.stdout.write(terminalSummary(r.summary, r.outDir));
-        warnAll(r.warnings, r.warningCount, `${r.outDir}/summary.json`);
+        await main(a.command === undefined ? ['--help'] : [a.command, '--help']);
       },
     )
-    .demandCommand(1, 'name a command: analyze or dump')
+    .completion('completion', 'print a bash/zsh completion script (mptrace completion >> ~/.bashrc)')
+    .demandCommand(1, 'name a command: analyze, check or dump')
+    .recommendCommands()
     .strict()
     .version(pkg.version)
-    .alias('v', 'version')
     .help()
     .alias('h', 'help')
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((msg, err, y) => {
-      if (err && !(err instanceof UsageError)) fail(err);
-      void y;
-      process.stderr.write(`mptrace: ${msg ?? err?.message}\nRun 'mptrace --help' for usage.\n`);
+    .fail((msg, err) => {
+      // yargs's own complaints (YError: an option without its value) are usage errors too.
+      if (err && !(err instanceof UsageError) && err.name !== 'YError') fail(err);
+      // yargs writes some messages on several lines ("Did you mean ...?"): one line, always.
+      let text = (msg ?? err?.message ?? 'wrong command line').replace(/\s*\n+\s*/g, ' ');
+      if (text.startsWith('Did you mean')) text = `unknown command '${argv[0]}'. ${text}`;
+      process.stderr.write(`mptrace: ${text}\nRun 'mptrace --help' for usage.\n`);
       process.exit(EXIT_USAGE);
-    })
-    .parseAsync();
+    });
+  await parser.parseAsync();
+}
+
+interface AnalyzeAllOptions {
+  out?: string;
+  packets: boolean;
+  plots: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  progress: boolean;
+  jobs: number;
+  vantage?: 'client' | 'server';
+}
+
+/**
+ * `analyze` over every trace named: one trace file writes into -o (or
+ * ./NAME.mptrace); several, or a directory, write DIR/NAME.mptrace each.
+ * A trace that cannot be read is reported and the others go on; the exit
+ * code is the worst one.
+ */
+async function analyzeAll(traces: string[], o: AnalyzeAllOptions): Promise<number> {
+  const spool = new Spool();
+  let worst = EXIT_OK;
+  const p = o.progress ? progressLine(process.stderr) : null;
+  try {
+    const args = await expandTraces(traces, spool);
+    const single = traces.length === 1 && args.length === 1 && !(args[0] instanceof MptraceError) && !isDirArg(traces[0]!);
+    const jobs: AnalyzeJob[] = [];
+    for (const x of args) {
+      if (x instanceof MptraceError) {
+        process.stderr.write(`mptrace: ${x.message}\n`);
+        worst = Math.max(worst, x.exitCode);
+        continue;
+      }
+      jobs.push({
+        kind: 'analyze',
+        arg: x,
+        outParent: single ? '.' : (o.out ?? '.'),
+        quiet: o.quiet,
+        opts: { packets: o.packets, plots: o.plots, version: pkg.version, ...(single && o.out !== undefined ? { out: o.out } : {}), ...(o.vantage ? { vantage: o.vantage } : {}) },
+      });
+    }
+    await runJobs(
+      jobs,
+      o.jobs,
+      (r, i) => {
+        p?.clear();
+        if (jobs.length > 1) p?.traces(i + 1, jobs.length);
+        if (r.kind === 'error') {
+          process.stderr.write(`mptrace: ${r.message}\n`);
+          worst = Math.max(worst, r.exitCode);
+          return;
+        }
+        if (r.kind !== 'analyze') return;
+        if (r.text !== '') process.stdout.write(jobs.length > 1 ? `${r.text}\n` : r.text);
+        warnAll(r.warnings, r.warningCount, `${r.outDir}/summary.json`, o.verbose, jobs.length > 1 ? `${r.given}: ` : '');
+      },
+      p?.update,
+    );
+  } finally {
+    p?.done();
+    spool.cleanup();
+  }
+  return worst;
+}
+
+function isDirArg(t: string): boolean {
+  try {
+    return t !== '-' && statSync(t).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 main(hideBin(process.argv)).catch(fail);

@@ -17,6 +17,8 @@ export interface Column<R> {
   type: 'integer' | 'number' | 'text' | 'bool' | 'time' | 'seconds' | 'hex';
   unit: string;
   description: string;
+  /** One of a c2s_/s2c_ pair: the description with DIR for the direction (the docs print the pair on one row). */
+  pair?: { suffix: string; template: string };
   get(r: R, t: TimeBase): Cell;
 }
 
@@ -25,7 +27,7 @@ function dirCols<R>(of: (r: R, d: 0 | 1) => DirRecord, cols: Array<Omit<Column<D
   for (const c of cols) {
     for (const d of [0, 1] as const) {
       const dir = d === 0 ? 'c2s' : 's2c';
-      out.push({ ...c, name: `${dir}_${c.name}`, description: c.description.replace('DIR', dir), get: (r, t) => c.get(of(r, d), t) });
+      out.push({ ...c, name: `${dir}_${c.name}`, description: c.description.replace('DIR', dir), pair: { suffix: c.name, template: c.description }, get: (r, t) => c.get(of(r, d), t) });
     }
   }
   return out;
@@ -34,33 +36,33 @@ function dirCols<R>(of: (r: R, d: 0 | 1) => DirRecord, cols: Array<Omit<Column<D
 const conn = (r: ConnectionRecord, d: 0 | 1): DirRecord => r.dirs[d];
 
 export const CONNECTION_COLUMNS: readonly Column<ConnectionRecord>[] = [
-  { name: 'conn', type: 'integer', unit: '', description: 'connection number, from 0 in order of first packet', get: (r) => r.id },
-  { name: 'version', type: 'integer', unit: '', description: 'MPTCP version: 0 (RFC 6824) or 1 (RFC 8684)', get: (r) => r.version },
-  { name: 'client_addr', type: 'text', unit: '', description: 'address of the host that sent the MP_CAPABLE SYN', get: (r) => r.clientAddr },
+  { name: 'conn', type: 'integer', unit: '', description: 'connection number, from 0 in order of first MPTCP packet', get: (r) => r.id },
+  { name: 'version', type: 'integer', unit: '', description: 'MPTCP version of the MP_CAPABLE handshake: 0 (RFC 6824) or 1 (RFC 8684); empty when no MP_CAPABLE was seen', get: (r) => r.version },
+  { name: 'client_addr', type: 'text', unit: '', description: "the client's end of the initial subflow: the MP_CAPABLE SYN's sender (for a connection whose handshake was not captured, see docs/analysis.md)", get: (r) => r.clientAddr },
   { name: 'client_port', type: 'integer', unit: '', description: 'its port', get: (r) => r.clientPort },
-  { name: 'server_addr', type: 'text', unit: '', description: 'address of the host it was sent to', get: (r) => r.serverAddr },
+  { name: 'server_addr', type: 'text', unit: '', description: "the server's end of the initial subflow", get: (r) => r.serverAddr },
   { name: 'server_port', type: 'integer', unit: '', description: 'its port', get: (r) => r.serverPort },
-  { name: 'client_key', type: 'hex', unit: '', description: "client's 64-bit key; empty when never seen", get: (r) => (r.clientKey ? key(r.clientKey.hi, r.clientKey.lo) : null) },
-  { name: 'server_key', type: 'hex', unit: '', description: "server's 64-bit key; empty when never seen", get: (r) => (r.serverKey ? key(r.serverKey.hi, r.serverKey.lo) : null) },
-  { name: 'client_token', type: 'hex', unit: '', description: "client's token (from its key)", get: (r) => (r.clientToken === null ? null : token(r.clientToken)) },
-  { name: 'server_token', type: 'hex', unit: '', description: "server's token (joins name it)", get: (r) => (r.serverToken === null ? null : token(r.serverToken)) },
-  { name: 'checksum', type: 'bool', unit: '', description: 'DSS checksums negotiated (either side set flag A); empty when no handshake flags were seen', get: (r) => r.checksum },
-  { name: 'handshake', type: 'text', unit: '', description: 'full, partial (some of SYN, SYN/ACK, ACK seen) or missing', get: (r) => r.handshake },
-  { name: 'dsn_base', type: 'text', unit: '', description: 'idsn (DSN − IDSN), observed (lowest DSN seen − 1), mixed (one of each); empty without data', get: (r) => r.dsnBase },
-  { name: 'first_frame', type: 'integer', unit: '', description: "frame of the connection's first MPTCP packet", get: (r) => r.firstFrame },
-  { name: 'start', type: 'time', unit: 's', description: 'first packet', get: (r, t) => t.format(r.start) },
-  { name: 'end', type: 'time', unit: 's', description: 'last packet', get: (r, t) => t.format(r.end) },
+  { name: 'client_key', type: 'hex', unit: '', description: "the client's 64-bit key; empty when never seen", get: (r) => (r.clientKey ? key(r.clientKey.hi, r.clientKey.lo) : null) },
+  { name: 'server_key', type: 'hex', unit: '', description: "the server's 64-bit key; empty when never seen", get: (r) => (r.serverKey ? key(r.serverKey.hi, r.serverKey.lo) : null) },
+  { name: 'client_token', type: 'hex', unit: '', description: "the client's token: the most significant 32 bits of SHA-1 (v0) or SHA-256 (v1) of its key", get: (r) => (r.clientToken === null ? null : token(r.clientToken)) },
+  { name: 'server_token', type: 'hex', unit: '', description: "the server's token (the one joins name); from a join's MP_JOIN SYN when the keys were not seen", get: (r) => (r.serverToken === null ? null : token(r.serverToken)) },
+  { name: 'checksum', type: 'bool', unit: '', description: 'DSS checksums in use: true when either side set the A flag of MP_CAPABLE; empty when no handshake flags were seen', get: (r) => r.checksum },
+  { name: 'handshake', type: 'text', unit: '', description: '`full` (SYN, SYN/ACK and the third ACK or first data with MP_CAPABLE all captured), `partial` (some of them), `missing` (known from joins or DSS only)', get: (r) => r.handshake },
+  { name: 'dsn_base', type: 'text', unit: '', description: '`idsn` (relative DSNs from the IDSNs of the keys), `observed` (from the lowest DSN seen), `mixed` (one direction each); empty when no DSN was seen', get: (r) => r.dsnBase },
+  { name: 'first_frame', type: 'integer', unit: '', description: "the connection's first MPTCP frame (1-based, as Wireshark counts)", get: (r) => r.firstFrame },
+  { name: 'start', type: 'time', unit: 's', description: "the connection's first packet", get: (r, t) => t.format(r.start) },
+  { name: 'end', type: 'time', unit: 's', description: 'its last packet', get: (r, t) => t.format(r.end) },
   { name: 'subflows', type: 'integer', unit: '', description: 'subflows, failed joins included', get: (r) => r.subflows.length },
-  ...dirCols(conn, [{ name: 'unique_bytes', type: 'integer', unit: 'B', description: 'DSN bytes DIR carried, each byte once; empty when unknown', get: (d) => d.uniqueBytes }]),
-  ...dirCols(conn, [{ name: 'unknown', type: 'text', unit: '', description: "why DIR's DSN figures are empty: options-cut, unmapped or mid-connection (summary.json says more)", get: (d) => d.unknownCause }]),
-  { name: 'fallback', type: 'text', unit: '', description: 'how the connection fell back to TCP (ANALYSIS.md kinds); empty if it did not', get: (r) => r.fallback?.kind ?? null },
-  { name: 'fallback_time', type: 'time', unit: 's', description: 'when', get: (r, t) => (r.fallback ? t.format(r.fallback.time) : null) },
-  { name: 'fallback_frame', type: 'integer', unit: '', description: 'at which frame', get: (r) => r.fallback?.frame ?? null },
-  { name: 'close', type: 'text', unit: '', description: 'mp_fastclose, data_fin (both ways), mp_tcprst, rst, fin (every subflow) or open', get: (r) => r.close },
-  ...dirCols(conn, [{ name: 'reinjected_bytes', type: 'integer', unit: 'B', description: 'bytes DIR reinjected (first sent on another subflow); empty when unknown', get: (d) => d.reinjectedBytes }]),
+  ...dirCols(conn, [{ name: 'unique_bytes', type: 'integer', unit: 'B', description: 'DSN space the data segments of DIR covered, each byte once however many segments or subflows carried it (a DATA_FIN is not a byte); empty when unknown', get: (d) => d.uniqueBytes }]),
+  ...dirCols(conn, [{ name: 'unknown', type: 'text', unit: '', description: "why DIR's DSN figures (unique, reinjected, holes, out of order) are empty: `options-cut` (the snaplen cut the MPTCP options), `unmapped` (data without a DSS mapping: options stripped, or keys never seen), `mid-connection` (the capture starts after data began); empty when they are known", get: (d) => d.unknownCause }]),
+  { name: 'fallback', type: 'text', unit: '', description: 'empty, or how the connection fell back to TCP: `synack-without-mp-capable`, `ack-without-mp-capable`, `syn-retry-without-mp-capable`, `no-dss`, `infinite-mapping`, `mp-fail`, `checksum-failure` (see docs/analysis.md)', get: (r) => r.fallback?.kind ?? null },
+  { name: 'fallback_time', type: 'time', unit: 's', description: 'when it fell back', get: (r, t) => (r.fallback ? t.format(r.fallback.time) : null) },
+  { name: 'fallback_frame', type: 'integer', unit: '', description: 'the frame that showed it', get: (r) => r.fallback?.frame ?? null },
+  { name: 'close', type: 'text', unit: '', description: 'how it ended: `data_fin` (DATA_FIN both ways), `mp_fastclose`, `mp_tcprst` (every subflow closed, one at least by a reset with MP_TCPRST), `rst` (every subflow closed, one at least by a plain reset), `fin` (every subflow closed by FIN without DATA_FIN both ways), `open` (still open when the capture ends)', get: (r) => r.close },
+  ...dirCols(conn, [{ name: 'reinjected_bytes', type: 'integer', unit: 'B', description: 'bytes of DIR sent again on another subflow (reinjections.csv); a subflow resending its own bytes is a retransmission, not a reinjection; empty when unknown', get: (d) => d.reinjectedBytes }]),
   ...dirCols(conn, [{ name: 'holes', type: 'integer', unit: '', description: "holes in DIR's data sequence (holes.csv rows); empty when unknown", get: (d) => d.holes }]),
-  ...dirCols(conn, [{ name: 'max_ofo_bytes', type: 'integer', unit: 'B', description: 'most bytes DIR held out of order at once; empty when unknown', get: (d) => d.maxOfoBytes }]),
-  { name: 'handovers', type: 'integer', unit: '', description: 'handovers, both directions', get: (r) => r.handovers },
+  ...dirCols(conn, [{ name: 'max_ofo_bytes', type: 'integer', unit: 'B', description: 'the most bytes of DIR held out of order at once at the capture point; empty when unknown', get: (d) => d.maxOfoBytes }]),
+  { name: 'handovers', type: 'integer', unit: '', description: 'handovers, both directions (handovers.csv rows)', get: (r) => r.handovers },
 ];
 
 /** A subflow row: the subflow and its connection's number. */
@@ -72,29 +74,29 @@ export interface SubflowRow {
 export const SUBFLOW_COLUMNS: readonly Column<SubflowRow>[] = [
   { name: 'conn', type: 'integer', unit: '', description: 'connection number', get: (r) => r.conn },
   { name: 'subflow', type: 'integer', unit: '', description: 'subflow number within the connection, from 0 (the initial subflow) in order of first packet', get: (r) => r.s.index },
-  { name: 'flow', type: 'integer', unit: '', description: "TCP flow number, Wireshark's tcp.stream", get: (r) => r.s.flow },
-  { name: 'kind', type: 'text', unit: '', description: 'initial (MP_CAPABLE) or join (MP_JOIN)', get: (r) => r.s.kind },
-  { name: 'client_addr', type: 'text', unit: '', description: "the connection client's end of this subflow", get: (r) => r.s.clientAddr },
-  { name: 'client_port', type: 'integer', unit: '', description: '', get: (r) => r.s.clientPort },
-  { name: 'server_addr', type: 'text', unit: '', description: "the connection server's end", get: (r) => r.s.serverAddr },
-  { name: 'server_port', type: 'integer', unit: '', description: '', get: (r) => r.s.serverPort },
-  { name: 'addr_id', type: 'integer', unit: '', description: "the initiator's address id (MP_JOIN SYN; 0 for the initial subflow)", get: (r) => r.s.addrId },
-  { name: 'backup', type: 'bool', unit: '', description: 'backup flag set by either side (MP_JOIN or MP_PRIO), as last set', get: (r) => r.s.backup },
-  { name: 'hmac_ok', type: 'bool', unit: '', description: "joins: both HMACs verified; empty when they cannot be (keys or HMACs not captured)", get: (r) => r.s.hmacOk },
+  { name: 'flow', type: 'integer', unit: '', description: "the TCP flow, numbered as Wireshark's `tcp.stream`", get: (r) => r.s.flow },
+  { name: 'kind', type: 'text', unit: '', description: '`initial` (MP_CAPABLE) or `join` (MP_JOIN)', get: (r) => r.s.kind },
+  { name: 'client_addr', type: 'text', unit: '', description: "the subflow's end on the connection's client side", get: (r) => r.s.clientAddr },
+  { name: 'client_port', type: 'integer', unit: '', description: 'its port', get: (r) => r.s.clientPort },
+  { name: 'server_addr', type: 'text', unit: '', description: 'its end on the server side', get: (r) => r.s.serverAddr },
+  { name: 'server_port', type: 'integer', unit: '', description: 'its port', get: (r) => r.s.serverPort },
+  { name: 'addr_id', type: 'integer', unit: '', description: 'address id: 0 for the initial subflow; for a join, the one its MP_JOIN SYN announced', get: (r) => r.s.addrId },
+  { name: 'backup', type: 'bool', unit: '', description: 'true when a side marked the subflow as backup, in MP_JOIN or (last) in MP_PRIO', get: (r) => r.s.backup },
+  { name: 'hmac_ok', type: 'bool', unit: '', description: 'join HMACs (SYN/ACK truncated HMAC and third-ACK HMAC, RFC 8684 §3.2) verified: true, false, or empty when they cannot be checked (keys or packets not captured)', get: (r) => r.s.hmacOk },
   { name: 'start', type: 'time', unit: 's', description: "the flow's first packet", get: (r, t) => t.format(r.s.start) },
   { name: 'end', type: 'time', unit: 's', description: 'its last packet', get: (r, t) => t.format(r.s.end) },
-  ...subDir('payload_bytes', 'integer', 'B', 'TCP payload bytes DIR, subflow retransmissions excluded', (d) => d.payloadBytes),
-  ...subDir('packets', 'integer', '', 'packets DIR', (d) => d.packets),
-  { name: 'close', type: 'text', unit: '', description: 'fin, rst, mp_tcprst, replaced (a new SYN took the 4-tuple), evicted (flow table full) or open', get: (r) => r.s.close },
-  { name: 'close_reason', type: 'text', unit: '', description: 'the MP_TCPRST reason when close is mp_tcprst', get: (r) => r.s.closeReason },
-  ...subDir('retransmitted_bytes', 'integer', 'B', 'payload bytes DIR that repeated sequence space already sent on this subflow', (d) => d.retransmittedBytes),
-  ...subDir('reinjected_bytes', 'integer', 'B', 'bytes DIR this subflow sent for the first time that another subflow had sent before', (d) => d.reinjectedBytes),
-  { name: 'fallback', type: 'text', unit: '', description: 'fallback kind on this subflow', get: (r) => r.s.fallback },
-  { name: 'failed', type: 'text', unit: '', description: 'why the join failed (SYN never answered, answered without MP_JOIN, reset, HMAC mismatch)', get: (r) => r.s.failed },
+  ...subDir('payload_bytes', 'integer', 'B', 'TCP payload bytes of DIR in new subflow sequence space (retransmissions not counted again)', (d) => d.payloadBytes),
+  ...subDir('packets', 'integer', '', 'TCP packets of DIR', (d) => d.packets),
+  { name: 'close', type: 'text', unit: '', description: '`fin`, `rst`, `mp_tcprst`, `replaced` (a new SYN reused its 4-tuple), `evicted` (forgotten over the flow limit) or `open`', get: (r) => r.s.close },
+  { name: 'close_reason', type: 'text', unit: '', description: 'the MP_TCPRST reason name (RFC 8684 §3.6) when close is `mp_tcprst`', get: (r) => r.s.closeReason },
+  ...subDir('retransmitted_bytes', 'integer', 'B', 'payload bytes of DIR that repeated sequence space already sent on this subflow', (d) => d.retransmittedBytes),
+  ...subDir('reinjected_bytes', 'integer', 'B', 'bytes of DIR this subflow sent that another subflow had sent before', (d) => d.reinjectedBytes),
+  { name: 'fallback', type: 'text', unit: '', description: 'the fallback kind detected on this subflow, if any', get: (r) => r.s.fallback },
+  { name: 'failed', type: 'text', unit: '', description: 'why the join failed: `SYN never answered`, `answered without MP_JOIN`, `answered without MP_JOIN, then reset`, `reset`, `reset (mp_tcprst REASON)`, `HMAC mismatch`', get: (r) => r.s.failed },
 ];
 
 function subDir(name: string, type: Column<SubflowRow>['type'], unit: string, description: string, get: (d: SubflowRecord['dirs'][0]) => Cell): Column<SubflowRow>[] {
-  return (['c2s', 's2c'] as const).map((dir, d) => ({ name: `${dir}_${name}`, type, unit, description: description.replace('DIR', dir), get: (r: SubflowRow) => get(r.s.dirs[d]!) }));
+  return (['c2s', 's2c'] as const).map((dir, d) => ({ name: `${dir}_${name}`, type, unit, description: description.replace('DIR', dir), pair: { suffix: name, template: description }, get: (r: SubflowRow) => get(r.s.dirs[d]!) }));
 }
 
 /** The CSV cell text of a value. */
@@ -104,9 +106,16 @@ export function cellText(v: Cell): string | number {
   return v;
 }
 
-/** A markdown table of columns, for docs/outputs.md. */
+/** The Markdown table of columns in docs/outputs.md: a c2s_/s2c_ pair on one row. */
 export function columnTable(cols: readonly Column<never>[]): string {
   const lines = ['| column | type | unit | meaning |', '|---|---|---|---|'];
-  for (const c of cols) lines.push(`| \`${c.name}\` | ${c.type} | ${c.unit} | ${c.description} |`);
+  for (let i = 0; i < cols.length; i++) {
+    const c = cols[i]!;
+    const next = cols[i + 1];
+    if (c.pair && next?.pair && next.pair.suffix === c.pair.suffix) {
+      lines.push(`| \`${c.name}\`, \`${next.name}\` | ${c.type} | ${c.unit} | ${c.pair.template.replace('DIR', 'the direction')} |`);
+      i++;
+    } else lines.push(`| \`${c.name}\` | ${c.type} | ${c.unit} | ${c.description} |`);
+  }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fsReason, OutputError } from '../errors.js';
 
 /**
@@ -14,7 +14,7 @@ export class OutputDir {
 
   constructor(readonly path: string) {
     try {
-      fs.mkdirSync(path, { recursive: true });
+      makeDirs(path);
       fs.accessSync(path, fs.constants.W_OK);
     } catch (e) {
       throw new OutputError(path, `cannot write the output directory: ${fsReason(e)}`);
@@ -33,7 +33,7 @@ export class OutputDir {
     const p = join(this.path, name);
     try {
       if (!fs.existsSync(p)) this.created.push(p);
-      fs.mkdirSync(p, { recursive: true });
+      makeDirs(p);
     } catch (e) {
       throw new OutputError(p, `cannot create: ${fsReason(e)}`);
     }
@@ -90,6 +90,37 @@ export class OutputDir {
       } catch {
         // Not empty (files of an earlier run, or the user's): leave it.
       }
+    }
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdir loops forever on
+ * file systems that answer ENOENT to a mkdir in an existing directory
+ * (procfs, sysfs); here every failure is final.
+ */
+export function makeDirs(path: string): void {
+  const abs = resolve(path);
+  const missing: string[] = [];
+  for (let p = abs; ; p = dirname(p)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (st !== undefined) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`${p} is not a directory`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      fs.mkdirSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
 }

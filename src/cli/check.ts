@@ -1,0 +1,177 @@
+/**
+ * `mptrace check`: the CI gate. Measures every trace (in parallel), applies
+ * the limits of the command line and the config, compares with a
+ * baseline, prints one line per violation and a summary line, writes
+ * JUnit / Markdown / JSON, and returns the exit code.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { readBaseline, writeBaseline, BASELINE_FORMAT, type BaselineFile } from '../check/baseline.js';
+import { loadConfig, NO_SELECTOR, parseTolerance, type Rule } from '../check/config.js';
+import { baselineEntry, evaluate, failing, type Outcome, type TraceMetrics } from '../check/evaluate.js';
+import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
+import { junitXml, markdown, summaryLine, totals } from '../check/report.js';
+import { CaptureError, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, fsReason, OutputError, UsageError } from '../errors.js';
+import { runJobs, type CheckJob } from './jobs.js';
+import { expandTraces, Spool } from './traces.js';
+
+/** Exit code when a limit is broken, regressed or unknown. */
+export const EXIT_CHECK_FAILED = 1;
+
+export interface CheckArgs {
+  traces: string[];
+  /** Limit flags as given (raw text), e.g. { 'max-reinjected': '1%', 'no-fallback': true }. */
+  limits: Record<string, unknown>;
+  minConnections?: number;
+  config?: string;
+  baseline?: string;
+  updateBaseline?: boolean;
+  tolerance?: string;
+  junit?: string;
+  json?: boolean;
+  markdown?: string;
+  jobs: number;
+  allowUnknown?: boolean;
+  out?: string;
+  vantage?: 'client' | 'server';
+  version: string;
+  verbose?: boolean;
+  progress?: (done: number, size: number) => void;
+}
+
+/** The command line's limits as a rule applied after the config's (the command line has the last word). */
+function commandLineRule(a: CheckArgs): Rule | null {
+  const limits: LimitValue[] = [];
+  for (const def of LIMITS) {
+    const raw = a.limits[def.flag];
+    if (raw === undefined || raw === false) continue;
+    const v = parseLimit(def, raw);
+    if (typeof v === 'string') throw new UsageError(`--${def.flag} ${v}`);
+    limits.push({ def, bound: v });
+  }
+  if (limits.length === 0 && a.minConnections === undefined) return null;
+  return { name: 'command line', level: 'error', select: { ...NO_SELECTOR }, limits, minConnections: a.minConnections ?? null };
+}
+
+/** Ratios print as 0.2014822810000001 otherwise: twelve significant digits are more than any capture's clock gives. */
+function roundFloats(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v;
+}
+
+function write(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new OutputError(path, `cannot write: ${fsReason(e)}`);
+  }
+}
+
+export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): Promise<number> {
+  const config = a.config ? loadConfig(a.config) : { rules: [], allowUnknown: null, tolerance: null };
+  const rules = [...config.rules];
+  const cli = commandLineRule(a);
+  if (cli) rules.push(cli);
+  let tolerance = config.tolerance ?? 0.1;
+  if (a.tolerance !== undefined) {
+    const t = parseTolerance(a.tolerance);
+    if (typeof t === 'string') throw new UsageError(`--tolerance ${t}`);
+    tolerance = t;
+  }
+  if (a.updateBaseline && !a.baseline) throw new UsageError('--update-baseline needs --baseline FILE');
+  const allowUnknown = a.allowUnknown === true || config.allowUnknown === true;
+  const baseline: BaselineFile | null = a.baseline ? readBaseline(a.baseline) : null;
+  const spool = new Spool();
+  const outcomes: Outcome[] = [];
+  const byTrace: Array<{ trace: string; outcomes: Outcome[] }> = [];
+  const recorded: TraceMetrics[] = [];
+  let connections = 0;
+  let missingBaseline = 0;
+  let worst = EXIT_OK;
+  const say = (line: string): void => {
+    if (!a.json) stdout.write(`${line}\n`);
+  };
+  try {
+    const args = await expandTraces(a.traces, spool);
+    const jobs: CheckJob[] = [];
+    const order: Array<{ error: CaptureError } | { job: number }> = [];
+    for (const x of args) {
+      if (x instanceof CaptureError) {
+        order.push({ error: x });
+        continue;
+      }
+      const out = a.out === undefined ? null : a.traces.length === 1 && args.length === 1 ? a.out : join(a.out, `${x.name}.mptrace`);
+      order.push({ job: jobs.length });
+      jobs.push({ kind: 'check', arg: x, out, opts: { version: a.version, ...(a.vantage ? { vantage: a.vantage } : {}) } });
+    }
+    const results: TraceMetrics[] = new Array(jobs.length);
+    const handle = (t: TraceMetrics): void => {
+      let entry = null;
+      if (baseline !== null && !a.updateBaseline && t.error === null) {
+        entry = baseline.traces[t.name] ?? null;
+        if (entry === null) {
+          missingBaseline++;
+          say(`${t.name}: no entry in the baseline ${a.baseline}; run with --update-baseline to record one`);
+        }
+      }
+      const os = evaluate(t, rules, { allowUnknown, baseline: entry, tolerance, updating: a.updateBaseline === true });
+      for (const o of os) if (o.text !== '') say(o.text);
+      outcomes.push(...os);
+      byTrace.push({ trace: t.name, outcomes: os });
+      connections += t.connections.length;
+      if (t.error === null) recorded.push(t);
+      else worst = Math.max(worst, EXIT_BAD_INPUT);
+      if (a.verbose) for (const w of t.warnings) stderr.write(`mptrace: ${t.name}: warning: ${w}\n`);
+      else if (t.warnings.length > 0) stderr.write(`mptrace: ${t.name}: ${t.warnings.length} warning${t.warnings.length === 1 ? '' : 's'} (-v shows them)\n`);
+    };
+    // Errors found while listing come out in their place among the traces.
+    let nextOrder = 0;
+    const flushErrors = (): void => {
+      while (nextOrder < order.length && 'error' in order[nextOrder]!) {
+        const e = (order[nextOrder++] as { error: CaptureError }).error;
+        handle({ name: e.file, given: e.file, connections: [], warnings: [], error: e.message.slice(e.file.length + 2) });
+      }
+    };
+    flushErrors();
+    await runJobs(
+      jobs,
+      a.jobs,
+      (r, i) => {
+        if (r.kind === 'error') {
+          // Outputs (-o) that cannot be written end the run.
+          throw new OutputError(r.given, r.message.startsWith(`${r.given}: `) ? r.message.slice(r.given.length + 2) : r.message);
+        }
+        if (r.kind !== 'check') return;
+        results[i] = r.metrics;
+        nextOrder++;
+        handle(r.metrics);
+        flushErrors();
+      },
+      a.progress,
+    );
+  } catch (e) {
+    if (e instanceof OutputError) {
+      stderr.write(`mptrace: ${e.message}\n`);
+      return EXIT_OUTPUT;
+    }
+    throw e;
+  } finally {
+    spool.cleanup();
+  }
+  if (a.updateBaseline && baseline !== null) {
+    for (const t of recorded) baseline.traces[t.name] = baselineEntry(t);
+    baseline.format = BASELINE_FORMAT;
+    baseline.mptrace = a.version;
+    writeBaseline(a.baseline!, baseline);
+    say(`baseline: ${recorded.length} trace${recorded.length === 1 ? '' : 's'} recorded in ${a.baseline}`);
+  }
+  if (missingBaseline > 0) worst = Math.max(worst, EXIT_BAD_INPUT);
+  if (worst === EXIT_OK && outcomes.some(failing)) worst = EXIT_CHECK_FAILED;
+  const t = totals(outcomes, byTrace.length, connections, missingBaseline);
+  const line = summaryLine(t, worst);
+  if (a.json) stdout.write(`${JSON.stringify({ mptrace: a.version, exit_code: worst, totals: t, traces: byTrace }, roundFloats, 2)}\n`);
+  else say(line);
+  if (a.junit) write(a.junit, junitXml(byTrace));
+  if (a.markdown) write(a.markdown, markdown(outcomes, line));
+  return worst;
+}
