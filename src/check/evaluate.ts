@@ -5,7 +5,7 @@
  */
 import { metric, METRICS, type MetricSnapshot, type MetricValue } from '../analyze/metrics.js';
 import type { ConnectionRecord } from '../analyze/record.js';
-import { connectionMatches, traceMatches, type Level, type Rule } from './config.js';
+import { connectionMatches, traceMatches, type Level, type Rule } from './rules.js';
 import { formatValue, type LimitDef } from './limits.js';
 
 /** What `check` keeps of a connection: who it is and its metrics. */

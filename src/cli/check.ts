@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { readBaseline, writeBaseline, BASELINE_FORMAT, type BaselineFile } from '../check/baseline.js';
-import { loadConfig, NO_SELECTOR, parseTolerance, type Rule } from '../check/config.js';
+import { NO_SELECTOR, parseTolerance, type Rule } from '../check/rules.js';
 import { baselineEntry, evaluate, failing, type Outcome, type TraceMetrics } from '../check/evaluate.js';
 import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
 import { junitXml, markdown, summaryLine, totals } from '../check/report.js';
@@ -68,7 +68,8 @@ function write(path: string, text: string): void {
 }
 
 export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): Promise<number> {
-  const config = a.config ? loadConfig(a.config) : { rules: [], allowUnknown: null, tolerance: null };
+  // The YAML parser loads only when a config is given (start-up time).
+  const config = a.config ? (await import('../check/config.js')).loadConfig(a.config) : { rules: [], allowUnknown: null, tolerance: null };
   const rules = [...config.rules];
   const cli = commandLineRule(a);
   if (cli) rules.push(cli);
@@ -171,7 +172,7 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
   const line = summaryLine(t, worst);
   if (a.json) stdout.write(`${JSON.stringify({ mptrace: a.version, exit_code: worst, totals: t, traces: byTrace }, roundFloats, 2)}\n`);
   else say(line);
-  if (a.junit) write(a.junit, junitXml(byTrace));
+  if (a.junit) write(a.junit, await junitXml(byTrace));
   if (a.markdown) write(a.markdown, markdown(outcomes, line));
   return worst;
 }

@@ -4,7 +4,7 @@
  * the traces were given, whatever order they finish in, so the output of
  * `--jobs N` is the output of `--jobs 1`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,22 +103,67 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
+/** What a worker is given: every job, and the shared index of the next one to take. */
+export interface WorkerInput {
+  jobs: readonly Job[];
+  next: SharedArrayBuffer;
+}
+
+export type WorkerMessage = { done: true } | { ok: true; index: number; result: JobResult } | { ok: false; message: string; stack: string };
+
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /**
- * Runs every job, at most `n` at once in worker threads (in this thread
- * when one job or one worker suffices), and hands each result to `each`
- * in job order as soon as it and all before it are done.
+ * Below this much input per worker, a worker costs more than it gives:
+ * each loads the modules (0.1 s) and warms the JIT anew, V8's compiler and
+ * GC threads already keep a second core busy, and two busy threads slow
+ * each other down. Measured on this project's 2-vCPU machine: `check` over
+ * ../shared/traces (93 traces, 104 MB) took 1.7 s in one thread and 1.9 s
+ * with a worker; over two copies of big/bulk (2 × 133 MB), 2.4 s and 1.7 s.
+ */
+const MIN_BYTES_PER_WORKER = 128 << 20;
+
+/** MPTRACE_WORKER_MIN_BYTES overrides it (tests force workers with 0; a machine with more real cores may want less). */
+function minBytesPerWorker(): number {
+  const v = Number(process.env.MPTRACE_WORKER_MIN_BYTES);
+  return process.env.MPTRACE_WORKER_MIN_BYTES !== undefined && Number.isFinite(v) && v >= 0 ? v : MIN_BYTES_PER_WORKER;
+}
+
+function inputSize(j: Job): number {
+  try {
+    return statSync(j.arg.path ?? j.arg.given).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs every job, in this thread and in up to `n - 1` worker threads (as
+ * many as the input's size pays for), and hands each result to `each` in
+ * job order as soon as it and all before it are done.
  */
 export async function runJobs(jobs: readonly Job[], n: number, each: (r: JobResult, index: number) => void | Promise<void>, progress?: (done: number, size: number) => void): Promise<void> {
-  if (n <= 1 || jobs.length <= 1 || !existsSync(WORKER)) {
+  let bytes = 0;
+  if (n > 1 && jobs.length > 1) for (const j of jobs) bytes += inputSize(j);
+  const workers = existsSync(WORKER) ? Math.min(n - 1, jobs.length - 1, minBytesPerWorker() === 0 ? n - 1 : Math.floor(bytes / minBytesPerWorker())) : 0;
+  if (workers <= 0) {
     for (let i = 0; i < jobs.length; i++) await each(await runJob(jobs[i]!, jobs.length === 1 ? progress : undefined), i);
     return;
   }
   const results: Array<JobResult | undefined> = [];
-  let next = 0;
   let delivered = 0;
   let failure: unknown = null;
+  // The next job's index, shared with the workers: a worker takes its next
+  // job itself, never waiting for this thread (busy with a job of its own).
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const take = (): number => {
+    const i = Atomics.add(next, 0, 1);
+    return i < jobs.length ? i : -1;
+  };
+  const stop = (e: unknown): void => {
+    failure ??= e;
+    Atomics.store(next, 0, jobs.length);
+  };
   const deliver = async (): Promise<void> => {
     while (delivered < jobs.length && results[delivered] !== undefined) {
       const r = results[delivered]!;
@@ -126,35 +171,40 @@ export async function runJobs(jobs: readonly Job[], n: number, each: (r: JobResu
       await each(r, delivered++);
     }
   };
-  const lane = async (): Promise<void> => {
-    const w = new Worker(WORKER);
+  const here = async (): Promise<void> => {
     try {
-      while (next < jobs.length && failure === null) {
-        const i = next++;
-        const r = await new Promise<JobResult>((done, fail) => {
-          const onMessage = (m: { ok: true; result: JobResult } | { ok: false; message: string; stack: string }): void => {
-            w.off('error', onError);
-            if (m.ok) done(m.result);
-            else fail(Object.assign(new Error(m.message), { stack: m.stack }));
-          };
-          const onError = (e: Error): void => {
-            w.off('message', onMessage);
-            fail(e);
-          };
-          w.once('message', onMessage);
-          w.once('error', onError);
-          w.postMessage(jobs[i]);
-        });
-        results[i] = r;
+      for (let i = take(); i >= 0 && failure === null; i = take()) {
+        results[i] = await runJob(jobs[i]!);
         await deliver();
       }
     } catch (e) {
-      failure ??= e;
-    } finally {
-      await w.terminate();
+      stop(e);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, lane));
+  const lane = (): Promise<void> =>
+    new Promise<void>((done) => {
+      const w = new Worker(WORKER, { workerData: { jobs, next: next.buffer } satisfies WorkerInput });
+      let finished = false;
+      const end = (e?: unknown): void => {
+        if (e !== undefined) stop(e);
+        if (finished) return;
+        finished = true;
+        void w.terminate().then(() => done());
+      };
+      w.on('message', (m: WorkerMessage) => {
+        if ('done' in m) return end();
+        if (!m.ok) return end(Object.assign(new Error(m.message), { stack: m.stack }));
+        results[m.index] = m.result;
+        deliver().catch(end);
+      });
+      w.on('error', end);
+      w.on('exit', (code) => end(finished || code === 0 ? undefined : new Error(`a worker thread exited with code ${code}`)));
+    });
+  // Workers first: they start loading while this thread works.
+  const lanes = Array.from({ length: workers }, lane);
+  lanes.push(here());
+  await Promise.all(lanes);
   if (failure !== null) throw failure;
   await deliver();
+  if (delivered < jobs.length) throw new Error(`${jobs.length - delivered} traces were not analyzed: a worker thread stopped early`);
 }

@@ -1,13 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { LIMITS, MIN_CONNECTIONS_FLAG } from '../check/limits.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MptraceError, UsageError } from '../errors.js';
-import { check } from './check.js';
-import { dump } from './dump.js';
-import { defaultJobs, runJobs, type AnalyzeJob } from './jobs.js';
+import type { AnalyzeJob } from './jobs.js';
 import { progressLine } from './progress.js';
-import { expandTraces, Spool } from './traces.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -36,7 +34,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   fail(e);
 });
 
-/** Options every command that reads captures takes. */
+/** Boolean options of every command, whose `--name=VALUE` must be true or false. */
 const BOOLEAN_OPTIONS = new Set(['packets', 'plots', 'quiet', 'verbose', 'progress', 'json', 'update-baseline', 'allow-unknown', 'help', 'version', ...LIMITS.filter((l) => l.arg === 'flag').map((l) => l.flag)]);
 
 /**
@@ -65,14 +63,25 @@ function wantProgress(flag: boolean | undefined): boolean {
 
 function readingOptions<T>(y: Argv<T>) {
   return y
-    .option('jobs', { alias: 'j', type: 'number', describe: `traces analyzed at once, in worker threads (default: the number of CPUs, ${defaultJobs()} here)` })
+    .option('jobs', { alias: 'j', type: 'number', describe: `traces analyzed at once, in worker threads (default: the number of CPUs, ${availableParallelism()} here)` })
     .option('vantage', { choices: ['client', 'server'] as const, requiresArg: true, describe: 'the side the captures were taken nearest to (default: inferred from TTLs and handshake timing)' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'every warning on stderr' })
     .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stdout and stderr are terminals and $CI is unset)' });
 }
 
+/** yargs drops a lone `-` from a variadic positional: it travels under this name and is restored in the handlers. */
+const STDIN_TOKEN = '\u0000stdin';
+
+function traceArgs(v: unknown): string[] {
+  const t = ((v as string[] | undefined) ?? []).map((x) => (x === STDIN_TOKEN ? '-' : String(x)));
+  if (t.length === 0) throw new UsageError('name at least one trace (a file, a directory, or - for standard input)');
+  return t;
+}
+
 export async function main(argv: string[]): Promise<void> {
   checkBooleanValues(argv);
+  const dash = argv.indexOf('--');
+  argv = argv.map((a, i) => (a === '-' && (dash < 0 || i < dash) ? STDIN_TOKEN : a));
   const parser = yargs(argv)
     .scriptName('mptrace')
     .usage('$0 <command> [options]\n\nMultipath TCP analysis of packet captures (pcap, pcapng, gzip-compressed or not).')
@@ -92,13 +101,13 @@ export async function main(argv: string[]): Promise<void> {
           return true;
         }),
       async (a) => {
-        process.exitCode = await analyzeAll(a.trace as string[], {
+        process.exitCode = await analyzeAll(traceArgs(a.trace), {
           packets: a.packets,
           plots: a.plots,
           quiet: a.quiet,
           verbose: a.verbose === true,
           progress: wantProgress(a.progress),
-          jobs: a.jobs ?? defaultJobs(),
+          jobs: a.jobs ?? availableParallelism(),
           ...(a.out !== undefined ? { out: a.out } : {}),
           ...(a.vantage !== undefined ? { vantage: a.vantage } : {}),
         });
@@ -139,11 +148,12 @@ export async function main(argv: string[]): Promise<void> {
         const progress = wantProgress(a['no-progress'] === true ? false : (a.progress as boolean | undefined));
         const p = progress ? progressLine(process.stderr) : null;
         try {
+          const { check } = await import('./check.js');
           process.exitCode = await check(
             {
-              traces: a.trace as string[],
+              traces: traceArgs(a.trace),
               limits,
-              jobs: (a.jobs as number | undefined) ?? defaultJobs(),
+              jobs: (a.jobs as number | undefined) ?? availableParallelism(),
               version: pkg.version,
               verbose: a.verbose === true,
               ...(a[MIN_CONNECTIONS_FLAG] !== undefined ? { minConnections: a[MIN_CONNECTIONS_FLAG] as number } : {}),
@@ -179,8 +189,18 @@ export async function main(argv: string[]): Promise<void> {
             return true;
           }),
       async (a) => {
-        const diag = await dump(a.trace, process.stdout, a.count === undefined ? {} : { count: a.count });
-        warnAll(diag.warnings, diag.count, '', false);
+        const given = a.trace === STDIN_TOKEN ? '-' : a.trace;
+        const { prepare, Spool } = await import('./traces.js');
+        const { dump } = await import('./dump.js');
+        const spool = new Spool();
+        try {
+          // Standard input and gzip are spooled to a file first, as for analyze.
+          const t = await prepare({ given, name: given }, spool);
+          const diag = await dump(t.path, process.stdout, a.count === undefined ? {} : { count: a.count });
+          warnAll(diag.warnings, diag.count, '', false);
+        } finally {
+          spool.cleanup();
+        }
       },
     )
     .command(
@@ -229,6 +249,9 @@ interface AnalyzeAllOptions {
  * code is the worst one.
  */
 async function analyzeAll(traces: string[], o: AnalyzeAllOptions): Promise<number> {
+  // Loaded here, not at start-up: `--help` and `--version` stay quick.
+  const { expandTraces, Spool } = await import('./traces.js');
+  const { runJobs } = await import('./jobs.js');
   const spool = new Spool();
   let worst = EXIT_OK;
   const p = o.progress ? progressLine(process.stderr) : null;

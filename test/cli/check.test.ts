@@ -5,6 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -140,7 +141,7 @@ describe('mptrace check: baselines', () => {
   it('the baseline file is byte-identical when recorded twice', () => {
     const d = tmp();
     runCli(['check', HANDOVER, join(PUB, 'mptcp-v1.pcap'), '--baseline', join(d, 'a.json'), '--update-baseline']);
-    runCli(['check', join(PUB, 'mptcp-v1.pcap'), HANDOVER, '--baseline', join(d, 'b.json'), '--update-baseline', '--jobs', '2']);
+    runCli(['check', join(PUB, 'mptcp-v1.pcap'), HANDOVER, '--baseline', join(d, 'b.json'), '--update-baseline', '--jobs', '2'], { env: { MPTRACE_WORKER_MIN_BYTES: '0' } });
     expect(readFileSync(join(d, 'b.json'), 'utf8')).toBe(readFileSync(join(d, 'a.json'), 'utf8'));
   });
 });
@@ -177,6 +178,7 @@ describe('the command line', () => {
     ['a flag given a value it cannot take', ['analyze', HANDOVER, '--packets=maybe'], "mptrace: --packets takes true or false, not 'maybe'"],
     ['a misspelt command', ['chek', HANDOVER], "mptrace: unknown command 'chek'. Did you mean check?"],
     ['-o without a directory', ['analyze', HANDOVER, '-o'], 'mptrace: Not enough arguments following: o'],
+    ['--vantage without a side', ['analyze', HANDOVER, '--vantage'], 'mptrace: Not enough arguments following: vantage'],
     ['--update-baseline without --baseline', ['check', HANDOVER, '--update-baseline'], 'mptrace: --update-baseline needs --baseline FILE'],
   ];
   for (const [what, args, line] of usage) {
@@ -195,11 +197,51 @@ describe('the command line', () => {
   });
 });
 
+describe('inputs people pipe and compress', () => {
+  it('check - reads a gzip-compressed capture from standard input', () => {
+    const r = runCli(['check', '-', '--max-stall', '100ms'], { input: gzipSync(readFileSync(HANDOVER)) });
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout)).toEqual(['stdin conn 0 s2c: stall 0.201482 s > 0.1 s']);
+  });
+
+  it('empty standard input is not a pass', () => {
+    const r = runCli(['check', '-'], { input: new Uint8Array(0) });
+    expect(r.code).toBe(2);
+    expect(findings(r.stdout)).toEqual(['-: cannot be checked: standard input is empty, not a capture']);
+  });
+
+  it('analyze - writes the outputs of the capture on standard input', () => {
+    const d = tmp();
+    const r = runCli(['analyze', '-', '-q', '--no-plots', '-o', join(d, 'out')], { input: readFileSync(HANDOVER) });
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(d, 'out', 'connections.csv'), 'utf8').split('\n').length).toBe(3);
+  });
+
+  it('a directory: captures found by magic (gzip included), other files ignored, names relative to it', () => {
+    const d = tmp();
+    mkdirSync(join(d, 'sub'));
+    writeFileSync(join(d, 'sub', 'h.cap.gz'), gzipSync(readFileSync(HANDOVER)));
+    copyFileSync(join(PUB, 'mptcp-fclose.pcap'), join(d, 'f.dump'));
+    writeFileSync(join(d, 'notes.txt'), 'not a capture\n');
+    const r = runCli(['check', d, '--no-reset']);
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout)).toEqual(['f.dump conn 0: reset (1 subflow RST, MP_FASTCLOSE), not allowed (no-reset)']);
+    expect(summary(r.stdout)).toMatch(/^mptrace check: FAILED: 2 traces, 2 connections,/);
+  });
+
+  it('an output directory that cannot be made: exit 3 at once', () => {
+    const r = runCli(['analyze', HANDOVER, '-q', '-o', '/proc/mptrace-out'], { timeout: 10_000 });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('mptrace: /proc/mptrace-out: cannot write the output directory: no such file\n');
+  });
+});
+
 describe('analyze over several traces', () => {
   it('a directory: one output folder per trace, the same bytes with --jobs 1 and --jobs 2', () => {
     const d = tmp();
     const a = runCli(['analyze', PUB, '-o', join(d, 'one'), '-q', '--jobs', '1']);
-    const b = runCli(['analyze', PUB, '-o', join(d, 'two'), '-q', '--jobs', '2']);
+    // Worker threads forced (small inputs run in one thread otherwise).
+    const b = runCli(['analyze', PUB, '-o', join(d, 'two'), '-q', '--jobs', '2'], { env: { MPTRACE_WORKER_MIN_BYTES: '0' } });
     expect([a.code, b.code]).toEqual([0, 0]);
     const names = readdirSync(join(d, 'one')).sort();
     expect(names).toEqual(readdirSync(PUB).filter((f) => f.endsWith('.pcap')).map((f) => `${f}.mptrace`).sort());

@@ -6,8 +6,8 @@ import { ROOT } from './shared.js';
 export const BIN = join(ROOT, 'bin', 'mptrace');
 
 /** Runs the built CLI (npm test builds first) and returns its exit code and output. */
-export function runCli(args: string[], opts: { cwd?: string; timeout?: number } = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: opts.cwd ?? ROOT, timeout: opts.timeout ?? 60_000, maxBuffer: 1 << 28 });
+export function runCli(args: string[], opts: { cwd?: string; timeout?: number; input?: Uint8Array; env?: Record<string, string> } = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: opts.cwd ?? ROOT, timeout: opts.timeout ?? 60_000, maxBuffer: 1 << 28, ...(opts.input ? { input: opts.input } : {}), ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
