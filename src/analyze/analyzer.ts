@@ -19,7 +19,7 @@ import { addAddrHmac, deriveFromKey, joinHmac, keyBytes } from './crypto.js';
 import type { HoleClosed } from './detect/holes.js';
 import { HandoverDetector } from './detect/handover.js';
 import { Flow, FlowTable, type FlowDir } from './flow.js';
-import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventName, type FallbackKind } from './model.js';
+import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type FallbackKind } from './model.js';
 import { add64, seqDiff, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
 
@@ -58,6 +58,8 @@ export interface AnalyzerOptions {
 
 /** Counters for the summary. */
 export class AnalysisStats {
+  /** TCP packets analyzed. */
+  tcpPackets = 0;
   /** TCP packets whose header could not be analyzed (cut by the snaplen, broken). */
   tcpUnanalyzable = 0;
   flows = 0;
@@ -156,6 +158,7 @@ export class Analyzer {
       if (p.status === S_TCP_BROKEN) this.stats.tcpUnanalyzable++;
       return;
     }
+    this.stats.tcpPackets++;
     const b = f.data;
     const flags = p.flags;
     const syn = (flags & TCP_SYN) !== 0;
@@ -244,7 +247,7 @@ export class Analyzer {
       }
       if (fin && !fd.fin) {
         fd.fin = true;
-        this.event(t, f.index, conn, sub.index, 'subflow_fin', dir === C2S ? 'from client' : 'from server');
+        this.event(t, f.index, conn, sub.index, 'subflow_fin', dir === C2S ? 'from client' : 'from server', { side: dir === C2S ? 'client' : 'server' });
         this.subflowClosed(sub, 'fin', t);
       }
       if (rst) this.subflowReset(f, p, sub, dir, t);
@@ -277,7 +280,8 @@ export class Analyzer {
     const u = this.unknownDirs;
     const dirs = (n: number): string => `${n} connection direction${n === 1 ? '' : 's'}`;
     if (u['options-cut'] > 0) {
-      this.warnings.push(`MPTCP options cut by the snaplen on ${this.stats.optionsCut} packets: DSN figures (unique, reinjected, holes) unknown for ${dirs(u['options-cut'])}; capture with a snaplen of at least 128 (tcpdump -s 128)`);
+      const share = this.stats.tcpPackets > 0 ? ` (${Math.round((100 * this.stats.optionsCut) / this.stats.tcpPackets)}% of TCP packets)` : '';
+      this.warnings.push(`MPTCP options cut by the snaplen on ${this.stats.optionsCut} packets${share}: DSN figures (unique, reinjected, holes) unknown for ${dirs(u['options-cut'])}; capture with a snaplen of at least 128 (tcpdump -s 128)`);
     }
     if (u.unmapped > 0) this.warnings.push(`data without a DSS mapping (options stripped, or the keys never seen): DSN figures unknown for ${dirs(u.unmapped)}`);
     if (u['mid-connection'] > 0) this.warnings.push(`capture starts mid-connection (no MP_CAPABLE handshake): DSN figures unknown for ${dirs(u['mid-connection'])}; start the capture before the connection`);
@@ -410,7 +414,7 @@ export class Analyzer {
   private setKey(c: Connection, clientSide: boolean, hi: number, lo: number, frame: number, t: number): void {
     if (clientSide ? c.clientKeyKnown : c.serverKeyKnown) {
       const same = clientSide ? c.clientKeyHi === hi && c.clientKeyLo === lo : c.serverKeyHi === hi && c.serverKeyLo === lo;
-      if (!same) this.event(t, frame, c, -1, 'mp_capable', `${clientSide ? 'client' : 'server'} key changed: echoed key does not match the one first sent`);
+      if (!same) this.event(t, frame, c, -1, 'mp_capable', `${clientSide ? 'client' : 'server'} key changed: echoed key does not match the one first sent`, { side: clientSide ? 'client' : 'server', reason: 'key changed' });
       return;
     }
     const version = c.version === 0 ? 0 : 1;
@@ -484,7 +488,7 @@ export class Analyzer {
         c.version = m.version;
         c.handshake = 'partial';
         sub = c.subflows[0]!;
-        this.event(t, f.index, c, 0, 'mp_capable', `SYN v${m.version} flags 0x${hex8(m.capFlags)}`);
+        this.event(t, f.index, c, 0, 'mp_capable', `SYN v${m.version} flags 0x${hex8(m.capFlags)}`, { side: 'client' });
       }
       const c = sub.conn;
       c.synCount++;
@@ -500,7 +504,7 @@ export class Analyzer {
         c.version = m.version;
         c.handshake = 'partial';
         sub = c.subflows[0]!;
-        this.event(t, f.index, c, 0, 'mp_capable', `SYN/ACK v${m.version} (SYN not captured)`);
+        this.event(t, f.index, c, 0, 'mp_capable', `SYN/ACK v${m.version} (SYN not captured)`, { side: 'server' });
       }
       const c = sub.conn;
       if (sub.kind !== 'initial') return;
@@ -516,7 +520,7 @@ export class Analyzer {
       c.version = m.version;
       c.handshake = 'partial';
       sub = c.subflows[0]!;
-      this.event(t, f.index, c, 0, 'mp_capable', `ACK v${m.version} (SYN and SYN/ACK not captured)`);
+      this.event(t, f.index, c, 0, 'mp_capable', `ACK v${m.version} (SYN and SYN/ACK not captured)`, { side: 'client' });
     }
     const c = sub.conn;
     if (sub.kind !== 'initial' || sub.dirOf(fromA) !== C2S || m.truncated) return;
@@ -563,7 +567,7 @@ export class Analyzer {
       sub.synFrame = f.index;
       sub.synTime = t;
       if (t > c.end) c.end = t;
-      this.event(t, f.index, c, sub.index, 'join', `SYN token 0x${hex32(m.token)} addr_id ${m.addrId} backup ${m.backup ? 1 : 0} from ${initiatorIsClient ? 'client' : 'server'}`);
+      this.event(t, f.index, c, sub.index, 'join', `SYN token 0x${hex32(m.token)} addr_id ${m.addrId} backup ${m.backup ? 1 : 0} from ${initiatorIsClient ? 'client' : 'server'}`, { side: initiatorIsClient ? 'client' : 'server', addrId: m.addrId });
       this.handover.subflowJoined(c, sub, t);
       return;
     }
@@ -577,7 +581,7 @@ export class Analyzer {
         sub = new Subflow(c, 0, flow, 'join', false, t);
         c.subflows.push(sub);
         flow.sub = sub;
-        this.event(t, f.index, c, 0, 'join', `SYN/ACK addr_id ${m.addrId} backup ${m.backup ? 1 : 0} (SYN not captured)`);
+        this.event(t, f.index, c, 0, 'join', `SYN/ACK addr_id ${m.addrId} backup ${m.backup ? 1 : 0} (SYN not captured)`, { addrId: m.addrId });
       }
       if (sub.kind !== 'join') return;
       sub.synAckSeen = true;
@@ -648,7 +652,7 @@ export class Analyzer {
     const len = m.dataLen === 0 ? Infinity : m.dataLen;
     const fresh = sd.maps.add(ssn, dsn, len, f.index);
     if (m.dataLen === 0 && fresh) {
-      this.event(t, f.index, c, sub.index, 'infinite_mapping', `dsn ${dsn} ssn ${ssn}`);
+      this.event(t, f.index, c, sub.index, 'infinite_mapping', `dsn ${dsn} ssn ${ssn}`, { side: dir === C2S ? 'client' : 'server', dsn });
       this.fallback(c, sub, 'infinite-mapping', f.index, t);
     }
     if (m.dataFin && m.dataLen > 0) {
@@ -657,7 +661,7 @@ export class Analyzer {
         meta.dataFin = at;
         meta.dataFinTime = t;
         meta.dataFinFrame = f.index;
-        this.event(t, f.index, c, sub.index, 'data_fin', `${dir === C2S ? 'from client' : 'from server'} at dsn ${at}`);
+        this.event(t, f.index, c, sub.index, 'data_fin', `${dir === C2S ? 'from client' : 'from server'} at dsn ${at}`, { side: dir === C2S ? 'client' : 'server', dsn: at });
       }
       sd.dataFin = true;
       if (p.payloadLen === 0 && this.wantPackets) row.dsn = at;
@@ -737,7 +741,7 @@ export class Analyzer {
     else if (r === CSUM_BAD) {
       c.checksumsBad++;
       const k = sd.csum!;
-      this.event(t, f.index, c, sub.index, 'checksum_failure', `mapping of frame ${k.frame}: dsn ${k.dsn} ssn ${k.ssn} len ${k.len} checksum 0x${k.expected.toString(16).padStart(4, '0')}`);
+      this.event(t, f.index, c, sub.index, 'checksum_failure', `mapping of frame ${k.frame}: dsn ${k.dsn} ssn ${k.ssn} len ${k.len} checksum 0x${k.expected.toString(16).padStart(4, '0')}`, { side: sub.dirs[C2S] === sd ? 'client' : 'server', dsn: k.dsn });
       this.fallback(c, sub, 'checksum-failure', f.index, t);
     }
   }
@@ -751,36 +755,36 @@ export class Analyzer {
         const addr = m.addrOffset >= 0 ? formatIp(f.data, m.addrOffset, m.ipVersion === 4 ? 4 : 16) : '?';
         const text = m.port >= 0 ? (m.ipVersion === 6 ? `[${addr}]:${m.port}` : `${addr}:${m.port}`) : addr;
         if (!m.echo) (c.addresses[dir] ??= new Map()).set(m.addrId, text);
-        this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}${this.addAddrHmac(f, m, c, dir)}`);
+        this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}${this.addAddrHmac(f, m, c, dir)}`, { side, addrId: m.addrId });
         break;
       }
       case M.MP_REMOVE_ADDR: {
         const ids = Array.from(f.data.subarray(m.idsOffset, m.idsOffset + m.idsCount));
         for (const id of ids) c.addresses[dir]?.delete(id);
-        this.event(t, f.index, c, sub.index, 'remove_addr', `ids ${ids.join(' ')} from ${side}`);
+        this.event(t, f.index, c, sub.index, 'remove_addr', `ids ${ids.join(' ')} from ${side}`, { side, ...(ids.length === 1 ? { addrId: ids[0]! } : {}) });
         break;
       }
       case M.MP_PRIO:
         sub.prio[dir] = m.backup;
-        this.event(t, f.index, c, sub.index, 'mp_prio', `backup ${m.backup ? 1 : 0}${m.addrId >= 0 ? ` addr_id ${m.addrId}` : ''} from ${side}`);
+        this.event(t, f.index, c, sub.index, 'mp_prio', `backup ${m.backup ? 1 : 0}${m.addrId >= 0 ? ` addr_id ${m.addrId}` : ''} from ${side}`, { side, ...(m.addrId >= 0 ? { addrId: m.addrId } : {}) });
         this.handover.priority(c, sub, m.backup, t);
         break;
       case M.MP_FAIL: {
         const meta = c.dirs[otherDir(dir)];
         const dsn = meta.baseMode === BASE_UNSET ? NaN : meta.rel(m.dsnHi, m.dsnLo, true, meta.lastDsn);
-        this.event(t, f.index, c, sub.index, 'mp_fail', `dsn ${dsn} from ${side}`);
+        this.event(t, f.index, c, sub.index, 'mp_fail', `dsn ${dsn} from ${side}`, { side, dsn });
         this.fallback(c, sub, 'mp-fail', f.index, t);
         break;
       }
       case M.MP_FASTCLOSE:
         c.fastclose = true;
-        this.event(t, f.index, c, sub.index, 'mp_fastclose', `from ${side}`);
+        this.event(t, f.index, c, sub.index, 'mp_fastclose', `from ${side}`, { side });
         break;
       case M.MP_TCPRST: {
         const why = M.TCPRST_REASONS[m.reason] ?? `reason ${m.reason}`;
         const fl = (m.rstFlags & M.RST_T) !== 0 ? ' transient' : '';
         c.tcprsts++;
-        this.event(t, f.index, c, sub.index, 'mp_tcprst', `reason ${m.reason} (${why})${fl} from ${side}`);
+        this.event(t, f.index, c, sub.index, 'mp_tcprst', `reason ${m.reason} (${why})${fl} from ${side}`, { side, reason: why });
         if (sub.close === '' || sub.close === 'rst') {
           sub.close = `mp_tcprst:${why}`;
         }
@@ -942,13 +946,13 @@ export class Analyzer {
     c.fallback = kind;
     c.fallbackTime = t;
     c.fallbackFrame = frame;
-    this.event(t, frame, c, sub.index, 'fallback', kind);
+    this.event(t, frame, c, sub.index, 'fallback', kind, { reason: kind });
   }
 
   private joinFailed(sub: Subflow, why: string, frame: number, t: number): void {
     if (sub.failed !== '') return;
     sub.failed = why;
-    this.event(t, frame, sub.conn, sub.index, 'join_failed', why);
+    this.event(t, frame, sub.conn, sub.index, 'join_failed', why, { reason: why });
   }
 
   private subflowReset(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, t: number): void {
@@ -961,7 +965,7 @@ export class Analyzer {
     if (flowDir.rst) return;
     flowDir.rst = true;
     sub.conn.subflowRsts++;
-    this.event(t, f.index, sub.conn, sub.index, 'subflow_rst', `from ${dir === C2S ? 'client' : 'server'}${reason ? ` (mp_tcprst ${reason})` : ''}`);
+    this.event(t, f.index, sub.conn, sub.index, 'subflow_rst', `from ${dir === C2S ? 'client' : 'server'}${reason ? ` (mp_tcprst ${reason})` : ''}`, { side: dir === C2S ? 'client' : 'server', ...(reason ? { reason } : {}) });
     if (sub.kind === 'join' && !sub.ackSeen && sub.failed === '') {
       this.joinFailed(sub, reason ? `reset (mp_tcprst ${reason})` : sub.synAckSeen && !sub.synAckHadJoin ? 'answered without MP_JOIN, then reset' : 'reset', f.index, t);
     }
@@ -1017,8 +1021,8 @@ export class Analyzer {
 
   // ---- helpers ----
 
-  private event(time: number, frame: number, c: Connection, subflow: number, event: EventName, detail: string): void {
-    this.sink.event({ time, frame, conn: c.id, subflow, event, detail });
+  private event(time: number, frame: number, c: Connection, subflow: number, event: EventName, detail: string, fields: EventFields = {}): void {
+    this.sink.event({ time, frame, conn: c.id, subflow, event, detail, ...fields });
   }
 
   /** "dss", "mp_join dss"...: cached per combination, so packets.csv allocates no string per row. */

@@ -71,7 +71,18 @@ export class PacketRow {
   retransmission = false;
 }
 
-export interface EventRow {
+/** The structured part of an event, beside its free-text detail (events.csv columns). */
+export interface EventFields {
+  /** The side that sent the option or segment. */
+  side?: 'client' | 'server';
+  addrId?: number;
+  /** Relative DSN (DATA_FIN, MP_FAIL, infinite mapping, checksum failure). */
+  dsn?: number;
+  /** MP_TCPRST reason name, fallback kind, why a join failed. */
+  reason?: string;
+}
+
+export interface EventRow extends EventFields {
   time: number;
   frame: number;
   conn: number;

@@ -110,6 +110,7 @@ export async function runPasses<S extends PassSink>(trace: string, opts: PassOpt
           }
           if (time.baseSec < 0) {
             time.baseSec = f.tsSec;
+            time.first = f.tsNsec * 1e-9;
             time.digits = reader.digits();
           }
           decodePacket(f, p);
@@ -203,7 +204,7 @@ function inputFacts(trace: string, reader: CaptureReader, stats: DecodeStats, di
     unknown_link_types: Object.fromEntries([...stats.unknownLinks].map(([lt, n]) => [String(lt), n])),
     truncated,
     malformed,
-    first_packet: time.baseSec < 0 ? null : time.format(0),
+    first_packet: time.baseSec < 0 ? null : time.format(time.first),
     damaged: reader.damaged,
     warnings: [...diag.warnings, ...analyzer.warnings],
     warnings_total: diag.count + analyzer.warnings.length,

@@ -8,13 +8,14 @@ import type { OutputDir } from './outdir.js';
 import { connectionSummary, type ConnectionSummary } from './summary.js';
 import type { TimeBase } from './time.js';
 
-export const PACKET_COLUMNS = ['frame', 'time', 'flow', 'conn', 'subflow', 'dir', 'seq', 'len', 'flags', 'dsn', 'data_ack', 'mptcp', 'reinjection_of', 'retransmission'] as const;
-export const EVENT_COLUMNS = ['time', 'frame', 'conn', 'subflow', 'event', 'detail'] as const;
+export const PACKET_COLUMNS = ['frame', 'time', 't', 'flow', 'conn', 'subflow', 'dir', 'seq', 'len', 'flags', 'dsn', 'data_ack', 'mptcp', 'reinjection_of', 'retransmission'] as const;
+export const EVENT_COLUMNS = ['time', 't', 'frame', 'conn', 'subflow', 'event', 'side', 'addr_id', 'dsn', 'reason', 'detail'] as const;
 export const REINJECTION_COLUMNS = [
   'conn',
   'dir',
   'frame',
   'time',
+  't',
   'subflow',
   'dsn_start',
   'dsn_end',
@@ -33,13 +34,14 @@ export const HOLE_COLUMNS = [
   'bytes',
   'opened_frame',
   'opened_time',
+  't',
   'closed_frame',
   'closed_time',
   'duration',
   'filled_by_subflow',
   'filled_by_reinjection',
 ] as const;
-export const HANDOVER_COLUMNS = ['conn', 'dir', 'time', 'frame', 'from_subflow', 'to_subflow', 'stall', 'trigger'] as const;
+export const HANDOVER_COLUMNS = ['conn', 'dir', 'time', 't', 'frame', 'from_subflow', 'to_subflow', 'stall', 'trigger'] as const;
 
 /** Detailed per-connection entries kept for summary.json (beyond it, only totals). */
 export const SUMMARY_DETAIL_LIMIT = 1000;
@@ -104,6 +106,7 @@ export class ReportSink implements AnalysisSink {
     out.write([
       r.frame,
       t.format(r.time),
+      t.since(r.time),
       r.flow,
       r.conn < 0 ? '' : r.conn,
       r.subflow < 0 ? '' : r.subflow,
@@ -122,7 +125,8 @@ export class ReportSink implements AnalysisSink {
   event(e: EventRow): void {
     this.totals.events++;
     if (e.event === 'fallback') this.totals.fallbacks++;
-    this.events.write([this.time.format(e.time), e.frame, e.conn, e.subflow < 0 ? '' : e.subflow, e.event, e.detail]);
+    const t = this.time;
+    this.events.write([t.format(e.time), t.since(e.time), e.frame, e.conn, e.subflow < 0 ? '' : e.subflow, e.event, e.side ?? '', e.addrId ?? '', e.dsn === undefined || Number.isNaN(e.dsn) ? '' : e.dsn, e.reason ?? '', e.detail]);
   }
 
   reinjection(r: ReinjectionRow): void {
@@ -133,6 +137,7 @@ export class ReportSink implements AnalysisSink {
       DIR_NAMES[r.dir]!,
       r.frame,
       t.format(r.time),
+      t.since(r.time),
       r.subflow,
       u64String(r.dsnStart),
       u64String(r.dsnEnd),
@@ -157,6 +162,7 @@ export class ReportSink implements AnalysisSink {
       h.dsnEnd - h.dsnStart,
       h.openedFrame,
       t.format(h.openedTime),
+      t.since(h.openedTime),
       open ? '' : h.closedFrame,
       open ? '' : t.format(h.closedTime),
       open ? '' : t.duration(h.closedTime - h.openedTime),
@@ -168,7 +174,7 @@ export class ReportSink implements AnalysisSink {
   handover(h: HandoverRow): void {
     this.totals.handovers++;
     const t = this.time;
-    this.handovers.write([h.conn, DIR_NAMES[h.dir]!, t.format(h.time), h.frame, h.fromSubflow, h.toSubflow, t.duration(h.stall), h.trigger]);
+    this.handovers.write([h.conn, DIR_NAMES[h.dir]!, t.format(h.time), t.since(h.time), h.frame, h.fromSubflow, h.toSubflow, t.duration(h.stall), h.trigger]);
   }
 
   connection(c: ConnectionRecord): void {

@@ -18,7 +18,15 @@ export class TimeBase {
     /** Set from the first packet (before it, -1). */
     public baseSec: number,
     public digits: number,
+    /** The first packet's time (relative to baseSec): `t` columns count from it. */
+    public first = 0,
   ) {}
+
+  /** Seconds since the capture's first packet, with the capture's precision: what a spreadsheet can hold exactly. */
+  since(t: number): string {
+    const d = t - this.first;
+    return (d < 0 && d > -5e-10 ? 0 : d).toFixed(this.digits);
+  }
 
   /** Absolute epoch time of relative time `t`, with the capture's precision. */
   format(t: number): string {

@@ -272,6 +272,7 @@ export class HandoverDetector {
       conn: c.id,
       subflow: to,
       event: 'handover',
+      side: dir === 0 ? 'client' : 'server',
       detail: `${DIR_NAMES[dir]} from subflow ${from} to subflow ${to}; stall ${stall.toFixed(3)} s; trigger: ${trigger || 'none visible'}`,
     });
   }
