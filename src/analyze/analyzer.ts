@@ -16,8 +16,10 @@ import {
   type SubflowDir,
 } from './connection.js';
 import { addAddrHmac, deriveFromKey, joinHmac, keyBytes } from './crypto.js';
-import type { HoleClosed } from './detect/holes.js';
+import { SegmentFacts, type Detector, type SubflowEvent } from './detect/detector.js';
 import { HandoverDetector } from './detect/handover.js';
+import { HoleDetector } from './detect/holes.js';
+import { ReinjectionDetector } from './detect/reinjection.js';
 import { Flow, FlowTable, type FlowDir } from './flow.js';
 import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type FallbackKind } from './model.js';
 import { add64, seqDiff, widen32 } from './numbers.js';
@@ -73,9 +75,12 @@ export class AnalysisStats {
   malformedOptions = 0;
 }
 
-/** Longest a sent segment is remembered after being acknowledged, for late reinjections. */
-const SENT_RETAIN_SECONDS = 10;
-const MAX_REINJECTION_FRAMES = 16;
+const JOINED: SubflowEvent = { kind: 'joined' };
+const TO_BACKUP: SubflowEvent = { kind: 'priority', backup: true };
+const TO_REGULAR: SubflowEvent = { kind: 'priority', backup: false };
+const DOWN_FIN: SubflowEvent = { kind: 'down', how: 'FIN' };
+const DOWN_RST: SubflowEvent = { kind: 'down', how: 'RST' };
+
 /** Silence before a retransmission that makes it a timeout (Linux's minimum RTO). */
 const RTO_MIN = 0.2;
 
@@ -105,33 +110,20 @@ export class Analyzer {
   private readonly vantage: 'client' | 'server' | undefined;
   /** Connection directions whose DSN figures are unknown, by cause (for the end-of-run warnings). */
   readonly unknownDirs: Record<UnknownCause, number> = { 'options-cut': 0, unmapped: 0, 'mid-connection': 0 };
-  private readonly handover: HandoverDetector;
+  /** The detectors, in the order their hooks run (a later one may read what an earlier one found). */
+  private readonly detectors: readonly Detector[];
+  private readonly reinjection: ReinjectionDetector;
+  // The detectors that have each hook, so the per-packet loops skip the others.
+  private readonly onDataPacket: Detector[];
+  private readonly onSegment: Detector[];
+  private readonly onDataAck: Detector[];
+  private readonly onSubflowEvent: Detector[];
+  /** The segment handed to the detectors: one object, refilled. */
+  private readonly seg = new SegmentFacts();
   private readonly subtypeNames = new Map<number, string>();
-  private lastTime = 0;
-  private lastFrame = 0;
 
-  // The segment being processed (read by the hole callback, to avoid a closure per packet).
-  private curConn: Connection | null = null;
-  private curDir = 0;
-  private curSub = 0;
-  private curReinjection = false;
   /** The flow-relative sequence number from which the current packet's bytes are new on its subflow. */
   private newFrom = 0;
-  private readonly onHoleClosed = (h: HoleClosed): void => {
-    this.curConn!.dirs[this.curDir]!.countHole(this.lastTime - h.openedTime);
-    this.sink.hole({
-      conn: this.curConn!.id,
-      dir: this.curDir,
-      dsnStart: h.start,
-      dsnEnd: h.end,
-      openedFrame: h.openedFrame,
-      openedTime: h.openedTime,
-      closedFrame: this.lastFrame,
-      closedTime: this.lastTime,
-      filledBySubflow: this.curSub,
-      filledByReinjection: this.curReinjection,
-    });
-  };
 
   constructor(
     private readonly sink: AnalysisSink,
@@ -141,7 +133,23 @@ export class Analyzer {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.hints = opts.hints;
     this.vantage = opts.vantage;
-    this.handover = new HandoverDetector(sink);
+    this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
+    const plots = sink.segment;
+    this.detectors = [
+      this.reinjection,
+      // The plots' tap sees each segment with its reinjection verdict, before the holes move.
+      ...(plots === undefined ? [] : [{ name: 'segment tap', segment: (x: SegmentFacts) => plots(x.conn.id, x.dir, x.sub.index, x.t, x.ds, x.de, x.fresh, x.reinjected > 0) }]),
+      new HoleDetector(sink),
+      new HandoverDetector(sink),
+    ];
+    this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
+    this.onSegment = this.detectors.filter((d) => d.segment !== undefined);
+    this.onDataAck = this.detectors.filter((d) => d.dataAck !== undefined);
+    this.onSubflowEvent = this.detectors.filter((d) => d.subflowEvent !== undefined);
+  }
+
+  private subflowEvent(c: Connection, sub: Subflow, e: SubflowEvent, t: number): void {
+    for (const d of this.onSubflowEvent) d.subflowEvent!(c, sub, e, t);
   }
 
   /** Seconds since `baseSec` of a frame's timestamp. */
@@ -152,8 +160,6 @@ export class Analyzer {
   packet(f: Frame, p: DecodedPacket): void {
     if (this.baseSec < 0) this.baseSec = f.tsSec;
     const t = this.timeOf(f);
-    this.lastTime = t;
-    this.lastFrame = f.index;
     if (p.status !== S_TCP) {
       if (p.status === S_TCP_BROKEN) this.stats.tcpUnanalyzable++;
       return;
@@ -222,6 +228,7 @@ export class Analyzer {
       row.dataAck = NaN;
       row.mptcp = p.mptcpCount === 0 ? '' : this.subtypeList(p);
       row.reinjectionOf = '';
+      this.reinjection.frames = '';
       row.retransmission = retrans;
     }
     const cut = p.mptcpCount > 0 ? this.options(f, p, flow, fromA, t, rel) : p.optionsTruncated;
@@ -242,7 +249,7 @@ export class Analyzer {
         if (cut) conn.dirs[dir].cutPackets++;
         // A retransmission after a silence of at least the minimum RTO (200 ms in Linux,
         // RFC 6298's lower bound is 1 s) is a retransmission timeout, not a fast retransmit.
-        if (retrans && t - prevSend >= RTO_MIN) this.handover.timeout(conn, sub, dir, t);
+        if (retrans && t - prevSend >= RTO_MIN) this.subflowEvent(conn, sub, { kind: 'timeout', dir }, t);
         this.data(f, p, sub, dir, fd, rel + (syn ? 1 : 0), len, t);
       }
       if (fin && !fd.fin) {
@@ -265,7 +272,10 @@ export class Analyzer {
         row.dir = fromA ? C2S : S2C;
       }
     }
-    if (this.wantPackets) this.sink.packet!(row);
+    if (this.wantPackets) {
+      row.reinjectionOf = this.reinjection.frames;
+      this.sink.packet!(row);
+    }
   }
 
   /** Ends the run: every connection still open is finished and handed to the sink. */
@@ -568,7 +578,7 @@ export class Analyzer {
       sub.synTime = t;
       if (t > c.end) c.end = t;
       this.event(t, f.index, c, sub.index, 'join', `SYN token 0x${hex32(m.token)} addr_id ${m.addrId} backup ${m.backup ? 1 : 0} from ${initiatorIsClient ? 'client' : 'server'}`, { side: initiatorIsClient ? 'client' : 'server', addrId: m.addrId });
-      this.handover.subflowJoined(c, sub, t);
+      this.subflowEvent(c, sub, JOINED, t);
       return;
     }
     let sub = flow.sub;
@@ -630,6 +640,7 @@ export class Analyzer {
       if (a > other.maxAck) other.maxAck = a;
       if (this.wantPackets) row.dataAck = a;
       if (this.sink.dataAck !== undefined) this.sink.dataAck(c.id, otherDir(dir), t, a);
+      for (const d of this.onDataAck) d.dataAck!(c, otherDir(dir), a, t, f.index);
     }
     if (!m.hasMap) return;
     const meta = c.dirs[dir];
@@ -767,7 +778,7 @@ export class Analyzer {
       case M.MP_PRIO:
         sub.prio[dir] = m.backup;
         this.event(t, f.index, c, sub.index, 'mp_prio', `backup ${m.backup ? 1 : 0}${m.addrId >= 0 ? ` addr_id ${m.addrId}` : ''} from ${side}`, { side, ...(m.addrId >= 0 ? { addrId: m.addrId } : {}) });
-        this.handover.priority(c, sub, m.backup, t);
+        this.subflowEvent(c, sub, m.backup ? TO_BACKUP : TO_REGULAR, t);
         break;
       case M.MP_FAIL: {
         const meta = c.dirs[otherDir(dir)];
@@ -848,7 +859,7 @@ export class Analyzer {
       left -= n;
     }
     if (this.wantPackets) this.row.dsn = first;
-    this.handover.data(c, sub, dir, len, t, f.index);
+    for (const d of this.onDataPacket) d.dataPacket!(c, sub, dir, len, t, f.index);
   }
 
   /** A range [ds, de) of relative DSNs carried by a segment of `sub`, the bytes from `firstTx` sent for the first time on the subflow. */
@@ -862,49 +873,19 @@ export class Analyzer {
     const det = meta.detectors;
     const fresh = det.covered.add(ds, de);
     det.unique += fresh;
-    const sent = det.sent;
-    const again = firstTx < de ? sent.overlaps(firstTx, de, sub.index, MAX_REINJECTION_FRAMES) : 0;
-    if (again > 0) {
-      meta.reinjectedBytes += again;
-      meta.reinjectedSegments++;
-      sd.reinjected += again;
-      const orig = c.subflows[sent.firstSubflow];
-      if (orig !== undefined) orig.dirs[dir].reinjectedAway += again;
-      const redundant = meta.maxAck >= de;
-      if (redundant) meta.redundantReinjections++;
-      if (this.wantPackets) {
-        const list = sent.frames.join(' ');
-        this.row.reinjectionOf = this.row.reinjectionOf === '' ? list : `${this.row.reinjectionOf} ${list}`;
-      }
-      this.sink.reinjection({
-        conn: c.id,
-        dir,
-        frame: f.index,
-        time: t,
-        subflow: sub.index,
-        dsnStart: firstTx,
-        dsnEnd: de,
-        bytes: again,
-        originalFrame: sent.firstFrame,
-        originalSubflow: sent.firstSubflow,
-        originalTime: sent.firstTime,
-        delay: t - sent.firstTime,
-        redundant,
-      });
-    }
-    sent.add(ds, de, sub.index, f.index, t);
-    sent.prune(meta.maxAck, t - SENT_RETAIN_SECONDS);
-    this.curConn = c;
-    this.curDir = dir;
-    this.curSub = sub.index;
-    this.curReinjection = again > 0;
-    if (this.sink.segment !== undefined) this.sink.segment(c.id, dir, sub.index, t, ds, de, fresh, again > 0);
-    const holes = det.holes;
-    const before = holes.next;
-    const held = holes.ofoBytes;
-    holes.segment(ds, de, f.index, t, this.onHoleClosed);
-    if (holes.next > before) this.handover.advanced(c, dir, t);
-    if (holes.ofoBytes !== held && this.sink.ofo !== undefined) this.sink.ofo(c.id, dir, t, holes.ofoBytes);
+    const x = this.seg;
+    x.frame = f.index;
+    x.t = t;
+    x.conn = c;
+    x.dir = dir;
+    x.sub = sub;
+    x.ds = ds;
+    x.de = de;
+    x.firstTx = firstTx;
+    x.fresh = fresh;
+    x.reinjected = 0;
+    x.advanced = false;
+    for (const d of this.onSegment) d.segment!(x);
   }
 
   // ---- packets without MPTCP options on a subflow ----
@@ -970,13 +951,13 @@ export class Analyzer {
       this.joinFailed(sub, reason ? `reset (mp_tcprst ${reason})` : sub.synAckSeen && !sub.synAckHadJoin ? 'answered without MP_JOIN, then reset' : 'reset', f.index, t);
     }
     this.subflowClosed(sub, reason ? `mp_tcprst:${reason}` : 'rst', t);
-    this.handover.subflowDown(sub.conn, sub, t, 'RST');
+    this.subflowEvent(sub.conn, sub, DOWN_RST, t);
   }
 
   private subflowClosed(sub: Subflow, how: string, t: number): void {
     if (sub.close === '' || (how.startsWith('mp_tcprst') && sub.close === 'fin')) sub.close = how;
     const c = sub.conn;
-    if (how === 'fin') this.handover.subflowDown(c, sub, t, 'FIN');
+    if (how === 'fin') this.subflowEvent(c, sub, DOWN_FIN, t);
   }
 
   // ---- end of a connection ----
@@ -992,26 +973,7 @@ export class Analyzer {
       if (sub.close === '') sub.close = sub.flow.evicted ? 'evicted' : 'open';
       for (const sd of sub.dirs) if (sd.csum?.active) c.checksumsUnverified++;
     }
-    // Holes still open at the end: rows with an empty close.
-    c.dirs.forEach((m, d) => {
-      if (m.carried === 0) return;
-      m.detectors.holes.drain((h) => {
-        m.countHole(NaN);
-        this.sink.hole({
-          conn: c.id,
-          dir: d,
-          dsnStart: h.start,
-          dsnEnd: h.end,
-          openedFrame: h.openedFrame,
-          openedTime: h.openedTime,
-          closedFrame: -1,
-          closedTime: NaN,
-          filledBySubflow: -1,
-          filledByReinjection: false,
-        });
-      });
-    });
-    this.handover.finish(c);
+    for (const d of this.detectors) d.finish?.(c);
     this.recordBases(c);
     c.close = c.closeReason();
     const rec = freezeConnection(c, this.vantage);

@@ -232,6 +232,8 @@ export class Connection {
   readonly subflows: Subflow[] = [];
   /** c2s, s2c. */
   readonly dirs: [MetaDir, MetaDir] = [new MetaDir(), new MetaDir()];
+  /** Detectors' per-connection state, one slot each (detect/detector.ts). */
+  readonly slots: unknown[] = [];
   end: number;
   fallback: FallbackKind | '' = '';
   fallbackTime = NaN;

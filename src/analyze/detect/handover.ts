@@ -1,5 +1,6 @@
 import { MAX_KEPT_HANDOVERS, type Connection, type Subflow } from '../connection.js';
-import { DIR_NAMES, type AnalysisSink, type HandoverRow } from '../model.js';
+import { DIR_NAMES, type AnalysisSink, type Dir, type HandoverRow } from '../model.js';
+import { ConnectionSlot, type Detector, type SegmentFacts, type SubflowEvent } from './detector.js';
 
 /**
  * Handover (ANALYSIS.md): the subflow carrying a direction's data
@@ -108,46 +109,61 @@ interface Marks {
   down: Array<{ t: number; sub: number; how: string }>;
 }
 
-export class HandoverDetector {
-  private readonly state = new Map<Connection, [DirState | null, DirState | null]>();
-  private readonly marks = new Map<Connection, Marks>();
+/** A connection's handover state: per direction, and the marks that explain switches. */
+class HandoverState {
+  readonly dirs: [DirState | null, DirState | null] = [null, null];
+  readonly marks: Marks = { joins: [], prio: [], down: [] };
+}
+
+export class HandoverDetector implements Detector {
+  readonly name = 'handover';
+  private readonly slot = new ConnectionSlot(() => new HandoverState());
 
   constructor(private readonly sink: AnalysisSink) {}
 
   /** The state of one direction of a connection, made on first use. */
   private dir(c: Connection, dir: number): DirState {
-    let s = this.state.get(c);
-    if (s === undefined) {
-      s = [null, null];
-      this.state.set(c, s);
-    }
+    const s = this.slot.of(c).dirs;
     return (s[dir] ??= new DirState());
   }
 
-  private mark(c: Connection, kind: keyof Marks): Marks {
-    let m = this.marks.get(c);
-    if (m === undefined) {
-      m = { joins: [], prio: [], down: [] };
-      this.marks.set(c, m);
+  private mark<K extends keyof Marks>(c: Connection, kind: K): Marks[K] {
+    const list = this.slot.of(c).marks[kind];
+    if (list.length >= MAX_MARKS) list.shift();
+    return list;
+  }
+
+  subflowEvent(c: Connection, sub: Subflow, e: SubflowEvent, t: number): void {
+    switch (e.kind) {
+      case 'joined':
+        this.mark(c, 'joins').push({ t, sub: sub.index });
+        break;
+      case 'priority':
+        this.mark(c, 'prio').push({ t, sub: sub.index, backup: e.backup });
+        break;
+      case 'down':
+        this.mark(c, 'down').push({ t, sub: sub.index, how: e.how });
+        break;
+      case 'timeout':
+        this.timeout(c, sub, e.dir, t);
+        break;
+      default: {
+        const never: never = e;
+        void never;
+      }
     }
-    if (m[kind].length >= MAX_MARKS) m[kind].shift();
-    return m;
   }
 
-  subflowJoined(c: Connection, sub: Subflow, t: number): void {
-    this.mark(c, 'joins').joins.push({ t, sub: sub.index });
+  segment(s: SegmentFacts): void {
+    if (s.advanced) this.advanced(s.conn, s.dir, s.t);
   }
 
-  priority(c: Connection, sub: Subflow, backup: boolean, t: number): void {
-    this.mark(c, 'prio').prio.push({ t, sub: sub.index, backup });
-  }
-
-  subflowDown(c: Connection, sub: Subflow, t: number, how: string): void {
-    this.mark(c, 'down').down.push({ t, sub: sub.index, how });
+  dataPacket(c: Connection, sub: Subflow, dir: Dir, bytes: number, t: number, frame: number): void {
+    this.data(c, sub, dir, bytes, t, frame);
   }
 
   /** A data retransmission after a silence of at least the minimum RTO on `sub`. */
-  timeout(c: Connection, sub: Subflow, dir: number, t: number): void {
+  private timeout(c: Connection, sub: Subflow, dir: number, t: number): void {
     const d = this.dir(c, dir);
     if (!d.sub.fit(sub.index)) return;
     d.sub.set(sub.index, TIMEOUTS, d.sub.get(sub.index, TIMEOUTS) + 1);
@@ -155,7 +171,7 @@ export class HandoverDetector {
   }
 
   /** In-order data moved `next` forward at time t. */
-  advanced(c: Connection, dir: number, t: number): void {
+  private advanced(c: Connection, dir: number, t: number): void {
     const d = this.dir(c, dir);
     const a = d.adv;
     const k = d.advSlot;
@@ -173,7 +189,7 @@ export class HandoverDetector {
     a[k * HS + H_LAST] = t;
   }
 
-  data(c: Connection, sub: Subflow, dir: number, bytes: number, t: number, frame: number): void {
+  private data(c: Connection, sub: Subflow, dir: number, bytes: number, t: number, frame: number): void {
     const d = this.dir(c, dir);
     const s = d.sub;
     const k = sub.index;
@@ -193,10 +209,9 @@ export class HandoverDetector {
   }
 
   finish(c: Connection): void {
-    const s = this.state.get(c);
-    if (s !== undefined) for (let dir = 0; dir < 2; dir++) if (s[dir]) this.closeWindow(c, dir, s[dir]!);
-    this.state.delete(c);
-    this.marks.delete(c);
+    const s = this.slot.peek(c);
+    if (s !== undefined) for (let dir = 0; dir < 2; dir++) if (s.dirs[dir]) this.closeWindow(c, dir, s.dirs[dir]!);
+    this.slot.clear(c);
   }
 
   private closeWindow(c: Connection, dir: number, d: DirState): void {
@@ -279,7 +294,7 @@ export class HandoverDetector {
 
   /** What visibly led to the switch, most telling first (ANALYSIS.md "Handover"). */
   private trigger(c: Connection, dir: number, d: DirState, from: number, to: number, t: number): string {
-    const m = this.marks.get(c);
+    const m = this.slot.peek(c)?.marks;
     const since = Math.max(t - TRIGGER_LOOKBACK, Math.min(d.carrierSince, t - 2 * WINDOW));
     const until = t + WINDOW;
     const found: string[] = [];

@@ -1,4 +1,7 @@
+import type { Connection } from '../connection.js';
 import { IntervalSet } from '../intervals.js';
+import type { AnalysisSink } from '../model.js';
+import type { Detector, SegmentFacts } from './detector.js';
 
 /**
  * Holes in one connection direction's data sequence, as the capture point
@@ -101,5 +104,67 @@ export class HoleTracker {
     for (let k = this.head; k < this.hStart.length; k++) each({ start: this.hStart[k]!, end: this.hEnd[k]!, openedFrame: this.hFrame[k]!, openedTime: this.hTime[k]! });
     this.head = this.hStart.length;
     this.compact();
+  }
+}
+
+/**
+ * The hole detector: feeds each segment to its direction's HoleTracker,
+ * reports holes as they close (and those still open when the connection
+ * is frozen), counts them on the direction, and tells later detectors
+ * whether the in-order point moved.
+ */
+export class HoleDetector implements Detector {
+  readonly name = 'holes';
+  // The segment being processed, read by the close callback (one callback, no closure per packet).
+  private cur: SegmentFacts | null = null;
+  private readonly onClosed = (h: HoleClosed): void => {
+    const s = this.cur!;
+    s.conn.dirs[s.dir].countHole(s.t - h.openedTime);
+    this.sink.hole({
+      conn: s.conn.id,
+      dir: s.dir,
+      dsnStart: h.start,
+      dsnEnd: h.end,
+      openedFrame: h.openedFrame,
+      openedTime: h.openedTime,
+      closedFrame: s.frame,
+      closedTime: s.t,
+      filledBySubflow: s.sub.index,
+      filledByReinjection: s.reinjected > 0,
+    });
+  };
+
+  constructor(private readonly sink: AnalysisSink) {}
+
+  segment(s: SegmentFacts): void {
+    const holes = s.conn.dirs[s.dir].detectors.holes;
+    const before = holes.next;
+    const held = holes.ofoBytes;
+    this.cur = s;
+    holes.segment(s.ds, s.de, s.frame, s.t, this.onClosed);
+    s.advanced = holes.next > before;
+    if (holes.ofoBytes !== held && this.sink.ofo !== undefined) this.sink.ofo(s.conn.id, s.dir, s.t, holes.ofoBytes);
+  }
+
+  /** Holes still open: rows with an empty close. */
+  finish(c: Connection): void {
+    c.dirs.forEach((m, d) => {
+      if (m.carried === 0) return;
+      m.detectors.holes.drain((h) => {
+        m.countHole(NaN);
+        this.sink.hole({
+          conn: c.id,
+          dir: d,
+          dsnStart: h.start,
+          dsnEnd: h.end,
+          openedFrame: h.openedFrame,
+          openedTime: h.openedTime,
+          closedFrame: -1,
+          closedTime: NaN,
+          filledBySubflow: -1,
+          filledByReinjection: false,
+        });
+      });
+    });
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * The detector interface: a detection is one module with hooks, like
+ * tcptrace's and mptcptrace's modules, fed finished facts like Wireshark's
+ * taps. The MPTCP tracker (analyzer.ts) calls every registered detector's
+ * hooks in registration order; a detector keeps its state in its slot of the
+ * connection (per connection) or of the meta direction (per direction), never
+ * in a map keyed by connection, and reports through the sink.
+ *
+ * Adding a detection: one file implementing Detector, one line in
+ * `Analyzer`'s detector list, and its columns in src/report.
+ */
+import type { Connection, Subflow } from '../connection.js';
+import type { Dir } from '../model.js';
+
+/**
+ * One data segment's place in the data sequence: a relative DSN range of
+ * one connection direction carried by one subflow. One object, reused for
+ * every segment: read it in the hook, never keep it. Detectors earlier in
+ * the list fill the fields marked "set by" for the later ones.
+ */
+export class SegmentFacts {
+  frame = 0;
+  t = 0;
+  conn!: Connection;
+  dir: Dir = 0;
+  sub!: Subflow;
+  /** Relative DSN range [ds, de). */
+  ds = 0;
+  de = 0;
+  /** From here on the range's bytes are sent for the first time on this subflow (before: its own retransmission). */
+  firstTx = 0;
+  /** Bytes of the range new to the connection direction. */
+  fresh = 0;
+  /** Set by the reinjection detector: bytes of the range other subflows had sent before. */
+  reinjected = 0;
+  /** Set by the hole detector: the in-order point moved forward. */
+  advanced = false;
+}
+
+/** Something that happened to a subflow, for detectors that explain what they see (handover triggers). */
+export type SubflowEvent =
+  | { kind: 'joined' }
+  | { kind: 'priority'; backup: boolean }
+  | { kind: 'down'; how: 'FIN' | 'RST' }
+  /** A retransmission after at least the minimum RTO of silence, in direction `dir`. */
+  | { kind: 'timeout'; dir: Dir };
+
+export interface Detector {
+  readonly name: string;
+  /** A data packet of a subflow whose bytes were placed in the data sequence (`bytes` of payload). */
+  dataPacket?(c: Connection, sub: Subflow, dir: Dir, bytes: number, t: number, frame: number): void;
+  /** Each mapped DSN range of a data packet, in capture order. */
+  segment?(s: SegmentFacts): void;
+  /** A DATA_ACK acknowledging `ack` (relative) of direction `dir`. */
+  dataAck?(c: Connection, dir: Dir, ack: number, t: number, frame: number): void;
+  subflowEvent?(c: Connection, sub: Subflow, e: SubflowEvent, t: number): void;
+  /** The connection is being frozen: report what is still open, drop the state. */
+  finish?(c: Connection): void;
+}
+
+/** A detector's per-connection state, in the connection's slot for it. */
+export class ConnectionSlot<S> {
+  private static next = 0;
+  private readonly index = ConnectionSlot.next++;
+
+  constructor(private readonly make: () => S) {}
+
+  of(c: Connection): S {
+    return (c.slots[this.index] ??= this.make()) as S;
+  }
+
+  peek(c: Connection): S | undefined {
+    return c.slots[this.index] as S | undefined;
+  }
+
+  clear(c: Connection): void {
+    c.slots[this.index] = undefined;
+  }
+}
