@@ -1,7 +1,7 @@
 import type { Frame } from '../decode/frame.js';
 import { formatIp } from '../decode/ipaddr.js';
 import * as M from '../decode/mptcp.js';
-import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
+import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import { ChecksumCheck, CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from './checksum.js';
 import {
   BASE_IDSN,
@@ -20,10 +20,12 @@ import { SegmentFacts, type Detector, type SubflowEvent } from './detect/detecto
 import { HandoverDetector } from './detect/handover.js';
 import { HoleDetector } from './detect/holes.js';
 import { ReinjectionDetector } from './detect/reinjection.js';
-import { Flow, FlowTable, type FlowDir } from './flow.js';
-import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type FallbackKind } from './model.js';
+import { MptcpRttDetector } from './detect/rtt.js';
+import type { Flow, FlowDir } from './flow.js';
+import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type FallbackKind, type JoinFailure, type SubflowClose } from './model.js';
 import { add64, seqDiff, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
+import { TcpTracker } from './tcp-tracker.js';
 
 /**
  * What a first pass learned that the second must use from the start: the
@@ -97,8 +99,7 @@ export class Analyzer {
   baseSec = -1;
   /** True when this pass met something (a lower DSN, a better ISN) a second pass must apply from the start. */
   needsSecondPass = false;
-  private readonly flows = new FlowTable();
-  private nextFlow = 0;
+  private readonly tcp: TcpTracker;
   private nextConn = 0;
   /** Connections not yet finished, in creation order. */
   private readonly active: Connection[] = [];
@@ -133,6 +134,13 @@ export class Analyzer {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.hints = opts.hints;
     this.vantage = opts.vantage;
+    this.tcp = new TcpTracker(
+      this.limits.maxFlows,
+      (flow, why) => {
+        if (flow.sub !== null && flow.sub.close === null) this.subflowClosed(flow.sub, why, flow.lastTime);
+      },
+      () => this.warnings.push(`more than ${this.limits.maxFlows} TCP flows at once: the least recently active ones are forgotten (a later packet of one starts a new flow)`),
+    );
     this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
     const plots = sink.segment;
     this.detectors = [
@@ -141,6 +149,7 @@ export class Analyzer {
       ...(plots === undefined ? [] : [{ name: 'segment tap', segment: (x: SegmentFacts) => plots(x.conn.id, x.dir, x.sub.index, x.t, x.ds, x.de, x.fresh, x.reinjected > 0) }]),
       new HoleDetector(sink),
       new HandoverDetector(sink),
+      new MptcpRttDetector(sink),
     ];
     this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
     this.onSegment = this.detectors.filter((d) => d.segment !== undefined);
@@ -165,57 +174,10 @@ export class Analyzer {
       return;
     }
     this.stats.tcpPackets++;
-    const b = f.data;
+    const tcp = this.tcp.track(f, p, t);
+    const { flow, fromA, fd, rel, len, syn, synOnly, fin, rst, retransmission: retrans, prevSend } = tcp;
     const flags = p.flags;
-    const syn = (flags & TCP_SYN) !== 0;
-    const synOnly = syn && (flags & TCP_ACK) === 0;
-    let flow = this.flows.find(b, p);
-    let fromA = this.flows.fromA;
-    if (flow !== null && synOnly) {
-      // Wireshark's rule: a SYN whose sequence number differs from the one this
-      // direction started with opens a new instance of the 4-tuple.
-      const fd0 = flow.dirs[fromA ? 0 : 1];
-      if (fd0.baseSet && fd0.base !== p.seq) {
-        this.retireFlow(flow);
-        flow = null;
-      }
-    }
-    if (flow === null) {
-      flow = this.newFlow(b, p, f.index, t);
-      fromA = true;
-    }
-    flow.lastTime = t;
-    flow.lastFrame = f.index;
-    if (syn) {
-      if (synOnly) {
-        if (fromA && Number.isNaN(flow.synTime)) flow.synTime = t;
-      } else if (!fromA && Number.isNaN(flow.synAckTime)) flow.synAckTime = t;
-    } else if (fromA && Number.isNaN(flow.ackTime) && !Number.isNaN(flow.synAckTime)) flow.ackTime = t;
-    const fd = flow.dirs[fromA ? 0 : 1];
-    const rel = fd.relSeq(p.seq, syn);
-    const len = p.payloadLen;
-    const fin = (flags & TCP_FIN) !== 0;
-    const rst = (flags & TCP_RST) !== 0;
-    // Subflow-level retransmission: sequence space this direction already sent.
-    let retrans = false;
-    const consumed = len + (syn ? 1 : 0) + (fin ? 1 : 0);
-    if (consumed > 0) {
-      if (fd.maxEnd >= 0 && rel < fd.maxEnd) {
-        retrans = true;
-        fd.retransPackets++;
-        const pStart = rel + (syn ? 1 : 0);
-        const over = Math.min(pStart + len, fd.maxEnd) - pStart;
-        if (over > 0) fd.retransBytes += over;
-      }
-    }
-    // Subflow sequence space from here on is sent for the first time: only those bytes can be reinjections.
-    this.newFrom = fd.maxEnd < 0 ? -Infinity : fd.maxEnd;
-    if (consumed > 0 && rel + consumed > fd.maxEnd) fd.maxEnd = rel + consumed;
-    const prevSend = fd.lastSend;
-    fd.lastSend = t;
-    fd.packets++;
-    fd.payload += len;
-    if (p.ttl > fd.ttlMax) fd.ttlMax = p.ttl;
+    this.newFrom = tcp.newFrom;
     const row = this.row;
     if (this.wantPackets) {
       row.frame = f.index;
@@ -280,6 +242,8 @@ export class Analyzer {
 
   /** Ends the run: every connection still open is finished and handed to the sink. */
   finish(): void {
+    this.stats.flows = this.tcp.created;
+    this.stats.flowsEvicted = this.tcp.evicted;
     for (const c of this.active) this.finalize(c);
     this.active.length = 0;
     this.warnUnknowns();
@@ -337,34 +301,6 @@ export class Analyzer {
 
   // ---- flows ----
 
-  private newFlow(b: Uint8Array, p: DecodedPacket, frame: number, t: number): Flow {
-    if (this.flows.count >= this.limits.maxFlows) this.evictFlows();
-    this.stats.flows++;
-    return this.flows.create(b, p, this.nextFlow++, frame, t);
-  }
-
-  /** A new SYN took the 4-tuple: the old instance gets no more packets. */
-  private retireFlow(flow: Flow): void {
-    this.flows.remove(flow);
-    if (flow.sub !== null && flow.sub.close === '') this.subflowClosed(flow.sub, 'replaced', flow.lastTime);
-  }
-
-  /** Over the flow limit: forget the least recently used sixteenth of the flows. */
-  private evictFlows(): void {
-    const want = Math.max(1, this.limits.maxFlows >> 4);
-    let n = 0;
-    for (let f = this.flows.oldest; f !== null && n < want; n++) {
-      const next = f.newer;
-      this.flows.remove(f);
-      if (f.sub !== null && f.sub.close === '') this.subflowClosed(f.sub, 'evicted', f.lastTime);
-      f = next;
-    }
-    if (this.stats.flowsEvicted === 0) {
-      this.warnings.push(`more than ${this.limits.maxFlows} TCP flows at once: the least recently active ones are forgotten (a later packet of one starts a new flow)`);
-    }
-    this.stats.flowsEvicted += n;
-  }
-
   // ---- connections ----
 
   private newConnection(flow: Flow, aIsClient: boolean, frame: number, t: number): Connection {
@@ -400,7 +336,7 @@ export class Analyzer {
     for (const c of gone) {
       this.finalize(c);
       // Its flows go too: nothing may keep a finished connection's state alive.
-      for (const s of c.subflows) if (!s.flow.evicted) this.flows.remove(s.flow);
+      for (const s of c.subflows) if (!s.flow.evicted) this.tcp.forget(s.flow);
     }
     const keep = this.active.filter((c) => !gone.has(c));
     this.active.length = 0;
@@ -796,8 +732,9 @@ export class Analyzer {
         const fl = (m.rstFlags & M.RST_T) !== 0 ? ' transient' : '';
         c.tcprsts++;
         this.event(t, f.index, c, sub.index, 'mp_tcprst', `reason ${m.reason} (${why})${fl} from ${side}`, { side, reason: why });
-        if (sub.close === '' || sub.close === 'rst') {
-          sub.close = `mp_tcprst:${why}`;
+        if (sub.close === null || sub.close === 'rst') {
+          sub.close = 'mp_tcprst';
+          sub.closeReason = why;
         }
         break;
       }
@@ -930,8 +867,8 @@ export class Analyzer {
     this.event(t, frame, c, sub.index, 'fallback', kind, { reason: kind });
   }
 
-  private joinFailed(sub: Subflow, why: string, frame: number, t: number): void {
-    if (sub.failed !== '') return;
+  private joinFailed(sub: Subflow, why: JoinFailure, frame: number, t: number): void {
+    if (sub.failed !== null) return;
     sub.failed = why;
     this.event(t, frame, sub.conn, sub.index, 'join_failed', why, { reason: why });
   }
@@ -947,15 +884,18 @@ export class Analyzer {
     flowDir.rst = true;
     sub.conn.subflowRsts++;
     this.event(t, f.index, sub.conn, sub.index, 'subflow_rst', `from ${dir === C2S ? 'client' : 'server'}${reason ? ` (mp_tcprst ${reason})` : ''}`, { side: dir === C2S ? 'client' : 'server', ...(reason ? { reason } : {}) });
-    if (sub.kind === 'join' && !sub.ackSeen && sub.failed === '') {
+    if (sub.kind === 'join' && !sub.ackSeen && sub.failed === null) {
       this.joinFailed(sub, reason ? `reset (mp_tcprst ${reason})` : sub.synAckSeen && !sub.synAckHadJoin ? 'answered without MP_JOIN, then reset' : 'reset', f.index, t);
     }
-    this.subflowClosed(sub, reason ? `mp_tcprst:${reason}` : 'rst', t);
+    this.subflowClosed(sub, reason ? 'mp_tcprst' : 'rst', t, reason || null);
     this.subflowEvent(sub.conn, sub, DOWN_RST, t);
   }
 
-  private subflowClosed(sub: Subflow, how: string, t: number): void {
-    if (sub.close === '' || (how.startsWith('mp_tcprst') && sub.close === 'fin')) sub.close = how;
+  private subflowClosed(sub: Subflow, how: SubflowClose, t: number, reason: string | null = null): void {
+    if (sub.close === null || (how === 'mp_tcprst' && sub.close === 'fin')) {
+      sub.close = how;
+      sub.closeReason = reason;
+    }
     const c = sub.conn;
     if (how === 'fin') this.subflowEvent(c, sub, DOWN_FIN, t);
   }
@@ -968,14 +908,14 @@ export class Analyzer {
     for (const tok of [c.clientToken, c.serverToken]) if (tok >= 0 && this.tokens.get(tok) === c) this.tokens.delete(tok);
     for (const sub of c.subflows) {
       this.verifyJoin(sub);
-      if (sub.kind === 'join' && sub.synFrame > 0 && !sub.synAckSeen && sub.failed === '') this.joinFailed(sub, 'SYN never answered', sub.synFrame, sub.synTime);
-      if (sub.hmacOk === false && sub.failed === '') this.joinFailed(sub, 'HMAC mismatch', sub.synFrame, sub.synTime);
-      if (sub.close === '') sub.close = sub.flow.evicted ? 'evicted' : 'open';
+      if (sub.kind === 'join' && sub.synFrame > 0 && !sub.synAckSeen && sub.failed === null) this.joinFailed(sub, 'SYN never answered', sub.synFrame, sub.synTime);
+      if (sub.hmacOk === false && sub.failed === null) this.joinFailed(sub, 'HMAC mismatch', sub.synFrame, sub.synTime);
+      if (sub.close === null) sub.close = sub.flow.evicted ? 'evicted' : 'open';
       for (const sd of sub.dirs) if (sd.csum?.active) c.checksumsUnverified++;
     }
     for (const d of this.detectors) d.finish?.(c);
     this.recordBases(c);
-    c.close = c.closeReason();
+    c.close = c.howClosed();
     const rec = freezeConnection(c, this.vantage);
     for (const d of rec.dirs) if (d.unknownCause !== null) this.unknownDirs[d.unknownCause]++;
     this.sink.connection(rec);

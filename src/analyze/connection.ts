@@ -1,9 +1,10 @@
 import { HoleTracker } from './detect/holes.js';
+import type { RttStats } from './detect/rtt.js';
 import { SentLog } from './detect/sent-log.js';
 import type { Flow } from './flow.js';
 import { IntervalSet } from './intervals.js';
 import { MappingTable } from './mapping.js';
-import type { Dir, FallbackKind, HandoverRow } from './model.js';
+import type { ConnectionClose, Dir, FallbackKind, HandoverRow, JoinFailure, SubflowClose } from './model.js';
 import type { ChecksumCheck } from './checksum.js';
 import { rel64, widen32 } from './numbers.js';
 
@@ -49,6 +50,8 @@ export class MetaDir {
   carried = 0;
   /** Data packets of this direction whose TCP options the snaplen cut (their DSS may be lost). */
   cutPackets = 0;
+  /** MPTCP-level RTT figures, set when the connection is finished (detect/rtt.ts). */
+  mptcpRtt: RttStats | null = null;
   /** Holes (holes.csv rows): how many, still open at the end, total and longest duration of the closed ones. */
   holeCount = 0;
   holesOpen = 0;
@@ -173,10 +176,12 @@ export class Subflow {
   synAckSeen = false;
   synAckHadJoin = false;
   ackSeen = false;
-  /** Last packet and how the subflow ended ('' while open). */
+  /** Last packet and how the subflow ended (null while open). */
   end = NaN;
-  close = '';
-  failed = '';
+  close: SubflowClose | null = null;
+  /** The MP_TCPRST reason name when close is mp_tcprst. */
+  closeReason: string | null = null;
+  failed: JoinFailure | null = null;
   /** Data-level fallback on this subflow. */
   fallback: FallbackKind | '' = '';
   /** Packets with payload seen without any DSS (for no-dss detection). */
@@ -238,8 +243,8 @@ export class Connection {
   fallback: FallbackKind | '' = '';
   fallbackTime = NaN;
   fallbackFrame = 0;
-  /** How the connection ended (set when it is finished: see closeReason). */
-  close = '';
+  /** How the connection ended (set when it is finished: see howClosed). */
+  close: ConnectionClose = 'open';
   /** MP_FASTCLOSE seen; MP_TCPRST options and subflow RSTs (one per flow direction) seen. */
   fastclose = false;
   tcprsts = 0;
@@ -273,12 +278,12 @@ export class Connection {
   }
 
   /** How the connection ended, from what the capture shows (set when it is finished). */
-  closeReason(): string {
+  howClosed(): ConnectionClose {
     if (this.fastclose) return 'mp_fastclose';
     if (!Number.isNaN(this.dirs[0].dataFin) && !Number.isNaN(this.dirs[1].dataFin)) return 'data_fin';
     const closes = this.subflows.map((s) => s.close);
-    if (closes.length > 0 && closes.every((x) => x !== 'open' && x !== '' && x !== 'evicted')) {
-      if (closes.some((x) => x.startsWith('mp_tcprst'))) return 'mp_tcprst';
+    if (closes.length > 0 && closes.every((x) => x !== 'open' && x !== null && x !== 'evicted')) {
+      if (closes.some((x) => x === 'mp_tcprst')) return 'mp_tcprst';
       if (closes.some((x) => x === 'rst')) return 'rst';
       return 'fin';
     }

@@ -36,6 +36,17 @@ export const FALLBACK_KINDS = [
 ] as const;
 export type FallbackKind = (typeof FALLBACK_KINDS)[number];
 
+/** How a subflow ended: FIN, reset (with MP_TCPRST or plain), its 4-tuple taken by a new SYN, forgotten over the flow limit, or still open. */
+export const SUBFLOW_CLOSES = ['fin', 'rst', 'mp_tcprst', 'replaced', 'evicted', 'open'] as const;
+export type SubflowClose = (typeof SUBFLOW_CLOSES)[number];
+
+/** How a connection ended (ANALYSIS.md): the first that applies. */
+export const CONNECTION_CLOSES = ['mp_fastclose', 'data_fin', 'mp_tcprst', 'rst', 'fin', 'open'] as const;
+export type ConnectionClose = (typeof CONNECTION_CLOSES)[number];
+
+/** Why a join did not become a working subflow (subflows.csv's failed, events.csv's reason). */
+export type JoinFailure = 'SYN never answered' | 'answered without MP_JOIN' | 'answered without MP_JOIN, then reset' | 'reset' | `reset (mp_tcprst ${string})` | 'HMAC mismatch';
+
 /** Direction within a connection: from its client, or from its server. */
 export type Dir = 0 | 1;
 export const C2S: Dir = 0;
@@ -108,6 +119,19 @@ export interface ReinjectionRow {
   redundant: boolean;
 }
 
+/** One round-trip sample: the ACK (frame, time) that first covered the sampled segment (segmentFrame). */
+export interface RttRow {
+  conn: number;
+  dir: number;
+  level: 'mptcp' | 'subflow';
+  /** The subflow that carried the sampled segment. */
+  subflow: number;
+  frame: number;
+  segmentFrame: number;
+  rtt: number;
+  time: number;
+}
+
 export interface HoleRow {
   conn: number;
   dir: number;
@@ -142,6 +166,8 @@ export interface AnalysisSink {
   reinjection(row: ReinjectionRow): void;
   hole(row: HoleRow): void;
   handover(row: HandoverRow): void;
+  /** Round-trip samples (rtt.csv), when the sink wants them. */
+  rtt?(row: RttRow): void;
   /** A connection that will change no more (closed and idle, evicted, or at the end), frozen. */
   connection(conn: ConnectionRecord): void;
   /**

@@ -9,7 +9,8 @@
  * direction's `unknown` says why (ANALYSIS.md: unknown is not zero).
  */
 import { BASE_IDSN, BASE_OBSERVED, BASE_UNSET, ISN_INFERRED, type Connection, type Handshake, type Subflow, type SubflowKind } from './connection.js';
-import type { FallbackKind, HandoverRow } from './model.js';
+import type { ConnectionClose, FallbackKind, HandoverRow, JoinFailure, SubflowClose } from './model.js';
+import type { RttStats } from './detect/rtt.js';
 import { vantageOf, type Vantage } from './vantage.js';
 
 export type DirName = 'c2s' | 's2c';
@@ -59,11 +60,10 @@ export interface SubflowRecord {
   initiatorIsClient: boolean;
   start: number;
   end: number;
-  /** fin, rst, mp_tcprst, replaced, evicted, open. */
-  close: string;
+  close: SubflowClose;
   /** The MP_TCPRST reason when `close` is mp_tcprst. */
   closeReason: string | null;
-  failed: string | null;
+  failed: JoinFailure | null;
   fallback: FallbackKind | null;
   dirs: readonly [SubflowDirRecord, SubflowDirRecord];
 }
@@ -101,6 +101,22 @@ export interface DirRecord {
   lastData: number | null;
   dataFin: { dsn: number; frame: number; time: number } | null;
   perSubflow: ReadonlyArray<{ subflow: number; dsnBytes: number; share: number }>;
+  /** MPTCP-level RTT samples' figures (null: no sample, or the DSN figures are unknown). */
+  mptcpRtt: RttStats | null;
+  /**
+   * What those samples measure from where the capture was taken: `rtt` near
+   * the data's sender, `ack-delay` near its receiver (the receiver's delay in
+   * acknowledging), `partial` in between; null when the vantage is unknown.
+   */
+  rttMeasures: RttMeasures | null;
+}
+
+export type RttMeasures = 'rtt' | 'ack-delay' | 'partial';
+
+function rttMeasures(vantage: Vantage, d: 0 | 1): RttMeasures | null {
+  if (vantage === 'unknown') return null;
+  if (vantage === 'between') return 'partial';
+  return (vantage === 'client') === (d === 0) ? 'rtt' : 'ack-delay';
 }
 
 export interface ConnectionRecord {
@@ -127,8 +143,7 @@ export interface ConnectionRecord {
   vantage: Vantage;
   vantageSource: 'ttl' | 'timing' | 'none' | 'option';
   fallback: { kind: FallbackKind; time: number; frame: number } | null;
-  /** mp_fastclose, data_fin, mp_tcprst, rst, fin, open. */
-  close: string;
+  close: ConnectionClose;
   /** MP_TCPRST options, subflow RSTs (per flow direction), MP_FASTCLOSE. */
   resets: { mpTcprst: number; subflowRst: number; fastclose: boolean };
   joinFailures: number;
@@ -171,7 +186,7 @@ export function freezeConnection(c: Connection, vantage?: 'client' | 'server'): 
     joinFailures: subflows.filter((s) => s.failed !== null).length,
     addresses: { client: new Map(c.addresses[0] ?? []), server: new Map(c.addresses[1] ?? []) },
     subflows,
-    dirs: [dirRecord(c, subflows, 0), dirRecord(c, subflows, 1)],
+    dirs: [dirRecord(c, subflows, 0, v.vantage), dirRecord(c, subflows, 1, v.vantage)],
     handovers: c.handovers,
     handoverRows: [...c.handoverRows],
   };
@@ -193,7 +208,6 @@ function dsnBase(c: Connection): ConnectionRecord['dsnBase'] {
 function subflowRecord(s: Subflow): SubflowRecord {
   const f = s.flow;
   const a = s.aIsClient;
-  const tcprst = s.close.startsWith('mp_tcprst:');
   return {
     index: s.index,
     flow: f.id,
@@ -214,9 +228,9 @@ function subflowRecord(s: Subflow): SubflowRecord {
     initiatorIsClient: s.initiatorIsClient,
     start: f.firstTime,
     end: Math.max(s.end, f.lastTime),
-    close: tcprst ? 'mp_tcprst' : s.close,
-    closeReason: tcprst ? s.close.slice('mp_tcprst:'.length) : null,
-    failed: s.failed === '' ? null : s.failed,
+    close: s.close ?? 'open',
+    closeReason: s.closeReason,
+    failed: s.failed,
     fallback: s.fallback === '' ? null : s.fallback,
     dirs: [subflowDir(s, 0), subflowDir(s, 1)],
   };
@@ -252,7 +266,7 @@ function unknownReason(c: Connection, d: 0 | 1, payload: number): [UnknownCause,
   return null;
 }
 
-function dirRecord(c: Connection, subflows: readonly SubflowRecord[], d: 0 | 1): DirRecord {
+function dirRecord(c: Connection, subflows: readonly SubflowRecord[], d: 0 | 1, vantage: Vantage): DirRecord {
   const m = c.dirs[d];
   let payload = 0;
   let retrans = 0;
@@ -293,6 +307,8 @@ function dirRecord(c: Connection, subflows: readonly SubflowRecord[], d: 0 | 1):
     lastData: Number.isNaN(m.lastData) ? null : m.lastData,
     dataFin: Number.isNaN(m.dataFin) ? null : { dsn: m.dataFin, frame: m.dataFinFrame, time: m.dataFinTime },
     perSubflow: subflows.map((s) => ({ subflow: s.index, dsnBytes: s.dirs[d].dsnBytes, share: m.carried > 0 ? s.dirs[d].dsnBytes / m.carried : 0 })),
+    mptcpRtt: known(m.mptcpRtt),
+    rttMeasures: rttMeasures(vantage, d),
   };
 }
 

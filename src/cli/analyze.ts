@@ -39,7 +39,7 @@ export interface AnalyzeResult {
 
 
 /** Every name `analyze` writes, relative to the output directory: what an earlier run left under these names is removed. */
-const OUTPUT_NAME = /^(?:(?:connections|subflows|events|reinjections|holes|handovers|packets)\.csv|summary\.json|plots\/conn-\d+-[a-z0-9-]+\.svg)$/;
+const OUTPUT_NAME = /^(?:(?:connections|subflows|events|reinjections|holes|handovers|rtt|packets)\.csv|summary\.json|plots\/conn-\d+-[a-z0-9-]+\.svg)$/;
 
 /** Packets between two checks of the output streams' backpressure (and of progress). */
 const CHUNK_PACKETS = 1 << 16;

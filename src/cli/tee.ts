@@ -12,6 +12,7 @@ export function tee(report: ReportSink, plots: PlotCollector | null, onRecord?: 
       reinjection: (r) => report.reinjection(r),
       hole: (h) => report.hole(h),
       handover: (h) => report.handover(h),
+      rtt: (r) => report.rtt(r),
       connection: (c) => {
         report.connection(c);
         onRecord!(c);
@@ -26,6 +27,7 @@ export function tee(report: ReportSink, plots: PlotCollector | null, onRecord?: 
       plots.event(e);
     },
     reinjection: (r) => report.reinjection(r),
+    rtt: (r) => report.rtt(r),
     hole: (h: HoleRow) => {
       report.hole(h);
       plots.hole(h);

@@ -65,6 +65,7 @@ export const CONNECTION_COLUMNS: readonly Column<ConnectionRecord>[] = [
   ...dirCols(conn, [{ name: 'holes', type: 'integer', unit: '', description: "holes in DIR's data sequence (holes.csv rows); empty when unknown", get: (d) => d.holes }]),
   ...dirCols(conn, [{ name: 'max_ofo_bytes', type: 'integer', unit: 'B', description: 'the most bytes of DIR held out of order at once at the capture point; empty when unknown', get: (d) => d.maxOfoBytes }]),
   { name: 'handovers', type: 'integer', unit: '', description: 'handovers, both directions (handovers.csv rows)', get: (r) => r.handovers },
+  ...dirCols(conn, [{ name: 'mptcp_rtt_median', type: 'seconds', unit: 's', description: "median MPTCP-level RTT of DIR's data (rtt.csv; exact up to 256 samples, to within 2% beyond): data sent → first DATA_ACK covering it; empty without samples. Near the receiver it is its ACK delay (summary.json's mptcp_rtt.measures)", get: (d, t) => (d.mptcpRtt === null ? null : t.duration(d.mptcpRtt.median)) }]),
 ];
 
 /** A subflow row: the subflow and its connection's number. */

@@ -1,5 +1,5 @@
 import type { ConnectionRecord } from '../analyze/record.js';
-import { DIR_NAMES, type AnalysisSink, type EventRow, type HandoverRow, type HoleRow, type PacketRow, type ReinjectionRow } from '../analyze/model.js';
+import { DIR_NAMES, type AnalysisSink, type EventRow, type HandoverRow, type HoleRow, type PacketRow, type ReinjectionRow, type RttRow } from '../analyze/model.js';
 import { u64String } from '../analyze/numbers.js';
 import { CsvFile } from './csv.js';
 import { cellText, CONNECTION_COLUMNS, SUBFLOW_COLUMNS, type Column } from './columns.js';
@@ -41,6 +41,7 @@ export const HOLE_COLUMNS = [
   'filled_by_subflow',
   'filled_by_reinjection',
 ] as const;
+export const RTT_COLUMNS = ['conn', 'dir', 'level', 'subflow', 'frame', 'segment_frame', 'rtt', 'time', 't'] as const;
 export const HANDOVER_COLUMNS = ['conn', 'dir', 'time', 't', 'frame', 'from_subflow', 'to_subflow', 'stall', 'trigger'] as const;
 
 /** Detailed per-connection entries kept for summary.json (beyond it, only totals). */
@@ -61,6 +62,7 @@ export class ReportSink implements AnalysisSink {
   private readonly reinjections: CsvFile;
   private readonly holes: CsvFile;
   private readonly handovers: CsvFile;
+  private readonly rtts: CsvFile;
   readonly summaries: ConnectionSummary[] = [];
   /** Connections beyond SUMMARY_DETAIL_LIMIT (counted, not detailed). */
   summariesDropped = 0;
@@ -82,6 +84,7 @@ export class ReportSink implements AnalysisSink {
     this.reinjections = csv('reinjections.csv', REINJECTION_COLUMNS);
     this.holes = csv('holes.csv', HOLE_COLUMNS);
     this.handovers = csv('handovers.csv', HANDOVER_COLUMNS);
+    this.rtts = csv('rtt.csv', RTT_COLUMNS);
     if (opts.packets) {
       const packets = csv('packets.csv', PACKET_COLUMNS);
       this.packet = (r: PacketRow): void => this.packetRow(packets, r);
@@ -175,6 +178,11 @@ export class ReportSink implements AnalysisSink {
     this.totals.handovers++;
     const t = this.time;
     this.handovers.write([h.conn, DIR_NAMES[h.dir]!, t.format(h.time), t.since(h.time), h.frame, h.fromSubflow, h.toSubflow, t.duration(h.stall), h.trigger]);
+  }
+
+  rtt(r: RttRow): void {
+    const t = this.time;
+    this.rtts.write([r.conn, DIR_NAMES[r.dir]!, r.level, r.subflow, r.frame, r.segmentFrame, t.duration(r.rtt), t.format(r.time), t.since(r.time)]);
   }
 
   connection(c: ConnectionRecord): void {

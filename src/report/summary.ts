@@ -142,6 +142,10 @@ export function connectionSummary(c: ConnectionRecord, t: TimeBase) {
       last_data: m.lastData === null ? null : t.format(m.lastData),
       data_fin: m.dataFin === null ? null : { dsn: m.dataFin.dsn, frame: m.dataFin.frame, time: t.format(m.dataFin.time) },
       per_subflow: m.perSubflow.map((p) => ({ subflow: p.subflow, dsn_bytes: p.dsnBytes, share: round(p.share, 4) })),
+      mptcp_rtt:
+        m.mptcpRtt === null
+          ? null
+          : { samples: m.mptcpRtt.samples, min: round(m.mptcpRtt.min, t.digits), median: round(m.mptcpRtt.median, t.digits), p95: round(m.mptcpRtt.p95, t.digits), max: round(m.mptcpRtt.max, t.digits), measures: m.rttMeasures },
     };
   };
   return {

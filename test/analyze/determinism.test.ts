@@ -36,6 +36,7 @@ describe('determinism', () => {
       'plots/conn-0-s2c-ofo.svg',
       'plots/conn-0-timeline.svg',
       'reinjections.csv',
+      'rtt.csv',
       'subflows.csv',
       'summary.json',
     ]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../src/cli/analyze.js';
 import type { Summary } from '../../src/report/summary.js';
-import { EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS } from '../../src/report/report-sink.js';
+import { EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS, RTT_COLUMNS } from '../../src/report/report-sink.js';
 import { parseCsv } from './csv.js';
 
 /** Rows of a CSV file, typed by its columns. */
@@ -20,6 +20,7 @@ export interface Analysis {
   holes: Rows<typeof HOLE_COLUMNS>;
   handovers: Rows<typeof HANDOVER_COLUMNS>;
   packets: Rows<typeof PACKET_COLUMNS>;
+  rtt: Rows<typeof RTT_COLUMNS>;
   warnings: string[];
 }
 
@@ -45,6 +46,7 @@ export async function analyzeCapture(input: string | Uint8Array, opts: AnalyzeOp
     holes: read('holes.csv', HOLE_COLUMNS),
     handovers: read('handovers.csv', HANDOVER_COLUMNS),
     packets: opts.packets === false ? [] : read('packets.csv', PACKET_COLUMNS),
+    rtt: read('rtt.csv', RTT_COLUMNS),
     warnings: r.warnings,
   };
 }
