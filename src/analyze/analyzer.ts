@@ -1,7 +1,7 @@
 import type { Frame } from '../decode/frame.js';
 import { formatIp } from '../decode/ipaddr.js';
 import * as M from '../decode/mptcp.js';
-import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
+import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import { ChecksumCheck, CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from './checksum.js';
 import {
   BASE_IDSN,
@@ -16,13 +16,15 @@ import {
   type SubflowDir,
 } from './connection.js';
 import { addAddrHmac, deriveFromKey, joinHmac, keyBytes } from './crypto.js';
-import { SegmentFacts, type Detector, type SubflowEvent } from './detect/detector.js';
+import { BarePacket, SegmentFacts, type Detector, type SubflowEvent } from './detect/detector.js';
+import { FallbackDetector } from './detect/fallback.js';
+import { JoinFailureDetector } from './detect/join-failure.js';
 import { HandoverDetector } from './detect/handover.js';
 import { HoleDetector } from './detect/holes.js';
 import { ReinjectionDetector } from './detect/reinjection.js';
 import { MptcpRttDetector } from './detect/rtt.js';
 import type { Flow, FlowDir } from './flow.js';
-import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type FallbackKind, type JoinFailure, type SubflowClose } from './model.js';
+import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
 import { add64, seqDiff, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
 import { TcpTracker } from './tcp-tracker.js';
@@ -119,6 +121,9 @@ export class Analyzer {
   private readonly onSegment: Detector[];
   private readonly onDataAck: Detector[];
   private readonly onSubflowEvent: Detector[];
+  private readonly onBarePacket: Detector[];
+  private readonly onEvent: Detector[];
+  private readonly bare = new BarePacket();
   /** The segment handed to the detectors: one object, refilled. */
   private readonly seg = new SegmentFacts();
   private readonly subtypeNames = new Map<number, string>();
@@ -144,6 +149,9 @@ export class Analyzer {
     this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
     const plots = sink.segment;
     this.detectors = [
+      new FallbackDetector(sink),
+      // Before the handover detector: its finish reports joins that never worked before the last handover rows.
+      new JoinFailureDetector(sink),
       this.reinjection,
       // The plots' tap sees each segment with its reinjection verdict, before the holes move.
       ...(plots === undefined ? [] : [{ name: 'segment tap', segment: (x: SegmentFacts) => plots(x.conn.id, x.dir, x.sub.index, x.t, x.ds, x.de, x.fresh, x.reinjected > 0) }]),
@@ -155,10 +163,12 @@ export class Analyzer {
     this.onSegment = this.detectors.filter((d) => d.segment !== undefined);
     this.onDataAck = this.detectors.filter((d) => d.dataAck !== undefined);
     this.onSubflowEvent = this.detectors.filter((d) => d.subflowEvent !== undefined);
+    this.onBarePacket = this.detectors.filter((d) => d.barePacket !== undefined);
+    this.onEvent = this.detectors.filter((d) => d.event !== undefined);
   }
 
-  private subflowEvent(c: Connection, sub: Subflow, e: SubflowEvent, t: number): void {
-    for (const d of this.onSubflowEvent) d.subflowEvent!(c, sub, e, t);
+  private subflowEvent(c: Connection, sub: Subflow, e: SubflowEvent, t: number, frame = 0): void {
+    for (const d of this.onSubflowEvent) d.subflowEvent!(c, sub, e, t, frame);
   }
 
   /** Seconds since `baseSec` of a frame's timestamp. */
@@ -175,7 +185,7 @@ export class Analyzer {
     }
     this.stats.tcpPackets++;
     const tcp = this.tcp.track(f, p, t);
-    const { flow, fromA, fd, rel, len, syn, synOnly, fin, rst, retransmission: retrans, prevSend } = tcp;
+    const { flow, fromA, fd, rel, len, syn, fin, rst, retransmission: retrans, prevSend } = tcp;
     const flags = p.flags;
     this.newFrom = tcp.newFrom;
     const row = this.row;
@@ -206,7 +216,17 @@ export class Analyzer {
         const osd = sub.dirs[otherDir(dir)];
         if (od.baseSet && osd.isnMode !== ISN_NONE) osd.maps.prune(od.lastRel + seqDiff(p.ack, od.lastRaw) + seqDiff(od.base, osd.isn));
       }
-      if (p.mptcpCount === 0) this.bareSubflowPacket(f, p, sub, dir, t, syn, synOnly);
+      if (p.mptcpCount === 0 && this.onBarePacket.length > 0) {
+        const x = this.bare;
+        x.frame = f.index;
+        x.t = t;
+        x.conn = conn;
+        x.sub = sub;
+        x.dir = dir;
+        x.tcp = tcp;
+        x.packet = p;
+        for (const d of this.onBarePacket) d.barePacket!(x);
+      }
       if (len > 0) {
         if (cut) conn.dirs[dir].cutPackets++;
         // A retransmission after a silence of at least the minimum RTO (200 ms in Linux,
@@ -600,7 +620,6 @@ export class Analyzer {
     const fresh = sd.maps.add(ssn, dsn, len, f.index);
     if (m.dataLen === 0 && fresh) {
       this.event(t, f.index, c, sub.index, 'infinite_mapping', `dsn ${dsn} ssn ${ssn}`, { side: dir === C2S ? 'client' : 'server', dsn });
-      this.fallback(c, sub, 'infinite-mapping', f.index, t);
     }
     if (m.dataFin && m.dataLen > 0) {
       const at = dsn + m.dataLen - 1;
@@ -689,7 +708,6 @@ export class Analyzer {
       c.checksumsBad++;
       const k = sd.csum!;
       this.event(t, f.index, c, sub.index, 'checksum_failure', `mapping of frame ${k.frame}: dsn ${k.dsn} ssn ${k.ssn} len ${k.len} checksum 0x${k.expected.toString(16).padStart(4, '0')}`, { side: sub.dirs[C2S] === sd ? 'client' : 'server', dsn: k.dsn });
-      this.fallback(c, sub, 'checksum-failure', f.index, t);
     }
   }
 
@@ -720,7 +738,6 @@ export class Analyzer {
         const meta = c.dirs[otherDir(dir)];
         const dsn = meta.baseMode === BASE_UNSET ? NaN : meta.rel(m.dsnHi, m.dsnLo, true, meta.lastDsn);
         this.event(t, f.index, c, sub.index, 'mp_fail', `dsn ${dsn} from ${side}`, { side, dsn });
-        this.fallback(c, sub, 'mp-fail', f.index, t);
         break;
       }
       case M.MP_FASTCLOSE:
@@ -825,54 +842,6 @@ export class Analyzer {
     for (const d of this.onSegment) d.segment!(x);
   }
 
-  // ---- packets without MPTCP options on a subflow ----
-
-  private bareSubflowPacket(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, t: number, syn: boolean, synOnly: boolean): void {
-    const c = sub.conn;
-    if (sub.kind === 'initial') {
-      if (synOnly && c.synCount > 0 && !c.sawSynAck) {
-        this.fallback(c, sub, 'syn-retry-without-mp-capable', f.index, t);
-        return;
-      }
-      if (syn && !synOnly && c.synCount > 0 && !c.sawSynAck && c.fallback === '') {
-        this.fallback(c, sub, 'synack-without-mp-capable', f.index, t);
-        return;
-      }
-      if (!syn && dir === C2S && c.sawSynAck && !c.sawAck && c.fallback === '' && (p.flags & TCP_RST) === 0) {
-        this.fallback(c, sub, 'ack-without-mp-capable', f.index, t);
-        return;
-      }
-    } else if (syn && !synOnly && !sub.synAckSeen) {
-      sub.synAckSeen = true;
-      sub.synAckHadJoin = false;
-      this.joinFailed(sub, 'answered without MP_JOIN', f.index, t);
-      return;
-    }
-    if (p.payloadLen > 0 && !p.optionsTruncated && !syn) {
-      sub.bareDataPackets++;
-      // Data without DSS right after the handshake, on a connection that never had a second
-      // subflow carrying data: the peer fell back to TCP (RFC 8684 §3.7), it did not reset.
-      if (sub.bareDataPackets === 3 && c.fallback === '' && sub.fallback === '' && (sub.dssPackets === 0 || c.subflows.length === 1)) {
-        this.fallback(c, sub, 'no-dss', f.index, t);
-      }
-    }
-  }
-
-  private fallback(c: Connection, sub: Subflow, kind: FallbackKind, frame: number, t: number): void {
-    if (sub.fallback === '') sub.fallback = kind;
-    if (c.fallback !== '') return;
-    c.fallback = kind;
-    c.fallbackTime = t;
-    c.fallbackFrame = frame;
-    this.event(t, frame, c, sub.index, 'fallback', kind, { reason: kind });
-  }
-
-  private joinFailed(sub: Subflow, why: JoinFailure, frame: number, t: number): void {
-    if (sub.failed !== null) return;
-    sub.failed = why;
-    this.event(t, frame, sub.conn, sub.index, 'join_failed', why, { reason: why });
-  }
-
   private subflowReset(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, t: number): void {
     let reason = '';
     for (let i = 0; i < p.mptcpCount; i++) {
@@ -884,11 +853,8 @@ export class Analyzer {
     flowDir.rst = true;
     sub.conn.subflowRsts++;
     this.event(t, f.index, sub.conn, sub.index, 'subflow_rst', `from ${dir === C2S ? 'client' : 'server'}${reason ? ` (mp_tcprst ${reason})` : ''}`, { side: dir === C2S ? 'client' : 'server', ...(reason ? { reason } : {}) });
-    if (sub.kind === 'join' && !sub.ackSeen && sub.failed === null) {
-      this.joinFailed(sub, reason ? `reset (mp_tcprst ${reason})` : sub.synAckSeen && !sub.synAckHadJoin ? 'answered without MP_JOIN, then reset' : 'reset', f.index, t);
-    }
     this.subflowClosed(sub, reason ? 'mp_tcprst' : 'rst', t, reason || null);
-    this.subflowEvent(sub.conn, sub, DOWN_RST, t);
+    this.subflowEvent(sub.conn, sub, reason ? { kind: 'down', how: 'RST', reason } : DOWN_RST, t, f.index);
   }
 
   private subflowClosed(sub: Subflow, how: SubflowClose, t: number, reason: string | null = null): void {
@@ -908,8 +874,6 @@ export class Analyzer {
     for (const tok of [c.clientToken, c.serverToken]) if (tok >= 0 && this.tokens.get(tok) === c) this.tokens.delete(tok);
     for (const sub of c.subflows) {
       this.verifyJoin(sub);
-      if (sub.kind === 'join' && sub.synFrame > 0 && !sub.synAckSeen && sub.failed === null) this.joinFailed(sub, 'SYN never answered', sub.synFrame, sub.synTime);
-      if (sub.hmacOk === false && sub.failed === null) this.joinFailed(sub, 'HMAC mismatch', sub.synFrame, sub.synTime);
       if (sub.close === null) sub.close = sub.flow.evicted ? 'evicted' : 'open';
       for (const sd of sub.dirs) if (sd.csum?.active) c.checksumsUnverified++;
     }
@@ -924,7 +888,9 @@ export class Analyzer {
   // ---- helpers ----
 
   private event(time: number, frame: number, c: Connection, subflow: number, event: EventName, detail: string, fields: EventFields = {}): void {
-    this.sink.event({ time, frame, conn: c.id, subflow, event, detail, ...fields });
+    const row: EventRow = { time, frame, conn: c.id, subflow, event, detail, ...fields };
+    this.sink.event(row);
+    for (const d of this.onEvent) d.event!(row, c, subflow < 0 ? null : (c.subflows[subflow] ?? null));
   }
 
   /** "dss", "mp_join dss"...: cached per combination, so packets.csv allocates no string per row. */

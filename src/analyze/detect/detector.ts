@@ -9,8 +9,10 @@
  * Adding a detection: one file implementing Detector, one line in
  * `Analyzer`'s detector list, and its columns in src/report.
  */
+import type { DecodedPacket } from '../../decode/packet.js';
 import type { Connection, Subflow } from '../connection.js';
-import type { Dir } from '../model.js';
+import type { Dir, EventRow } from '../model.js';
+import type { TcpFacts } from '../tcp-tracker.js';
 
 /**
  * One data segment's place in the data sequence: a relative DSN range of
@@ -37,11 +39,23 @@ export class SegmentFacts {
   advanced = false;
 }
 
-/** Something that happened to a subflow, for detectors that explain what they see (handover triggers). */
+/** A packet of a subflow that carries no MPTCP option (fallback and failed joins show in these). One object, refilled. */
+export class BarePacket {
+  frame = 0;
+  t = 0;
+  conn!: Connection;
+  sub!: Subflow;
+  dir: Dir = 0;
+  tcp!: TcpFacts;
+  packet!: DecodedPacket;
+}
+
+/** Something that happened to a subflow, for detectors that explain what they see (handover triggers, failed joins). */
 export type SubflowEvent =
   | { kind: 'joined' }
   | { kind: 'priority'; backup: boolean }
-  | { kind: 'down'; how: 'FIN' | 'RST' }
+  /** FIN or RST; `reason` is the MP_TCPRST reason name carried by the reset, if any. */
+  | { kind: 'down'; how: 'FIN' | 'RST'; reason?: string }
   /** A retransmission after at least the minimum RTO of silence, in direction `dir`. */
   | { kind: 'timeout'; dir: Dir };
 
@@ -53,7 +67,11 @@ export interface Detector {
   segment?(s: SegmentFacts): void;
   /** A DATA_ACK acknowledging `ack` (relative) of direction `dir`. */
   dataAck?(c: Connection, dir: Dir, ack: number, t: number, frame: number): void;
-  subflowEvent?(c: Connection, sub: Subflow, e: SubflowEvent, t: number): void;
+  /** A subflow packet without MPTCP options. */
+  barePacket?(x: BarePacket): void;
+  /** An event the MPTCP tracker reported (an option seen, a mapping, a checksum), after it went to the sink. */
+  event?(e: EventRow, c: Connection, sub: Subflow | null): void;
+  subflowEvent?(c: Connection, sub: Subflow, e: SubflowEvent, t: number, frame: number): void;
   /** The connection is being frozen: report what is still open, drop the state. */
   finish?(c: Connection): void;
 }
