@@ -128,8 +128,6 @@ export class Analyzer {
   private readonly seg = new SegmentFacts();
   private readonly subtypeNames = new Map<number, string>();
 
-  /** The flow-relative sequence number from which the current packet's bytes are new on its subflow. */
-  private newFrom = 0;
 
   constructor(
     private readonly sink: AnalysisSink,
@@ -141,6 +139,7 @@ export class Analyzer {
     this.vantage = opts.vantage;
     this.tcp = new TcpTracker(
       this.limits.maxFlows,
+      this.stats,
       (flow, why) => {
         if (flow.sub !== null && flow.sub.close === null) this.subflowClosed(flow.sub, why, flow.lastTime);
       },
@@ -187,7 +186,6 @@ export class Analyzer {
     const tcp = this.tcp.track(f, p, t);
     const { flow, fromA, fd, rel, len, syn, fin, rst, retransmission: retrans, prevSend } = tcp;
     const flags = p.flags;
-    this.newFrom = tcp.newFrom;
     const row = this.row;
     if (this.wantPackets) {
       row.frame = f.index;
@@ -262,8 +260,6 @@ export class Analyzer {
 
   /** Ends the run: every connection still open is finished and handed to the sink. */
   finish(): void {
-    this.stats.flows = this.tcp.created;
-    this.stats.flowsEvicted = this.tcp.evicted;
     for (const c of this.active) this.finalize(c);
     this.active.length = 0;
     this.warnUnknowns();
@@ -807,7 +803,7 @@ export class Analyzer {
       if (Number.isNaN(first)) first = ds;
       if (sd.csum?.active) this.feedChecksum(f, p, c, sub, sd, pos, len - left, n, t);
       // Bytes this subflow sent before are its own retransmission, never a reinjection.
-      const repeated = Math.max(0, Math.min(n, this.newFrom - (pos - shift)));
+      const repeated = Math.max(0, Math.min(n, this.tcp.facts.newFrom - (pos - shift)));
       this.dataRange(f, c, meta, sub, sd, dir, ds, ds + n, ds + repeated, t);
       pos += n;
       left -= n;

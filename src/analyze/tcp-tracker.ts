@@ -38,13 +38,12 @@ export type FlowGone = 'replaced' | 'evicted';
 export class TcpTracker {
   private readonly flows = new FlowTable();
   private nextFlow = 0;
-  /** Flows made, and flows forgotten over the limit. */
-  created = 0;
-  evicted = 0;
   readonly facts = new TcpFacts();
 
   constructor(
     private readonly maxFlows: number,
+    /** Where flows made and flows forgotten over the limit are counted. */
+    private readonly counts: { flows: number; flowsEvicted: number },
     /** A flow's 4-tuple was taken by a new SYN, or the flow was forgotten over the limit. */
     private readonly gone: (flow: Flow, why: FlowGone) => void,
     /** The first time the limit is reached. */
@@ -72,7 +71,7 @@ export class TcpTracker {
     }
     if (flow === null) {
       if (this.flows.count >= this.maxFlows) this.evict();
-      this.created++;
+      this.counts.flows++;
       flow = this.flows.create(b, p, this.nextFlow++, f.index, t);
       fromA = true;
     }
@@ -132,7 +131,7 @@ export class TcpTracker {
       this.gone(f, 'evicted');
       f = next;
     }
-    if (this.evicted === 0) this.overLimit();
-    this.evicted += n;
+    if (this.counts.flowsEvicted === 0) this.overLimit();
+    this.counts.flowsEvicted += n;
   }
 }

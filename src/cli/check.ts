@@ -14,7 +14,7 @@ import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
 import { junitXml, markdown, summaryLine, totals } from '../check/report.js';
 import { CaptureError, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, fsReason, OutputError, UsageError } from '../errors.js';
 import { runJobs, type CheckJob } from './jobs.js';
-import { expandTraces, Spool } from './traces.js';
+import { expandTraces, isSingleFile, Spool } from './traces.js';
 
 /** Exit code when a limit is broken, regressed or unknown. */
 export const EXIT_CHECK_FAILED = 1;
@@ -94,6 +94,7 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
   };
   try {
     const args = await expandTraces(a.traces, spool);
+    const single = isSingleFile(a.traces, args);
     const jobs: CheckJob[] = [];
     const order: Array<{ error: CaptureError } | { job: number }> = [];
     for (const x of args) {
@@ -101,11 +102,10 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
         order.push({ error: x });
         continue;
       }
-      const out = a.out === undefined ? null : a.traces.length === 1 && args.length === 1 ? a.out : join(a.out, `${x.name}.mptrace`);
+      const out = a.out === undefined ? null : single ? a.out : join(a.out, `${x.name}.mptrace`);
       order.push({ job: jobs.length });
       jobs.push({ kind: 'check', arg: x, out, opts: { version: a.version, ...(a.vantage ? { vantage: a.vantage } : {}) } });
     }
-    const results: TraceMetrics[] = new Array(jobs.length);
     const handle = (t: TraceMetrics): void => {
       let entry = null;
       if (baseline !== null && !a.updateBaseline && t.error === null) {
@@ -137,13 +137,12 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
     await runJobs(
       jobs,
       a.jobs,
-      (r, i) => {
+      (r) => {
         if (r.kind === 'error') {
           // Outputs (-o) that cannot be written end the run.
           throw new OutputError(r.given, r.message.startsWith(`${r.given}: `) ? r.message.slice(r.given.length + 2) : r.message);
         }
         if (r.kind !== 'check') return;
-        results[i] = r.metrics;
         nextOrder++;
         handle(r.metrics);
         flushErrors();

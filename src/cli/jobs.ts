@@ -5,7 +5,6 @@
  * `--jobs N` is the output of `--jobs 1`.
  */
 import { existsSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -97,10 +96,6 @@ export async function runJob(job: Job, progress?: (done: number, size: number) =
   } finally {
     spool.cleanup();
   }
-}
-
-export function defaultJobs(): number {
-  return availableParallelism();
 }
 
 /** What a worker is given: every job, and the shared index of the next one to take. */

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -250,14 +250,14 @@ interface AnalyzeAllOptions {
  */
 async function analyzeAll(traces: string[], o: AnalyzeAllOptions): Promise<number> {
   // Loaded here, not at start-up: `--help` and `--version` stay quick.
-  const { expandTraces, Spool } = await import('./traces.js');
+  const { expandTraces, isSingleFile, Spool } = await import('./traces.js');
   const { runJobs } = await import('./jobs.js');
   const spool = new Spool();
   let worst = EXIT_OK;
   const p = o.progress ? progressLine(process.stderr) : null;
   try {
     const args = await expandTraces(traces, spool);
-    const single = traces.length === 1 && args.length === 1 && !(args[0] instanceof MptraceError) && !isDirArg(traces[0]!);
+    const single = isSingleFile(traces, args);
     const jobs: AnalyzeJob[] = [];
     for (const x of args) {
       if (x instanceof MptraceError) {
@@ -295,14 +295,6 @@ async function analyzeAll(traces: string[], o: AnalyzeAllOptions): Promise<numbe
     spool.cleanup();
   }
   return worst;
-}
-
-function isDirArg(t: string): boolean {
-  try {
-    return t !== '-' && statSync(t).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 main(hideBin(process.argv)).catch(fail);

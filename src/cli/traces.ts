@@ -172,6 +172,12 @@ function safeIsFile(p: string): boolean {
   }
 }
 
+/** One trace file named on its own (not found below a directory): its outputs go into -o itself. */
+export function isSingleFile(given: readonly string[], found: ReadonlyArray<TraceArg | CaptureError>): boolean {
+  const only = found[0];
+  return given.length === 1 && found.length === 1 && only !== undefined && !(only instanceof CaptureError) && only.given === given[0];
+}
+
 /**
  * Every trace the arguments name, in order: a directory expands to the
  * captures below it (every file whose magic says pcap, pcapng, or gzip
