@@ -2,7 +2,6 @@ import type { Frame } from '../decode/frame.js';
 import { formatIp } from '../decode/ipaddr.js';
 import * as M from '../decode/mptcp.js';
 import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
-import { ChecksumCheck, CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from './checksum.js';
 import {
   BASE_IDSN,
   BASE_OBSERVED,
@@ -16,7 +15,8 @@ import {
   type SubflowDir,
 } from './connection.js';
 import { addAddrHmac, deriveFromKey, joinHmac, keyBytes } from './crypto.js';
-import { BarePacket, SegmentFacts, type Detector, type SubflowEvent } from './detect/detector.js';
+import { BarePacket, MappingFacts, SegmentFacts, type Detector, type EmitEvent, type SubflowEvent } from './detect/detector.js';
+import { ChecksumDetector } from './detect/checksum.js';
 import { FallbackDetector } from './detect/fallback.js';
 import { JoinFailureDetector } from './detect/join-failure.js';
 import { HandoverDetector } from './detect/handover.js';
@@ -24,8 +24,8 @@ import { HoleDetector } from './detect/holes.js';
 import { ReinjectionDetector } from './detect/reinjection.js';
 import { MptcpRttDetector } from './detect/rtt.js';
 import type { Flow, FlowDir } from './flow.js';
-import { C2S, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
-import { add64, seqDiff, widen32 } from './numbers.js';
+import { C2S, EVENTS, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
+import { add64, seqDiff, u64String, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
 import { TcpTracker } from './tcp-tracker.js';
 
@@ -119,13 +119,15 @@ export class Analyzer {
   // The detectors that have each hook, so the per-packet loops skip the others.
   private readonly onDataPacket: Detector[];
   private readonly onSegment: Detector[];
+  private readonly onMapping: Detector[];
   private readonly onDataAck: Detector[];
   private readonly onSubflowEvent: Detector[];
   private readonly onBarePacket: Detector[];
   private readonly onEvent: Detector[];
   private readonly bare = new BarePacket();
-  /** The segment handed to the detectors: one object, refilled. */
+  /** The segment and the mapping handed to the detectors: one object each, refilled. */
   private readonly seg = new SegmentFacts();
+  private readonly map = new MappingFacts();
   private readonly subtypeNames = new Map<number, string>();
 
 
@@ -147,19 +149,23 @@ export class Analyzer {
     );
     this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
     const plots = sink.segment;
+    const emit: EmitEvent = (e, c) => this.emit(e, c);
     this.detectors = [
-      new FallbackDetector(sink),
+      new FallbackDetector(emit),
       // Before the handover detector: its finish reports joins that never worked before the last handover rows.
-      new JoinFailureDetector(sink),
+      new JoinFailureDetector(emit),
+      // First to see each segment: a checksum failure is reported before what the segment's DSNs show.
+      new ChecksumDetector(emit),
       this.reinjection,
       // The plots' tap sees each segment with its reinjection verdict, before the holes move.
       ...(plots === undefined ? [] : [{ name: 'segment tap', segment: (x: SegmentFacts) => plots(x.conn.id, x.dir, x.sub.index, x.t, x.ds, x.de, x.fresh, x.reinjected > 0) }]),
       new HoleDetector(sink),
-      new HandoverDetector(sink),
+      new HandoverDetector(sink, emit),
       new MptcpRttDetector(sink),
     ];
     this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
     this.onSegment = this.detectors.filter((d) => d.segment !== undefined);
+    this.onMapping = this.detectors.filter((d) => d.mapping !== undefined);
     this.onDataAck = this.detectors.filter((d) => d.dataAck !== undefined);
     this.onSubflowEvent = this.detectors.filter((d) => d.subflowEvent !== undefined);
     this.onBarePacket = this.detectors.filter((d) => d.barePacket !== undefined);
@@ -373,27 +379,21 @@ export class Analyzer {
     this.tokens.set(token, c);
   }
 
-  private setKey(c: Connection, clientSide: boolean, hi: number, lo: number, frame: number, t: number): void {
-    if (clientSide ? c.clientKeyKnown : c.serverKeyKnown) {
-      const same = clientSide ? c.clientKeyHi === hi && c.clientKeyLo === lo : c.serverKeyHi === hi && c.serverKeyLo === lo;
-      if (!same) this.event(t, frame, c, -1, 'mp_capable', `${clientSide ? 'client' : 'server'} key changed: echoed key does not match the one first sent`, { side: clientSide ? 'client' : 'server', reason: 'key changed' });
+  /** The key of the side sending `dir`'s data (the client's for c2s): its token, and the direction's IDSN. */
+  private setKey(c: Connection, dir: Dir, hi: number, lo: number, frame: number, t: number): void {
+    const m = c.dirs[dir];
+    const side = dir === C2S ? 'client' : 'server';
+    if (m.keyKnown) {
+      if (m.keyHi !== hi || m.keyLo !== lo) this.event(t, frame, c, -1, 'mp_capable', `${side} key changed: echoed key does not match the one first sent`, { side, reason: 'key changed' });
       return;
     }
     const version = c.version === 0 ? 0 : 1;
     const d = deriveFromKey(version, hi, lo);
-    if (clientSide) {
-      c.clientKeyKnown = true;
-      c.clientKeyHi = hi;
-      c.clientKeyLo = lo;
-      c.clientToken = d.token;
-    } else {
-      c.serverKeyKnown = true;
-      c.serverKeyHi = hi;
-      c.serverKeyLo = lo;
-      c.serverToken = d.token;
-    }
+    m.keyKnown = true;
+    m.keyHi = hi;
+    m.keyLo = lo;
+    m.token = d.token;
     this.registerToken(d.token, c);
-    const m = c.dirs[clientSide ? C2S : S2C];
     if (m.baseMode === BASE_UNSET) m.setIdsn(d.idsnHi, d.idsnLo);
     else if (m.baseMode !== BASE_IDSN || m.baseHi !== d.idsnHi || m.baseLo !== d.idsnLo) {
       // Data came before the key (or a hint disagrees): a second pass uses the IDSN throughout.
@@ -455,8 +455,8 @@ export class Analyzer {
       const c = sub.conn;
       c.synCount++;
       if (!m.truncated) {
-        c.flagsSyn = m.capFlags;
-        if (m.hasSenderKey) this.setKey(c, true, m.senderKeyHi, m.senderKeyLo, f.index, t);
+        c.dirs[C2S].synFlags = m.capFlags;
+        if (m.hasSenderKey) this.setKey(c, C2S, m.senderKeyHi, m.senderKeyLo, f.index, t);
       }
       return;
     }
@@ -473,8 +473,8 @@ export class Analyzer {
       c.sawSynAck = true;
       c.version = m.version;
       if (m.truncated) return;
-      c.flagsSynAck = m.capFlags;
-      if (m.hasSenderKey) this.setKey(c, false, m.senderKeyHi, m.senderKeyLo, f.index, t);
+      c.dirs[S2C].synFlags = m.capFlags;
+      if (m.hasSenderKey) this.setKey(c, S2C, m.senderKeyHi, m.senderKeyLo, f.index, t);
       return;
     }
     if (sub === null) {
@@ -488,11 +488,11 @@ export class Analyzer {
     if (sub.kind !== 'initial' || sub.dirOf(fromA) !== C2S || m.truncated) return;
     if (!c.sawAck) {
       c.sawAck = true;
-      c.flagsAck = m.capFlags;
+      c.dirs[C2S].ackFlags = m.capFlags;
       if (c.synCount > 0 && c.sawSynAck) c.handshake = 'full';
     }
-    if (m.hasSenderKey) this.setKey(c, true, m.senderKeyHi, m.senderKeyLo, f.index, t);
-    if (m.hasReceiverKey) this.setKey(c, false, m.receiverKeyHi, m.receiverKeyLo, f.index, t);
+    if (m.hasSenderKey) this.setKey(c, C2S, m.senderKeyHi, m.senderKeyLo, f.index, t);
+    if (m.hasReceiverKey) this.setKey(c, S2C, m.receiverKeyHi, m.receiverKeyLo, f.index, t);
     if (m.dataLen > 0 && p.payloadLen > 0) {
       // RFC 8684 §3.1: the first data's MP_CAPABLE maps it implicitly from DSN IDSN+1, subflow sequence 1.
       const meta = c.dirs[C2S];
@@ -501,7 +501,7 @@ export class Analyzer {
         this.subflowIsn(sd, flow.dirs[fromA ? 0 : 1], flow, fromA);
         sd.maps.add(1, 1, m.dataLen, f.index);
       }
-      if (m.checksum >= 0) this.startChecksum(f, c, sub, sub.dirs[C2S], meta, 1, 1, 1, m.dataLen, m.dataLen, m.checksum, t);
+      this.mapping(f.index, t, sub, C2S, 1, 1, 1, m.dataLen, m.dataLen, m.checksum, true);
     }
   }
 
@@ -513,11 +513,11 @@ export class Analyzer {
       if (c === undefined) {
         // The connection's handshake was not captured: joins naming this token form one connection.
         c = this.newConnection(flow, true, f.index, t);
-        c.serverToken = m.token;
+        c.dirs[S2C].token = m.token;
         this.registerToken(m.token, c);
         c.subflows.length = 0;
         flow.sub = null;
-      } else initiatorIsClient = m.token === c.serverToken;
+      } else initiatorIsClient = m.token === c.dirs[S2C].token;
       const sub = new Subflow(c, c.subflows.length, flow, 'join', initiatorIsClient ? true : false, t);
       c.subflows.push(sub);
       flow.sub = sub;
@@ -563,11 +563,11 @@ export class Analyzer {
   /** Checks both join HMACs once the keys, nonces and HMACs are all known (RFC 8684 §3.2). */
   private verifyJoin(sub: Subflow): void {
     const c = sub.conn;
-    if (sub.hmacOk !== null || !c.clientKeyKnown || !c.serverKeyKnown || sub.synackHmac === null || sub.ackHmac === null) return;
+    const [ci, cr] = sub.initiatorIsClient ? [c.dirs[C2S], c.dirs[S2C]] : [c.dirs[S2C], c.dirs[C2S]];
+    if (sub.hmacOk !== null || !ci.keyKnown || !cr.keyKnown || sub.synackHmac === null || sub.ackHmac === null) return;
     const version = c.version === 0 ? 0 : 1;
-    const ck = keyBytes(c.clientKeyHi, c.clientKeyLo);
-    const sk = keyBytes(c.serverKeyHi, c.serverKeyLo);
-    const [initKey, respKey] = sub.initiatorIsClient ? [ck, sk] : [sk, ck];
+    const initKey = keyBytes(ci.keyHi, ci.keyLo);
+    const respKey = keyBytes(cr.keyHi, cr.keyLo);
     const respMac = joinHmac(version, respKey, initKey, sub.nonceResp, sub.nonceInit).subarray(0, 8);
     const initMac = joinHmac(version, initKey, respKey, sub.nonceInit, sub.nonceResp).subarray(0, 20);
     sub.hmacOk = Buffer.compare(respMac, sub.synackHmac) === 0 && Buffer.compare(initMac, sub.ackHmac) === 0;
@@ -615,7 +615,7 @@ export class Analyzer {
     const len = m.dataLen === 0 ? Infinity : m.dataLen;
     const fresh = sd.maps.add(ssn, dsn, len, f.index);
     if (m.dataLen === 0 && fresh) {
-      this.event(t, f.index, c, sub.index, 'infinite_mapping', `dsn ${dsn} ssn ${ssn}`, { side: dir === C2S ? 'client' : 'server', dsn });
+      this.event(t, f.index, c, sub.index, 'infinite_mapping', `dsn ${u64String(dsn)} ssn ${ssn}`, { side: dir === C2S ? 'client' : 'server', dsn });
     }
     if (m.dataFin && m.dataLen > 0) {
       const at = dsn + m.dataLen - 1;
@@ -623,12 +623,30 @@ export class Analyzer {
         meta.dataFin = at;
         meta.dataFinTime = t;
         meta.dataFinFrame = f.index;
-        this.event(t, f.index, c, sub.index, 'data_fin', `${dir === C2S ? 'from client' : 'from server'} at dsn ${at}`, { side: dir === C2S ? 'client' : 'server', dsn: at });
+        this.event(t, f.index, c, sub.index, 'data_fin', `${dir === C2S ? 'from client' : 'from server'} at dsn ${u64String(at)}`, { side: dir === C2S ? 'client' : 'server', dsn: at });
       }
       sd.dataFin = true;
       if (p.payloadLen === 0 && this.wantPackets) row.dsn = at;
     }
-    if (m.checksum >= 0 && m.dataLen > 0 && fresh) this.startChecksum(f, c, sub, sd, meta, dsn, ssn, m.ssn, m.dataLen, m.dataFin ? m.dataLen - 1 : m.dataLen, m.checksum, t);
+    if (this.onMapping.length > 0) this.mapping(f.index, t, sub, dir, dsn, ssn, m.ssn, m.dataLen, m.dataFin && m.dataLen > 0 ? m.dataLen - 1 : m.dataLen, m.checksum, fresh);
+  }
+
+  /** Hands a mapping to the detectors that read mappings (see MappingFacts for the fields). */
+  private mapping(frame: number, t: number, sub: Subflow, dir: Dir, dsn: number, ssn: number, ssn32: number, len: number, payload: number, checksum: number, fresh: boolean): void {
+    const x = this.map;
+    x.frame = frame;
+    x.t = t;
+    x.conn = sub.conn;
+    x.sub = sub;
+    x.dir = dir;
+    x.dsn = dsn;
+    x.ssn = ssn;
+    x.ssn32 = ssn32;
+    x.len = len;
+    x.payload = payload;
+    x.checksum = checksum;
+    x.fresh = fresh;
+    for (const d of this.onMapping) d.mapping!(x);
   }
 
   /**
@@ -678,35 +696,6 @@ export class Analyzer {
     h[fromA ? 0 : 1] = candidate;
   }
 
-  /** Starts summing a mapping's DSS checksum (checked as its bytes arrive, in data()). */
-  private startChecksum(f: Frame, c: Connection, sub: Subflow, sd: SubflowDir, meta: MetaDir, dsn: number, ssn: number, ssn32: number, len: number, payload: number, sum: number, t: number): void {
-    const csum = (sd.csum ??= new ChecksumCheck());
-    if (csum.active) c.checksumsUnverified++; // the previous mapping never completed
-    if (!meta.baseExact) {
-      c.checksumsUnverified++;
-      return;
-    }
-    const [hi, lo] = add64(meta.baseHi, meta.baseLo, dsn);
-    this.checksumResult(f, c, sub, sd, csum.start(hi, lo, ssn, ssn32 >>> 0, len, payload, sum, f.index, dsn), t);
-  }
-
-  /** Feeds payload bytes to the running DSS checksum, and reports it when complete. */
-  private feedChecksum(f: Frame, p: DecodedPacket, c: Connection, sub: Subflow, sd: SubflowDir, at: number, payloadPos: number, n: number, t: number): void {
-    const capturedHere = Math.max(0, Math.min(n, p.payloadCaptured - payloadPos));
-    this.checksumResult(f, c, sub, sd, sd.csum!.feed(f.data, p.payloadOffset + payloadPos, n, capturedHere, at), t);
-  }
-
-  private checksumResult(f: Frame, c: Connection, sub: Subflow, sd: SubflowDir, r: number, t: number): void {
-    if (Number.isNaN(r)) return;
-    if (r === CSUM_OK) c.checksumsOk++;
-    else if (r === CSUM_UNVERIFIABLE) c.checksumsUnverified++;
-    else if (r === CSUM_BAD) {
-      c.checksumsBad++;
-      const k = sd.csum!;
-      this.event(t, f.index, c, sub.index, 'checksum_failure', `mapping of frame ${k.frame}: dsn ${k.dsn} ssn ${k.ssn} len ${k.len} checksum 0x${k.expected.toString(16).padStart(4, '0')}`, { side: sub.dirs[C2S] === sd ? 'client' : 'server', dsn: k.dsn });
-    }
-  }
-
   /** ADD_ADDR, REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE, MP_TCPRST. */
   private signal(f: Frame, p: DecodedPacket, m: M.MptcpOption, sub: Subflow, dir: Dir, t: number): void {
     const c = sub.conn;
@@ -733,7 +722,7 @@ export class Analyzer {
       case M.MP_FAIL: {
         const meta = c.dirs[otherDir(dir)];
         const dsn = meta.baseMode === BASE_UNSET ? NaN : meta.rel(m.dsnHi, m.dsnLo, true, meta.lastDsn);
-        this.event(t, f.index, c, sub.index, 'mp_fail', `dsn ${dsn} from ${side}`, { side, dsn });
+        this.event(t, f.index, c, sub.index, 'mp_fail', `dsn ${Number.isNaN(dsn) ? 'unknown' : u64String(dsn)} from ${side}`, { side, dsn });
         break;
       }
       case M.MP_FASTCLOSE:
@@ -760,10 +749,11 @@ export class Analyzer {
   /** RFC 8684 §3.4.1: the sender's truncated HMAC over id, address and port, when the keys are known. */
   private addAddrHmac(f: Frame, m: M.MptcpOption, c: Connection, dir: Dir): string {
     if (m.hmacOffset < 0) return '';
-    if (!c.clientKeyKnown || !c.serverKeyKnown) return '; hmac not verifiable (keys unknown)';
-    const ck = keyBytes(c.clientKeyHi, c.clientKeyLo);
-    const sk = keyBytes(c.serverKeyHi, c.serverKeyLo);
-    const [own, peer] = dir === C2S ? [ck, sk] : [sk, ck];
+    const o = c.dirs[dir];
+    const p = c.dirs[otherDir(dir)];
+    if (!o.keyKnown || !p.keyKnown) return '; hmac not verifiable (keys unknown)';
+    const own = keyBytes(o.keyHi, o.keyLo);
+    const peer = keyBytes(p.keyHi, p.keyLo);
     const mac = addAddrHmac(own, peer, m.addrId, f.data.subarray(m.addrOffset, m.addrOffset + (m.ipVersion === 4 ? 4 : 16)), m.port);
     const sent = f.data.subarray(m.hmacOffset, m.hmacOffset + 8);
     if (Buffer.compare(mac.subarray(mac.length - 8), sent) === 0) return '; hmac ok';
@@ -801,10 +791,19 @@ export class Analyzer {
       const n = Math.min(left, mapStart + maps.lenAt(k) - pos);
       const ds = maps.dsnAt(k) + (pos - mapStart);
       if (Number.isNaN(first)) first = ds;
-      if (sd.csum?.active) this.feedChecksum(f, p, c, sub, sd, pos, len - left, n, t);
       // Bytes this subflow sent before are its own retransmission, never a reinjection.
       const repeated = Math.max(0, Math.min(n, this.tcp.facts.newFrom - (pos - shift)));
-      this.dataRange(f, c, meta, sub, sd, dir, ds, ds + n, ds + repeated, t);
+      const x = this.seg;
+      x.frame = f.index;
+      x.t = t;
+      x.bytes = f.data;
+      x.at = p.payloadOffset + (len - left);
+      x.captured = Math.max(0, Math.min(n, p.payloadCaptured - (len - left)));
+      x.ssn = pos;
+      x.conn = c;
+      x.dir = dir;
+      x.sub = sub;
+      this.dataRange(meta, sd, ds, ds + n, ds + repeated);
       pos += n;
       left -= n;
     }
@@ -812,23 +811,18 @@ export class Analyzer {
     for (const d of this.onDataPacket) d.dataPacket!(c, sub, dir, len, t, f.index);
   }
 
-  /** A range [ds, de) of relative DSNs carried by a segment of `sub`, the bytes from `firstTx` sent for the first time on the subflow. */
-  private dataRange(f: Frame, c: Connection, meta: MetaDir, sub: Subflow, sd: SubflowDir, dir: Dir, ds: number, de: number, firstTx: number, t: number): void {
+  /** A range [ds, de) of relative DSNs carried by the segment in `seg` (frame, time, subflow and bytes set), the bytes from `firstTx` sent for the first time on the subflow. */
+  private dataRange(meta: MetaDir, sd: SubflowDir, ds: number, de: number, firstTx: number): void {
+    const x = this.seg;
     const n = de - ds;
     meta.carried += n;
     sd.dsnBytes += n;
-    if (Number.isNaN(meta.firstData)) meta.firstData = t;
-    meta.lastData = t;
+    if (Number.isNaN(meta.firstData)) meta.firstData = x.t;
+    meta.lastData = x.t;
     if (ds < meta.minDsn) meta.minDsn = ds;
     const det = meta.detectors;
     const fresh = det.covered.add(ds, de);
     det.unique += fresh;
-    const x = this.seg;
-    x.frame = f.index;
-    x.t = t;
-    x.conn = c;
-    x.dir = dir;
-    x.sub = sub;
     x.ds = ds;
     x.de = de;
     x.firstTx = firstTx;
@@ -867,11 +861,10 @@ export class Analyzer {
   private finalize(c: Connection): void {
     if (c.finalized) return;
     c.finalized = true;
-    for (const tok of [c.clientToken, c.serverToken]) if (tok >= 0 && this.tokens.get(tok) === c) this.tokens.delete(tok);
+    for (const { token } of c.dirs) if (token >= 0 && this.tokens.get(token) === c) this.tokens.delete(token);
     for (const sub of c.subflows) {
       this.verifyJoin(sub);
       if (sub.close === null) sub.close = sub.flow.evicted ? 'evicted' : 'open';
-      for (const sd of sub.dirs) if (sd.csum?.active) c.checksumsUnverified++;
     }
     for (const d of this.detectors) d.finish?.(c);
     this.recordBases(c);
@@ -884,9 +877,13 @@ export class Analyzer {
   // ---- helpers ----
 
   private event(time: number, frame: number, c: Connection, subflow: number, event: EventName, detail: string, fields: EventFields = {}): void {
-    const row: EventRow = { time, frame, conn: c.id, subflow, event, detail, ...fields };
-    this.sink.event(row);
-    for (const d of this.onEvent) d.event!(row, c, subflow < 0 ? null : (c.subflows[subflow] ?? null));
+    this.emit({ time, frame, conn: c.id, subflow, event, detail, ...fields }, c);
+  }
+
+  /** An event to the sink, then to the detectors that read events. */
+  private emit(row: EventRow, c: Connection): void {
+    this.sink.row(EVENTS, row);
+    for (const d of this.onEvent) d.event!(row, c, row.subflow < 0 ? null : (c.subflows[row.subflow] ?? null));
   }
 
   /** "dss", "mp_join dss"...: cached per combination, so packets.csv allocates no string per row. */

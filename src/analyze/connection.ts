@@ -21,6 +21,15 @@ export const BASE_OBSERVED = 2;
  * detectors' state. Bounded by data in flight, not by the trace.
  */
 export class MetaDir {
+  /** The sending side's key, from which this direction's IDSN and the side's token derive. */
+  keyKnown = false;
+  keyHi = 0;
+  keyLo = 0;
+  /** The sending side's token (uint32), or -1 while unknown. */
+  token = -1;
+  /** MP_CAPABLE flags of the side's SYN (the client's) or SYN/ACK (the server's), and of its third ACK (the client's only); -1: not seen. */
+  synFlags = -1;
+  ackFlags = -1;
   baseMode = BASE_UNSET;
   baseHi = 0;
   baseLo = 0;
@@ -216,26 +225,13 @@ export class Connection {
   clientPort = 0;
   serverAddr = '';
   serverPort = 0;
-  clientKeyKnown = false;
-  clientKeyHi = 0;
-  clientKeyLo = 0;
-  serverKeyKnown = false;
-  serverKeyHi = 0;
-  serverKeyLo = 0;
-  /** Tokens (uint32), or -1 while unknown. */
-  clientToken = -1;
-  serverToken = -1;
-  /** MP_CAPABLE flags as each handshake packet carried them (-1: not seen). */
-  flagsSyn = -1;
-  flagsSynAck = -1;
-  flagsAck = -1;
   /** MP_CAPABLE SYNs seen (retransmissions included). */
   synCount = 0;
   sawSynAck = false;
   sawAck = false;
   handshake: Handshake = 'missing';
   readonly subflows: Subflow[] = [];
-  /** c2s, s2c. */
+  /** c2s, s2c: each side's key, token and flags, and its data's sequence. */
   readonly dirs: [MetaDir, MetaDir] = [new MetaDir(), new MetaDir()];
   /** Detectors' per-connection state, one slot each (detect/detector.ts). */
   readonly slots: unknown[] = [];
@@ -295,7 +291,7 @@ export class Connection {
    * handshake (RFC 6824 §3.1, RFC 8684 §3.1); undefined if no flags were seen.
    */
   get checksum(): boolean | undefined {
-    const seen = [this.flagsSyn, this.flagsSynAck, this.flagsAck].filter((f) => f >= 0);
+    const seen = this.dirs.flatMap((d) => [d.synFlags, d.ackFlags]).filter((f) => f >= 0);
     if (seen.length === 0) return undefined;
     return seen.some((f) => (f & 0x80) !== 0);
   }

@@ -119,19 +119,6 @@ export interface ReinjectionRow {
   redundant: boolean;
 }
 
-/** One round-trip sample: the ACK (frame, time) that first covered the sampled segment (segmentFrame). */
-export interface RttRow {
-  conn: number;
-  dir: number;
-  level: 'mptcp' | 'subflow';
-  /** The subflow that carried the sampled segment. */
-  subflow: number;
-  frame: number;
-  segmentFrame: number;
-  rtt: number;
-  time: number;
-}
-
 export interface HoleRow {
   conn: number;
   dir: number;
@@ -158,16 +145,28 @@ export interface HandoverRow {
   trigger: string;
 }
 
+/**
+ * A table of rows the analysis streams (a CSV file, a JSON array, a
+ * plot's marks): the object is its identity, `R` its row type. Declared
+ * beside the row type by what reports it; its columns live in
+ * src/report/tables.ts.
+ */
+export class Table<R> {
+  declare readonly rowType: R;
+  constructor(readonly name: string) {}
+}
+
+export const EVENTS = new Table<EventRow>('events');
+export const REINJECTIONS = new Table<ReinjectionRow>('reinjections');
+export const HOLES = new Table<HoleRow>('holes');
+export const HANDOVERS = new Table<HandoverRow>('handovers');
+
 /** Consumers of the analysis (Wireshark's taps): each call must be cheap. */
 export interface AnalysisSink {
   /** Every TCP packet; only called when the sink asks for packets. */
   packet?(row: PacketRow): void;
-  event(row: EventRow): void;
-  reinjection(row: ReinjectionRow): void;
-  hole(row: HoleRow): void;
-  handover(row: HandoverRow): void;
-  /** Round-trip samples (rtt.csv), when the sink wants them. */
-  rtt?(row: RttRow): void;
+  /** A row of one of the tables (events, reinjections, holes, handovers, a detector's own); the row is the sink's to keep. */
+  row<R>(table: Table<R>, row: R): void;
   /** A connection that will change no more (closed and idle, evicted, or at the end), frozen. */
   connection(conn: ConnectionRecord): void;
   /**

@@ -8,8 +8,8 @@
  * DSNs relative. A figure the capture cannot give is null, and the
  * direction's `unknown` says why (ANALYSIS.md: unknown is not zero).
  */
-import { BASE_IDSN, BASE_OBSERVED, BASE_UNSET, ISN_INFERRED, type Connection, type Handshake, type Subflow, type SubflowKind } from './connection.js';
-import type { ConnectionClose, FallbackKind, HandoverRow, JoinFailure, SubflowClose } from './model.js';
+import { BASE_IDSN, BASE_OBSERVED, BASE_UNSET, ISN_INFERRED, type Connection, type Handshake, type MetaDir, type Subflow, type SubflowKind } from './connection.js';
+import { C2S, S2C, type ConnectionClose, type FallbackKind, type HandoverRow, type JoinFailure, type SubflowClose } from './model.js';
 import type { RttStats } from './detect/rtt.js';
 import { vantageOf, type Vantage } from './vantage.js';
 
@@ -166,12 +166,12 @@ export function freezeConnection(c: Connection, vantage?: 'client' | 'server'): 
     clientPort: c.clientPort,
     serverAddr: c.serverAddr,
     serverPort: c.serverPort,
-    clientKey: c.clientKeyKnown ? { hi: c.clientKeyHi, lo: c.clientKeyLo } : null,
-    serverKey: c.serverKeyKnown ? { hi: c.serverKeyHi, lo: c.serverKeyLo } : null,
-    clientToken: c.clientToken < 0 ? null : c.clientToken,
-    serverToken: c.serverToken < 0 ? null : c.serverToken,
+    clientKey: keyOf(c.dirs[C2S]),
+    serverKey: keyOf(c.dirs[S2C]),
+    clientToken: c.dirs[C2S].token < 0 ? null : c.dirs[C2S].token,
+    serverToken: c.dirs[S2C].token < 0 ? null : c.dirs[S2C].token,
     checksum: c.checksum ?? null,
-    mpCapableFlags: { syn: flags(c.flagsSyn), synack: flags(c.flagsSynAck), ack: flags(c.flagsAck) },
+    mpCapableFlags: { syn: flags(c.dirs[C2S].synFlags), synack: flags(c.dirs[S2C].synFlags), ack: flags(c.dirs[C2S].ackFlags) },
     checksums: { verifiedOk: c.checksumsOk, failed: c.checksumsBad, unverifiable: c.checksumsUnverified },
     handshake: c.handshake,
     dsnBase: dsnBase(c),
@@ -191,6 +191,10 @@ export function freezeConnection(c: Connection, vantage?: 'client' | 'server'): 
     handoverRows: [...c.handoverRows],
   };
   return deepFreeze(rec);
+}
+
+function keyOf(m: MetaDir): Key | null {
+  return m.keyKnown ? { hi: m.keyHi, lo: m.keyLo } : null;
 }
 
 function flags(f: number): number | null {

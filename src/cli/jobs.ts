@@ -43,8 +43,7 @@ export type JobResult =
 
 /** A sink that keeps only the finished connections' records (for `check` without -o). */
 function recordSink(onRecord: (r: ConnectionRecord) => void): AnalysisSink {
-  const none = (): void => {};
-  return { event: none, reinjection: none, hole: none, handover: none, connection: onRecord };
+  return { row: () => {}, connection: onRecord };
 }
 
 /** Runs one job in this thread. Errors of mptrace's own (bad input, unwritable output) become results. */

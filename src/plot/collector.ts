@@ -1,5 +1,5 @@
 import type { ConnectionRecord } from '../analyze/record.js';
-import type { EventRow, HandoverRow, HoleRow } from '../analyze/model.js';
+import { EVENTS, HANDOVERS, HOLES, type EventRow, type HandoverRow, type HoleRow, type Table } from '../analyze/model.js';
 import { Decimated } from './decimate.js';
 import { Recent, Zoom, zoomSpan } from './zoom.js';
 
@@ -168,6 +168,14 @@ export class PlotCollector {
   ofo(conn: number, dir: number, t: number, bytes: number): void {
     const p = this.find(conn);
     if (p?.plotted) p.dir(dir).ofo.add(t, bytes);
+  }
+
+  /** The table rows plots draw: events, holes, handovers. */
+  row<R>(table: Table<R>, r: R): void {
+    const t = table as Table<unknown>;
+    if (t === EVENTS) this.event(r as EventRow);
+    else if (t === HOLES) this.hole(r as HoleRow);
+    else if (t === HANDOVERS) this.handover(r as HandoverRow);
   }
 
   event(e: EventRow): void {

@@ -8,6 +8,7 @@
 import { metricsTable } from '../analyze/metrics.js';
 import { ARG_TEXT, LIMITS, MIN_CONNECTIONS_FLAG } from '../check/limits.js';
 import { columnTable, CONNECTION_COLUMNS, SUBFLOW_COLUMNS, type Column } from './columns.js';
+import { PACKET_COLUMNS, TABLE_FILES } from './tables.js';
 
 function limitsTable(): string {
   const lines = ['| flag / config key | metric | passes when | value |', '|---|---|---|---|'];
@@ -21,6 +22,8 @@ export const DOC_TABLES: Record<string, Record<string, () => string>> = {
   'docs/outputs.md': {
     'connections.csv': () => columnTable(CONNECTION_COLUMNS as readonly Column<never>[]),
     'subflows.csv': () => columnTable(SUBFLOW_COLUMNS as readonly Column<never>[]),
+    ...Object.fromEntries(TABLE_FILES.map((f) => [f.file, () => columnTable(f.columns)])),
+    'packets.csv': () => columnTable(PACKET_COLUMNS as readonly Column<never>[]),
   },
   'docs/check.md': {
     limits: limitsTable,
@@ -28,7 +31,7 @@ export const DOC_TABLES: Record<string, Record<string, () => string>> = {
   },
 };
 
-const REGION = /(<!-- generated: (\S+) -->)\n(?:[\s\S]*?\n)?(<!-- end generated -->)/g;
+const REGION = /(<!-- generated: (\S+) -->)\n(?:[\s\S]*?\n)??(<!-- end generated -->)/g;
 
 /** The text with every generated region filled anew; throws on a region this file does not generate, or one missing. */
 export function fillTables(file: string, text: string): string {

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../src/cli/analyze.js';
 import type { Summary } from '../../src/report/summary.js';
-import { EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS, RTT_COLUMNS } from '../../src/report/report-sink.js';
+import { EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS, RTT_COLUMNS, type ColumnName } from '../../src/report/tables.js';
 import { parseCsv } from './csv.js';
 
 /** Rows of a CSV file, typed by its columns. */
-export type Rows<C extends readonly string[]> = Array<Record<C[number], string>>;
+export type Rows<C extends readonly { name: string }[]> = Array<Record<ColumnName<C>, string>>;
 
 export interface Analysis {
   dir: string;
@@ -35,12 +35,12 @@ export async function analyzeCapture(input: string | Uint8Array, opts: AnalyzeOp
   }
   const out = join(dir, 'out');
   const r = await analyze(path, { packets: true, ...opts, out });
-  const read = <C extends readonly string[]>(name: string, _cols: C): Rows<C> => parseCsv(readFileSync(join(out, name), 'utf8')) as Rows<C>;
+  const read = <C extends readonly { name: string }[]>(name: string, _cols: C): Rows<C> => parseCsv(readFileSync(join(out, name), 'utf8')) as Rows<C>;
   return {
     dir: out,
     summary: r.summary,
-    connections: read('connections.csv', [] as string[]),
-    subflows: read('subflows.csv', [] as string[]),
+    connections: read('connections.csv', [] as Array<{ name: string }>),
+    subflows: read('subflows.csv', [] as Array<{ name: string }>),
     events: read('events.csv', EVENT_COLUMNS),
     reinjections: read('reinjections.csv', REINJECTION_COLUMNS),
     holes: read('holes.csv', HOLE_COLUMNS),

@@ -23,6 +23,12 @@ import type { TcpFacts } from '../tcp-tracker.js';
 export class SegmentFacts {
   frame = 0;
   t = 0;
+  /** The frame's bytes, where the range's first payload byte is in them, and how many of the range's bytes the capture holds. */
+  bytes!: Uint8Array;
+  at = 0;
+  captured = 0;
+  /** Subflow sequence of the range's first byte, relative to the subflow's ISN (the space DSS mappings use). */
+  ssn = 0;
   conn!: Connection;
   dir: Dir = 0;
   sub!: Subflow;
@@ -38,6 +44,33 @@ export class SegmentFacts {
   /** Set by the hole detector: the in-order point moved forward. */
   advanced = false;
 }
+
+/** A DSS mapping (or MP_CAPABLE's implicit one) as a packet announced it. One object, refilled. */
+export class MappingFacts {
+  frame = 0;
+  t = 0;
+  conn!: Connection;
+  sub!: Subflow;
+  dir: Dir = 0;
+  /** Relative DSN, and subflow sequence relative to the ISN, of the mapping's first byte; the option's 32-bit subflow sequence. */
+  dsn = 0;
+  ssn = 0;
+  ssn32 = 0;
+  /** Data-level length (0: an infinite mapping), and how many of its units are bytes (a DATA_FIN takes the last unit). */
+  len = 0;
+  payload = 0;
+  /** The DSS checksum field, or -1 when absent. */
+  checksum = -1;
+  /** New to the subflow direction's mappings (not a repeat). */
+  fresh = false;
+}
+
+/**
+ * How a detector reports an event: to the sink's events table and to the
+ * other detectors' event hooks (the fallback detector reads checksum
+ * failures this way).
+ */
+export type EmitEvent = (e: EventRow, c: Connection) => void;
 
 /** A packet of a subflow that carries no MPTCP option (fallback and failed joins show in these). One object, refilled. */
 export class BarePacket {
@@ -63,6 +96,8 @@ export interface Detector {
   readonly name: string;
   /** A data packet of a subflow whose bytes were placed in the data sequence (`bytes` of payload). */
   dataPacket?(c: Connection, sub: Subflow, dir: Dir, bytes: number, t: number, frame: number): void;
+  /** A mapping announced on a subflow direction. */
+  mapping?(m: MappingFacts): void;
   /** Each mapped DSN range of a data packet, in capture order. */
   segment?(s: SegmentFacts): void;
   /** A DATA_ACK acknowledging `ack` (relative) of direction `dir`. */

@@ -8,8 +8,8 @@
  */
 import { TCP_RST } from '../../decode/packet.js';
 import type { Connection, Subflow } from '../connection.js';
-import { C2S, type AnalysisSink, type EventRow, type FallbackKind } from '../model.js';
-import type { BarePacket, Detector } from './detector.js';
+import { C2S, type EventRow, type FallbackKind } from '../model.js';
+import type { BarePacket, Detector, EmitEvent } from './detector.js';
 
 /** Data packets without DSS after which a subflow has fallen back (no-dss). */
 const NO_DSS_PACKETS = 3;
@@ -23,7 +23,7 @@ const ON_EVENT: Partial<Record<EventRow['event'], FallbackKind>> = {
 export class FallbackDetector implements Detector {
   readonly name = 'fallback';
 
-  constructor(private readonly sink: AnalysisSink) {}
+  constructor(private readonly emit: EmitEvent) {}
 
   barePacket(x: BarePacket): void {
     const { conn: c, sub, dir, tcp, frame, t } = x;
@@ -53,6 +53,6 @@ export class FallbackDetector implements Detector {
     c.fallback = kind;
     c.fallbackTime = t;
     c.fallbackFrame = frame;
-    this.sink.event({ time: t, frame, conn: c.id, subflow: sub.index, event: 'fallback', detail: kind, reason: kind });
+    this.emit({ time: t, frame, conn: c.id, subflow: sub.index, event: 'fallback', detail: kind, reason: kind }, c);
   }
 }

@@ -1,6 +1,6 @@
 import { MAX_KEPT_HANDOVERS, type Connection, type Subflow } from '../connection.js';
-import { DIR_NAMES, type AnalysisSink, type Dir, type HandoverRow } from '../model.js';
-import { ConnectionSlot, type Detector, type SegmentFacts, type SubflowEvent } from './detector.js';
+import { DIR_NAMES, HANDOVERS, type AnalysisSink, type Dir, type HandoverRow } from '../model.js';
+import { ConnectionSlot, type Detector, type EmitEvent, type SegmentFacts, type SubflowEvent } from './detector.js';
 
 /**
  * Handover (ANALYSIS.md): the subflow carrying a direction's data
@@ -119,7 +119,10 @@ export class HandoverDetector implements Detector {
   readonly name = 'handover';
   private readonly slot = new ConnectionSlot(() => new HandoverState());
 
-  constructor(private readonly sink: AnalysisSink) {}
+  constructor(
+    private readonly sink: AnalysisSink,
+    private readonly emit: EmitEvent,
+  ) {}
 
   /** The state of one direction of a connection, made on first use. */
   private dir(c: Connection, dir: number): DirState {
@@ -280,8 +283,9 @@ export class HandoverDetector implements Detector {
     const trigger = this.trigger(c, dir, d, from, to, t);
     const row: HandoverRow = { conn: c.id, dir, time: t, frame: d.candidateFrame, fromSubflow: from, toSubflow: to, stall, trigger };
     if (c.handoverRows.length < MAX_KEPT_HANDOVERS) c.handoverRows.push(row);
-    this.sink.handover(row);
-    this.sink.event({
+    this.sink.row(HANDOVERS, row);
+    this.emit(
+      {
       time: t,
       frame: d.candidateFrame,
       conn: c.id,
@@ -289,7 +293,9 @@ export class HandoverDetector implements Detector {
       event: 'handover',
       side: dir === 0 ? 'client' : 'server',
       detail: `${DIR_NAMES[dir]} from subflow ${from} to subflow ${to}; stall ${stall.toFixed(3)} s; trigger: ${trigger || 'none visible'}`,
-    });
+      },
+      c,
+    );
   }
 
   /** What visibly led to the switch, most telling first (ANALYSIS.md "Handover"). */

@@ -1,6 +1,6 @@
 import type { Connection } from '../connection.js';
 import { IntervalSet } from '../intervals.js';
-import type { AnalysisSink } from '../model.js';
+import { HOLES, type AnalysisSink } from '../model.js';
 import type { Detector, SegmentFacts } from './detector.js';
 
 /**
@@ -120,7 +120,7 @@ export class HoleDetector implements Detector {
   private readonly onClosed = (h: HoleClosed): void => {
     const s = this.cur!;
     s.conn.dirs[s.dir].countHole(s.t - h.openedTime);
-    this.sink.hole({
+    this.sink.row(HOLES, {
       conn: s.conn.id,
       dir: s.dir,
       dsnStart: h.start,
@@ -152,7 +152,7 @@ export class HoleDetector implements Detector {
       if (m.carried === 0) return;
       m.detectors.holes.drain((h) => {
         m.countHole(NaN);
-        this.sink.hole({
+        this.sink.row(HOLES, {
           conn: c.id,
           dir: d,
           dsnStart: h.start,

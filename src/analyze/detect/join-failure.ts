@@ -5,13 +5,13 @@
  * first reason found is the subflow's.
  */
 import type { Connection, Subflow } from '../connection.js';
-import type { AnalysisSink, JoinFailure } from '../model.js';
-import type { BarePacket, Detector, SubflowEvent } from './detector.js';
+import type { JoinFailure } from '../model.js';
+import type { BarePacket, Detector, EmitEvent, SubflowEvent } from './detector.js';
 
 export class JoinFailureDetector implements Detector {
   readonly name = 'join-failure';
 
-  constructor(private readonly sink: AnalysisSink) {}
+  constructor(private readonly emit: EmitEvent) {}
 
   barePacket(x: BarePacket): void {
     const { sub, tcp } = x;
@@ -37,6 +37,6 @@ export class JoinFailureDetector implements Detector {
   private failed(sub: Subflow, why: JoinFailure, frame: number, t: number): void {
     if (sub.failed !== null) return;
     sub.failed = why;
-    this.sink.event({ time: t, frame, conn: sub.conn.id, subflow: sub.index, event: 'join_failed', detail: why, reason: why });
+    this.emit({ time: t, frame, conn: sub.conn.id, subflow: sub.index, event: 'join_failed', detail: why, reason: why }, sub.conn);
   }
 }

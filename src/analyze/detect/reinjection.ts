@@ -6,7 +6,7 @@
  * State: the direction's sent log (what each subflow sent, by DSN),
  * pruned below the data ACK and after SENT_RETAIN_SECONDS.
  */
-import type { AnalysisSink } from '../model.js';
+import { REINJECTIONS, type AnalysisSink } from '../model.js';
 import type { Detector, SegmentFacts } from './detector.js';
 
 /** Longest a sent segment is remembered after being acknowledged, for late reinjections. */
@@ -42,7 +42,7 @@ export class ReinjectionDetector implements Detector {
         const list = sent.frames.join(' ');
         this.frames = this.frames === '' ? list : `${this.frames} ${list}`;
       }
-      this.sink.reinjection({
+      this.sink.row(REINJECTIONS, {
         conn: c.id,
         dir,
         frame: s.frame,

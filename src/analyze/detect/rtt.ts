@@ -15,8 +15,24 @@
  * not grow with the connection's length.
  */
 import type { Connection } from '../connection.js';
-import type { AnalysisSink, Dir } from '../model.js';
+import { Table, type AnalysisSink, type Dir } from '../model.js';
 import { ConnectionSlot, type Detector, type SegmentFacts } from './detector.js';
+
+/** One round-trip sample: the ACK (frame, time) that first covered the sampled segment (segmentFrame). */
+export interface RttRow {
+  conn: number;
+  dir: number;
+  level: 'mptcp' | 'subflow';
+  /** The subflow that carried the sampled segment. */
+  subflow: number;
+  frame: number;
+  segmentFrame: number;
+  rtt: number;
+  time: number;
+}
+
+/** rtt.csv. */
+export const RTT = new Table<RttRow>('rtt');
 
 /** Ranges in flight remembered per direction (a window of 64 k segments is more than any path holds). */
 const MAX_IN_FLIGHT = 1 << 16;
@@ -207,7 +223,7 @@ export class MptcpRttDetector implements Detector {
     if (k < 0 || !f.usable(k)) return;
     const rtt = t - f.sentAt(k);
     f.hist.add(rtt);
-    this.sink.rtt?.({ conn: c.id, dir, level: 'mptcp', subflow: f.subflowAt(k), frame, segmentFrame: f.frameAt(k), rtt, time: t });
+    this.sink.row(RTT, { conn: c.id, dir, level: 'mptcp', subflow: f.subflowAt(k), frame, segmentFrame: f.frameAt(k), rtt, time: t });
   }
 
   /** The samples' figures go on the direction, for the connection's record. */

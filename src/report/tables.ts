@@ -1,0 +1,143 @@
+/**
+ * The row tables the analysis streams (events, reinjections, holes,
+ * handovers, RTT samples, packets), one column declaration each: the CSV
+ * header, the cell, and the documentation table in docs/outputs.md
+ * (generated, checked by a test) all come from here. A detector that
+ * reports a new table declares its `Table` beside its row type and its
+ * columns here: one entry in TABLE_FILES.
+ */
+import { DIR_NAMES, EVENTS, HANDOVERS, HOLES, REINJECTIONS, type EventRow, type HandoverRow, type HoleRow, type PacketRow, type ReinjectionRow, type Table } from '../analyze/model.js';
+import { RTT, type RttRow } from '../analyze/detect/rtt.js';
+import { u64String } from '../analyze/numbers.js';
+import type { Column } from './columns.js';
+import { tcpFlags } from './dump.js';
+
+/** `conn`, `dir` of a row, shared by the per-direction tables. */
+function connDir<R extends { conn: number; dir: number }>(what: string): [Column<R> & { name: 'conn' }, Column<R> & { name: 'dir' }] {
+  return [
+    { name: 'conn', type: 'integer', unit: '', description: 'connection number', get: (r) => r.conn },
+    { name: 'dir', type: 'text', unit: '', description: `direction (\`c2s\`, \`s2c\`) ${what}`, get: (r) => DIR_NAMES[r.dir as 0 | 1] },
+  ];
+}
+
+const dsn = (v: number): string | null => (Number.isNaN(v) ? null : u64String(v));
+
+export const EVENT_COLUMNS = [
+  { name: 'time', type: 'time', unit: 's', description: 'when', get: (r, t) => t.format(r.time) },
+  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  { name: 'frame', type: 'integer', unit: '', description: 'the frame that showed it', get: (r) => r.frame },
+  { name: 'conn', type: 'integer', unit: '', description: 'connection number', get: (r) => r.conn },
+  { name: 'subflow', type: 'integer', unit: '', description: 'subflow number; empty for a connection-level event', get: (r) => (r.subflow < 0 ? null : r.subflow) },
+  { name: 'event', type: 'text', unit: '', description: 'what happened (the table below)', get: (r) => r.event },
+  { name: 'side', type: 'text', unit: '', description: '`client` or `server`: the sender of the option or segment', get: (r) => r.side ?? null },
+  { name: 'addr_id', type: 'integer', unit: '', description: 'address id (MP_JOIN, ADD_ADDR, REMOVE_ADDR of one id, MP_PRIO)', get: (r) => r.addrId ?? null },
+  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN (DATA_FIN, MP_FAIL, infinite mapping, checksum failure)', get: (r) => (r.dsn === undefined ? null : dsn(r.dsn)) },
+  { name: 'reason', type: 'text', unit: '', description: 'MP_TCPRST reason name, fallback kind, why a join failed, a changed key', get: (r) => r.reason ?? null },
+  { name: 'detail', type: 'text', unit: '', description: 'the event in words (the table below)', get: (r) => r.detail },
+] as const satisfies readonly Column<EventRow>[];
+
+export const REINJECTION_COLUMNS = [
+  ...connDir<ReinjectionRow>('of the data'),
+  { name: 'frame', type: 'integer', unit: '', description: 'the reinjecting segment', get: (r) => r.frame },
+  { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time) },
+  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried it', get: (r) => r.subflow },
+  { name: 'dsn_start', type: 'integer', unit: '', description: 'its relative DSN range [start, end)', get: (r) => u64String(r.dsnStart) },
+  { name: 'dsn_end', type: 'integer', unit: '', description: 'the end of the range (exclusive)', get: (r) => u64String(r.dsnEnd) },
+  { name: 'bytes', type: 'integer', unit: 'B', description: 'how many of its bytes had been sent before on other subflows', get: (r) => r.bytes },
+  { name: 'original_frame', type: 'integer', unit: '', description: 'the earliest earlier transmission on another subflow', get: (r) => r.originalFrame },
+  { name: 'original_subflow', type: 'integer', unit: '', description: 'its subflow', get: (r) => r.originalSubflow },
+  { name: 'original_time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.originalTime) },
+  { name: 'delay', type: 'seconds', unit: 's', description: '`time` − `original_time`', get: (r, t) => t.duration(r.delay) },
+  { name: 'redundant', type: 'bool', unit: '', description: '`true` when a data ACK seen before the reinjection already covered the whole range', get: (r) => r.redundant },
+] as const satisfies readonly Column<ReinjectionRow>[];
+
+/** A hole still open at the end has no close columns. */
+const closed = <T>(h: HoleRow, v: T): T | null => (h.closedFrame < 0 ? null : v);
+
+export const HOLE_COLUMNS = [
+  ...connDir<HoleRow>('of the data'),
+  { name: 'dsn_start', type: 'integer', unit: '', description: 'the hole [start, end), relative DSNs', get: (r) => u64String(r.dsnStart) },
+  { name: 'dsn_end', type: 'integer', unit: '', description: 'its end (exclusive)', get: (r) => u64String(r.dsnEnd) },
+  { name: 'bytes', type: 'integer', unit: 'B', description: 'its size', get: (r) => r.dsnEnd - r.dsnStart },
+  { name: 'opened_frame', type: 'integer', unit: '', description: 'the segment that opened it', get: (r) => r.openedFrame },
+  { name: 'opened_time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.openedTime) },
+  { name: 't', type: 'seconds', unit: 's', description: "`opened_time` in seconds since the capture's first packet", get: (r, t) => t.since(r.openedTime) },
+  { name: 'closed_frame', type: 'integer', unit: '', description: 'the segment that made `next` pass its end; empty: never', get: (r) => closed(r, r.closedFrame) },
+  { name: 'closed_time', type: 'time', unit: 's', description: 'its time', get: (r, t) => closed(r, t.format(r.closedTime)) },
+  { name: 'duration', type: 'seconds', unit: 's', description: '`closed_time` − `opened_time`', get: (r, t) => closed(r, t.duration(r.closedTime - r.openedTime)) },
+  { name: 'filled_by_subflow', type: 'integer', unit: '', description: 'the subflow of the closing segment', get: (r) => closed(r, r.filledBySubflow) },
+  { name: 'filled_by_reinjection', type: 'bool', unit: '', description: 'the closing segment was a reinjection', get: (r) => closed(r, r.filledByReinjection) },
+] as const satisfies readonly Column<HoleRow>[];
+
+export const HANDOVER_COLUMNS = [
+  ...connDir<HandoverRow>('of the data'),
+  { name: 'time', type: 'time', unit: 's', description: 'the new subflow’s first data segment in the window where it took over', get: (r, t) => t.format(r.time) },
+  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  { name: 'frame', type: 'integer', unit: '', description: 'that segment', get: (r) => r.frame },
+  { name: 'from_subflow', type: 'integer', unit: '', description: 'the old carrier', get: (r) => r.fromSubflow },
+  { name: 'to_subflow', type: 'integer', unit: '', description: 'the new carrier', get: (r) => r.toSubflow },
+  { name: 'stall', type: 'seconds', unit: 's', description: 'the longest time without new in-order data around the switch', get: (r, t) => t.duration(r.stall) },
+  {
+    name: 'trigger',
+    type: 'text',
+    unit: '',
+    description:
+      'what visibly led to it, `;`-separated, most telling first: `FIN/RST on subflow N`, `MP_PRIO made subflow N a backup`, `retransmission timeout on subflow N`, `subflow N silent for S s before`, `new join (subflow N)`, `subflow N is a backup (MP_JOIN)`; empty when nothing is visible',
+    get: (r) => r.trigger,
+  },
+] as const satisfies readonly Column<HandoverRow>[];
+
+export const RTT_COLUMNS = [
+  ...connDir<RttRow>('of the data sampled'),
+  { name: 'level', type: 'text', unit: '', description: '`mptcp`', get: (r) => r.level },
+  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the sampled range', get: (r) => r.subflow },
+  { name: 'frame', type: 'integer', unit: '', description: 'the DATA_ACK', get: (r) => r.frame },
+  { name: 'segment_frame', type: 'integer', unit: '', description: "the sampled range's segment", get: (r) => r.segmentFrame },
+  { name: 'rtt', type: 'seconds', unit: 's', description: 'from the segment to the DATA_ACK, at the capture point', get: (r, t) => t.duration(r.rtt) },
+  { name: 'time', type: 'time', unit: 's', description: "the DATA_ACK's time", get: (r, t) => t.format(r.time) },
+  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+] as const satisfies readonly Column<RttRow>[];
+
+export const PACKET_COLUMNS = [
+  { name: 'frame', type: 'integer', unit: '', description: '1-based frame number in the file', get: (r) => r.frame },
+  { name: 'time', type: 'time', unit: 's', description: 'capture time', get: (r, t) => t.format(r.time) },
+  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  { name: 'flow', type: 'integer', unit: '', description: "Wireshark's `tcp.stream`", get: (r) => r.flow },
+  { name: 'conn', type: 'integer', unit: '', description: 'connection number; empty when the packet belongs to no MPTCP connection', get: (r) => (r.conn < 0 ? null : r.conn) },
+  { name: 'subflow', type: 'integer', unit: '', description: 'subflow number; empty likewise', get: (r) => (r.subflow < 0 ? null : r.subflow) },
+  { name: 'dir', type: 'text', unit: '', description: '`c2s`/`s2c` within the connection; for other flows, from the flow’s first sender or not', get: (r) => DIR_NAMES[r.dir as 0 | 1] },
+  { name: 'seq', type: 'integer', unit: '', description: "relative sequence number, as Wireshark's `tcp.seq` (from the SYN, or the first packet minus 1)", get: (r) => r.seq },
+  { name: 'len', type: 'integer', unit: 'B', description: 'payload bytes on the wire', get: (r) => r.len },
+  { name: 'flags', type: 'text', unit: '', description: "tcpdump's letters: `S` `F` `P` `R` `U` `W` (CWR) `E` (ECE) `A` (AE), `.` for ACK", get: (r) => tcpFlags(r.flags) },
+  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of the first payload byte (of the DATA_FIN for a bare DATA_FIN); empty when unmapped', get: (r) => dsn(r.dsn) },
+  { name: 'data_ack', type: 'integer', unit: '', description: 'relative data ACK carried', get: (r) => dsn(r.dataAck) },
+  { name: 'mptcp', type: 'text', unit: '', description: 'MPTCP option subtypes, space separated (`mp_capable`, `mp_join`, `dss`, `add_addr`, `remove_addr`, `mp_prio`, `mp_fail`, `mp_fastclose`, `mp_tcprst`)', get: (r) => r.mptcp },
+  { name: 'reinjection_of', type: 'text', unit: '', description: 'earlier frames (on other subflows) this segment reinjects, space separated', get: (r) => r.reinjectionOf },
+  { name: 'retransmission', type: 'bool', unit: '', description: 'the segment repeats subflow sequence space already sent on this flow', get: (r) => r.retransmission },
+] as const satisfies readonly Column<PacketRow>[];
+
+/** The column names of a declaration, as a type (tests read rows by them). */
+export type ColumnName<C extends readonly { name: string }[]> = C[number]['name'];
+
+/** A streamed table: its file, its columns, and the summary total its rows count into. */
+export interface TableFile<R> {
+  table: Table<R>;
+  file: string;
+  columns: readonly Column<R>[];
+  /** What one row is, for the docs' list of files. */
+  total?: 'events' | 'reinjections' | 'holes' | 'handovers';
+}
+
+function file<R>(table: Table<R>, file: string, columns: readonly Column<R>[], total?: TableFile<R>['total']): TableFile<R> {
+  return total === undefined ? { table, file, columns } : { table, file, columns, total };
+}
+
+/** Every table the analysis streams through `AnalysisSink.row`, in the order their files are made. */
+export const TABLE_FILES: readonly TableFile<never>[] = [
+  file(EVENTS, 'events.csv', EVENT_COLUMNS, 'events'),
+  file(REINJECTIONS, 'reinjections.csv', REINJECTION_COLUMNS, 'reinjections'),
+  file(HOLES, 'holes.csv', HOLE_COLUMNS, 'holes'),
+  file(HANDOVERS, 'handovers.csv', HANDOVER_COLUMNS, 'handovers'),
+  file(RTT, 'rtt.csv', RTT_COLUMNS),
+] as unknown as readonly TableFile<never>[];
