@@ -71,6 +71,8 @@ export class AnalysisStats {
   flows = 0;
   flowsEvicted = 0;
   connectionsEvictedEarly = 0;
+  /** Connections finished before the end because they had closed and stayed idle (CLOSED_IDLE_SECONDS). */
+  connectionsFinishedClosed = 0;
   tokenCollisions = 0;
   /** Subflow packets whose MPTCP options were cut by the snaplen. */
   optionsCut = 0;
@@ -84,6 +86,16 @@ const TO_BACKUP: SubflowEvent = { kind: 'priority', backup: true };
 const TO_REGULAR: SubflowEvent = { kind: 'priority', backup: false };
 const DOWN_FIN: SubflowEvent = { kind: 'down', how: 'FIN' };
 const DOWN_RST: SubflowEvent = { kind: 'down', how: 'RST' };
+
+/**
+ * A connection that has closed (DATA_FIN both ways, MP_FASTCLOSE, or every
+ * subflow closed) and then stayed silent this long is finished at once, so
+ * its record streams out and its state is freed before the capture ends:
+ * Linux's TIME_WAIT (2 MSL, 60 s), after which its peers forget it too.
+ */
+export const CLOSED_IDLE_SECONDS = 60;
+/** How often, in capture time, the connections are looked over for closed and idle ones. */
+const SWEEP_EVERY_SECONDS = 5;
 
 /** Silence before a retransmission that makes it a timeout (Linux's minimum RTO). */
 const RTO_MIN = 0.2;
@@ -189,6 +201,7 @@ export class Analyzer {
       return;
     }
     this.stats.tcpPackets++;
+    if (t >= this.nextSweep) this.sweep(t);
     const tcp = this.tcp.track(f, p, t);
     const { flow, fromA, fd, rel, len, syn, fin, rst, retransmission: retrans, prevSend } = tcp;
     const flags = p.flags;
@@ -262,6 +275,24 @@ export class Analyzer {
       row.reinjectionOf = this.reinjection.frames;
       this.sink.packet!(row);
     }
+  }
+
+  /** Capture time of the next look for closed and idle connections. */
+  private nextSweep = 0;
+
+  /** Finishes the connections that closed and stayed silent CLOSED_IDLE_SECONDS before `t`; forgets their flows. */
+  private sweep(t: number): void {
+    this.nextSweep = t + SWEEP_EVERY_SECONDS;
+    let kept = 0;
+    for (const c of this.active) {
+      if (t - c.end > CLOSED_IDLE_SECONDS && c.howClosed() !== 'open') {
+        this.finalize(c);
+        // A late packet of one of its flows starts a new flow, as it would for its peers.
+        for (const s of c.subflows) if (!s.flow.evicted) this.tcp.forget(s.flow);
+        this.stats.connectionsFinishedClosed++;
+      } else this.active[kept++] = c;
+    }
+    this.active.length = kept;
   }
 
   /** Ends the run: every connection still open is finished and handed to the sink. */
@@ -501,7 +532,11 @@ export class Analyzer {
         this.subflowIsn(sd, flow.dirs[fromA ? 0 : 1], flow, fromA);
         sd.maps.add(1, 1, m.dataLen, f.index);
       }
-      this.mapping(f.index, t, sub, C2S, 1, 1, 1, m.dataLen, m.dataLen, m.checksum, true);
+      const x = this.mappingOf(f.index, t, sub, C2S);
+      x.dsn = x.ssn = x.ssn32 = 1;
+      x.len = x.payload = m.dataLen;
+      x.checksum = m.checksum;
+      for (const d of this.onMapping) d.mapping!(x);
     }
   }
 
@@ -628,25 +663,28 @@ export class Analyzer {
       sd.dataFin = true;
       if (p.payloadLen === 0 && this.wantPackets) row.dsn = at;
     }
-    if (this.onMapping.length > 0) this.mapping(f.index, t, sub, dir, dsn, ssn, m.ssn, m.dataLen, m.dataFin && m.dataLen > 0 ? m.dataLen - 1 : m.dataLen, m.checksum, fresh);
+    // A repeated mapping (each segment of a mapping may carry it) is news to no detector.
+    if (fresh && this.onMapping.length > 0) {
+      const x = this.mappingOf(f.index, t, sub, dir);
+      x.dsn = dsn;
+      x.ssn = ssn;
+      x.ssn32 = m.ssn;
+      x.len = m.dataLen;
+      x.payload = m.dataFin && m.dataLen > 0 ? m.dataLen - 1 : m.dataLen;
+      x.checksum = m.checksum;
+      for (const d of this.onMapping) d.mapping!(x);
+    }
   }
 
-  /** Hands a mapping to the detectors that read mappings (see MappingFacts for the fields). */
-  private mapping(frame: number, t: number, sub: Subflow, dir: Dir, dsn: number, ssn: number, ssn32: number, len: number, payload: number, checksum: number, fresh: boolean): void {
+  /** The reused MappingFacts, with where the mapping was seen set; the caller fills in the mapping. */
+  private mappingOf(frame: number, t: number, sub: Subflow, dir: Dir): MappingFacts {
     const x = this.map;
     x.frame = frame;
     x.t = t;
     x.conn = sub.conn;
     x.sub = sub;
     x.dir = dir;
-    x.dsn = dsn;
-    x.ssn = ssn;
-    x.ssn32 = ssn32;
-    x.len = len;
-    x.payload = payload;
-    x.checksum = checksum;
-    x.fresh = fresh;
-    for (const d of this.onMapping) d.mapping!(x);
+    return x;
   }
 
   /**

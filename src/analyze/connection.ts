@@ -152,7 +152,7 @@ export class SubflowDir {
   unmappedSegments = 0;
   dataFin = false;
   lastData = NaN;
-  /** The DSS checksum being summed over this direction's current mapping (made when checksums appear). */
+  /** The checksum detector's: the DSS checksum being summed over the current mapping (made when checksums appear). */
   csum: ChecksumCheck | null = null;
 }
 

@@ -14,6 +14,7 @@ import { CaptureError, fsReason, OutputError } from '../errors.js';
 import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
 import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
+import { TABLE_FILES } from '../report/tables.js';
 import { TimeBase } from '../report/time.js';
 import { PlotCollector } from '../plot/collector.js';
 import { tee } from './tee.js';
@@ -39,7 +40,8 @@ export interface AnalyzeResult {
 
 
 /** Every name `analyze` writes, relative to the output directory: what an earlier run left under these names is removed. */
-const OUTPUT_NAME = /^(?:(?:connections|subflows|events|reinjections|holes|handovers|rtt|packets)\.csv|summary\.json|plots\/conn-\d+-[a-z0-9-]+\.svg)$/;
+const CSV_NAMES = new Set(['connections.csv', 'subflows.csv', 'packets.csv', ...TABLE_FILES.map((f) => f.file)]);
+const isOutputName = (name: string): boolean => CSV_NAMES.has(name) || name === 'summary.json' || /^plots\/conn-\d+-[a-z0-9-]+\.svg$/.test(name);
 
 /** Packets between two checks of the output streams' backpressure (and of progress). */
 const CHUNK_PACKETS = 1 << 16;
@@ -174,7 +176,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
       throw new OutputError(`${out.path}/summary.json`, `cannot write: ${fsReason(e)}`);
     }
     await report.close();
-    out.commit((name) => OUTPUT_NAME.test(name));
+    out.commit(isOutputName);
     return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: r.diag.count + r.analyzer.warnings.length };
   } catch (e) {
     (dir as OutputDir | null)?.abort();
@@ -218,6 +220,7 @@ function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
     tcp_packets_not_analyzable: a.tcpUnanalyzable,
     flows_evicted: a.flowsEvicted,
     connections_finished_early: a.connectionsEvictedEarly,
+    connections_finished_closed: a.connectionsFinishedClosed,
     token_collisions: a.tokenCollisions,
     packets_with_cut_mptcp_options: a.optionsCut,
     malformed_mptcp_options: a.malformedOptions,

@@ -17,6 +17,8 @@ export interface Column<R> {
   type: 'integer' | 'number' | 'text' | 'bool' | 'time' | 'seconds' | 'hex';
   unit: string;
   description: string;
+  /** A text column whose values never need CSV quoting (fixed tokens, space-separated numbers): see `isPlain`. */
+  plain?: boolean;
   /** One of a c2s_/s2c_ pair: the description with DIR for the direction (the docs print the pair on one row). */
   pair?: { suffix: string; template: string };
   get(r: R, t: TimeBase): Cell;
@@ -102,6 +104,26 @@ export const SUBFLOW_COLUMNS: readonly Column<SubflowRow>[] = [
 
 function subDir(name: string, type: Column<SubflowRow>['type'], unit: string, description: string, get: (d: SubflowRecord['dirs'][0]) => Cell): Column<SubflowRow>[] {
   return (['c2s', 's2c'] as const).map((dir, d) => ({ name: `${dir}_${name}`, type, unit, description: description.replace('DIR', dir), pair: { suffix: name, template: description }, get: (r: SubflowRow) => get(r.s.dirs[d]!) }));
+}
+
+/** The column's text never contains a comma, a quote or a line end: numbers, booleans, hex, and text marked plain. */
+export function isPlain(c: Column<never>): boolean {
+  return c.type !== 'text' || c.plain === true;
+}
+
+/**
+ * A CSV line of plain columns, built directly (no quoting can be needed:
+ * csv-stringify's per-row cost is most of packets.csv's). Numbers are
+ * written as csv-stringify writes them (`'' + n`).
+ */
+export function plainLine<R>(cols: readonly Column<R>[], r: R, t: TimeBase): string {
+  let s = '';
+  for (let i = 0; i < cols.length; i++) {
+    const v = cols[i]!.get(r, t);
+    if (i > 0) s += ',';
+    if (v !== null) s += typeof v === 'boolean' ? (v ? 'true' : 'false') : v;
+  }
+  return s;
 }
 
 /** The CSV cell text of a value. */

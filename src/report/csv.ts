@@ -4,6 +4,8 @@ import { fsReason, OutputError } from '../errors.js';
 
 /** Rows turned into CSV text at once: one csv-stringify call and one file write per batch. */
 const BATCH = 2048;
+/** Text of plain lines collected before one file write. */
+const PLAIN_BATCH = 1 << 16;
 
 /**
  * One CSV file, streamed: rows are collected in small batches, each batch
@@ -18,6 +20,8 @@ export class CsvFile {
   private readonly out: fs.WriteStream;
   private readonly columns: string[];
   private batch: Array<Array<string | number>> = [];
+  /** Lines written with writeLine, not yet handed to the stream. */
+  private text = '';
   private header = true;
   private failed: Error | null = null;
   rows = 0;
@@ -38,8 +42,23 @@ export class CsvFile {
     if (this.batch.length === BATCH) this.flush();
   }
 
+  /** A line that needs no quoting (see columns.ts `plainLine`), without its line end. A file takes lines or rows, not both. */
+  writeLine(line: string): void {
+    this.rows++;
+    this.text += `${line}\n`;
+    if (this.text.length >= PLAIN_BATCH) this.flush();
+  }
+
   private flush(): void {
-    if (this.batch.length === 0 && !this.header) return;
+    if (this.batch.length === 0 && this.text === '' && !this.header) return;
+    if (this.text !== '') {
+      // Plain lines: the header as csv-stringify writes it, then the text as it is.
+      if (this.header) this.out.write(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
+      this.header = false;
+      this.out.write(this.text);
+      this.text = '';
+      return;
+    }
     const text = stringify(this.batch, { header: this.header, columns: this.columns, record_delimiter: 'unix' });
     this.header = false;
     this.batch = [];

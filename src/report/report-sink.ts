@@ -1,7 +1,7 @@
 import type { ConnectionRecord } from '../analyze/record.js';
 import { EVENTS, type AnalysisSink, type EventRow, type PacketRow, type Table } from '../analyze/model.js';
 import { CsvFile } from './csv.js';
-import { cellText, CONNECTION_COLUMNS, SUBFLOW_COLUMNS, type Column } from './columns.js';
+import { cellText, CONNECTION_COLUMNS, isPlain, plainLine, SUBFLOW_COLUMNS, type Column } from './columns.js';
 import type { OutputDir } from './outdir.js';
 import { connectionSummary, type ConnectionSummary } from './summary.js';
 import { PACKET_COLUMNS, TABLE_FILES, type TableFile } from './tables.js';
@@ -22,7 +22,7 @@ export class ReportSink implements AnalysisSink {
   private readonly connections: CsvFile;
   private readonly subflows: CsvFile;
   /** The file of each streamed table. */
-  private readonly tables = new Map<Table<unknown>, { spec: TableFile<never>; file: CsvFile }>();
+  private readonly tables = new Map<Table<unknown>, { spec: TableFile<never>; file: CsvFile; plain: boolean }>();
   readonly summaries: ConnectionSummary[] = [];
   /** Connections beyond SUMMARY_DETAIL_LIMIT (counted, not detailed). */
   summariesDropped = 0;
@@ -40,10 +40,12 @@ export class ReportSink implements AnalysisSink {
     };
     this.connections = csv('connections.csv', CONNECTION_COLUMNS as readonly Column<never>[]);
     this.subflows = csv('subflows.csv', SUBFLOW_COLUMNS as readonly Column<never>[]);
-    for (const spec of TABLE_FILES) this.tables.set(spec.table, { spec, file: csv(spec.file, spec.columns) });
+    for (const spec of TABLE_FILES) this.tables.set(spec.table, { spec, file: csv(spec.file, spec.columns), plain: spec.columns.every(isPlain) });
     if (opts.packets) {
       const packets = csv('packets.csv', PACKET_COLUMNS as readonly Column<never>[]);
-      this.packet = (r: PacketRow): void => packets.write(row(PACKET_COLUMNS, r, this.time));
+      this.packet = (PACKET_COLUMNS as readonly Column<never>[]).every(isPlain)
+        ? (r: PacketRow): void => packets.writeLine(plainLine(PACKET_COLUMNS, r, this.time))
+        : (r: PacketRow): void => packets.write(row(PACKET_COLUMNS, r, this.time));
     }
   }
 
@@ -66,7 +68,9 @@ export class ReportSink implements AnalysisSink {
     const total = w.spec.total;
     if (total !== undefined) this.totals[total]++;
     if (table === (EVENTS as Table<unknown>) && (r as EventRow).event === 'fallback') this.totals.fallbacks++;
-    w.file.write(row(w.spec.columns as readonly Column<R>[], r, this.time));
+    const cols = w.spec.columns as readonly Column<R>[];
+    if (w.plain) w.file.writeLine(plainLine(cols, r, this.time));
+    else w.file.write(row(cols, r, this.time));
   }
 
   connection(c: ConnectionRecord): void {

@@ -31,6 +31,7 @@ export interface AnalysisFacts {
   tcp_packets_not_analyzable: number;
   flows_evicted: number;
   connections_finished_early: number;
+  connections_finished_closed: number;
   token_collisions: number;
   packets_with_cut_mptcp_options: number;
   malformed_mptcp_options: number;
@@ -52,7 +53,7 @@ export function buildSummary(version: string, input: InputFacts, analysis: Analy
     input,
     analysis,
     totals: { ...sink.totals },
-    connections: sink.summaries,
+    connections: [...sink.summaries].sort((a, b) => a.conn - b.conn),
     connections_not_detailed: sink.summariesDropped,
     plots,
   };

@@ -16,7 +16,7 @@ import { tcpFlags } from './dump.js';
 function connDir<R extends { conn: number; dir: number }>(what: string): [Column<R> & { name: 'conn' }, Column<R> & { name: 'dir' }] {
   return [
     { name: 'conn', type: 'integer', unit: '', description: 'connection number', get: (r) => r.conn },
-    { name: 'dir', type: 'text', unit: '', description: `direction (\`c2s\`, \`s2c\`) ${what}`, get: (r) => DIR_NAMES[r.dir as 0 | 1] },
+    { name: 'dir', type: 'text', plain: true, unit: '', description: `direction (\`c2s\`, \`s2c\`) ${what}`, get: (r) => DIR_NAMES[r.dir as 0 | 1] },
   ];
 }
 
@@ -90,7 +90,7 @@ export const HANDOVER_COLUMNS = [
 
 export const RTT_COLUMNS = [
   ...connDir<RttRow>('of the data sampled'),
-  { name: 'level', type: 'text', unit: '', description: '`mptcp`', get: (r) => r.level },
+  { name: 'level', type: 'text', plain: true, unit: '', description: '`mptcp`', get: (r) => r.level },
   { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the sampled range', get: (r) => r.subflow },
   { name: 'frame', type: 'integer', unit: '', description: 'the DATA_ACK', get: (r) => r.frame },
   { name: 'segment_frame', type: 'integer', unit: '', description: "the sampled range's segment", get: (r) => r.segmentFrame },
@@ -106,14 +106,14 @@ export const PACKET_COLUMNS = [
   { name: 'flow', type: 'integer', unit: '', description: "Wireshark's `tcp.stream`", get: (r) => r.flow },
   { name: 'conn', type: 'integer', unit: '', description: 'connection number; empty when the packet belongs to no MPTCP connection', get: (r) => (r.conn < 0 ? null : r.conn) },
   { name: 'subflow', type: 'integer', unit: '', description: 'subflow number; empty likewise', get: (r) => (r.subflow < 0 ? null : r.subflow) },
-  { name: 'dir', type: 'text', unit: '', description: '`c2s`/`s2c` within the connection; for other flows, from the flow’s first sender or not', get: (r) => DIR_NAMES[r.dir as 0 | 1] },
+  { name: 'dir', type: 'text', plain: true, unit: '', description: '`c2s`/`s2c` within the connection; for other flows, from the flow’s first sender or not', get: (r) => DIR_NAMES[r.dir as 0 | 1] },
   { name: 'seq', type: 'integer', unit: '', description: "relative sequence number, as Wireshark's `tcp.seq` (from the SYN, or the first packet minus 1)", get: (r) => r.seq },
   { name: 'len', type: 'integer', unit: 'B', description: 'payload bytes on the wire', get: (r) => r.len },
-  { name: 'flags', type: 'text', unit: '', description: "tcpdump's letters: `S` `F` `P` `R` `U` `W` (CWR) `E` (ECE) `A` (AE), `.` for ACK", get: (r) => tcpFlags(r.flags) },
+  { name: 'flags', type: 'text', plain: true, unit: '', description: "tcpdump's letters: `S` `F` `P` `R` `U` `W` (CWR) `E` (ECE) `A` (AE), `.` for ACK", get: (r) => tcpFlags(r.flags) },
   { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of the first payload byte (of the DATA_FIN for a bare DATA_FIN); empty when unmapped', get: (r) => dsn(r.dsn) },
   { name: 'data_ack', type: 'integer', unit: '', description: 'relative data ACK carried', get: (r) => dsn(r.dataAck) },
-  { name: 'mptcp', type: 'text', unit: '', description: 'MPTCP option subtypes, space separated (`mp_capable`, `mp_join`, `dss`, `add_addr`, `remove_addr`, `mp_prio`, `mp_fail`, `mp_fastclose`, `mp_tcprst`)', get: (r) => r.mptcp },
-  { name: 'reinjection_of', type: 'text', unit: '', description: 'earlier frames (on other subflows) this segment reinjects, space separated', get: (r) => r.reinjectionOf },
+  { name: 'mptcp', type: 'text', plain: true, unit: '', description: 'MPTCP option subtypes, space separated (`mp_capable`, `mp_join`, `dss`, `add_addr`, `remove_addr`, `mp_prio`, `mp_fail`, `mp_fastclose`, `mp_tcprst`)', get: (r) => r.mptcp },
+  { name: 'reinjection_of', type: 'text', plain: true, unit: '', description: 'earlier frames (on other subflows) this segment reinjects, space separated', get: (r) => r.reinjectionOf },
   { name: 'retransmission', type: 'bool', unit: '', description: 'the segment repeats subflow sequence space already sent on this flow', get: (r) => r.retransmission },
 ] as const satisfies readonly Column<PacketRow>[];
 

@@ -16,7 +16,7 @@ export class ChecksumDetector implements Detector {
   constructor(private readonly emit: EmitEvent) {}
 
   mapping(m: MappingFacts): void {
-    if (m.checksum < 0 || m.len === 0 || !m.fresh) return;
+    if (m.checksum < 0 || m.len === 0) return;
     const { conn: c, sub, dir } = m;
     const sd = sub.dirs[dir];
     const csum = (sd.csum ??= new ChecksumCheck());

@@ -45,7 +45,7 @@ export class SegmentFacts {
   advanced = false;
 }
 
-/** A DSS mapping (or MP_CAPABLE's implicit one) as a packet announced it. One object, refilled. */
+/** A DSS mapping new to its subflow direction (or MP_CAPABLE's implicit one), as a packet announced it. One object, refilled. */
 export class MappingFacts {
   frame = 0;
   t = 0;
@@ -61,8 +61,6 @@ export class MappingFacts {
   payload = 0;
   /** The DSS checksum field, or -1 when absent. */
   checksum = -1;
-  /** New to the subflow direction's mappings (not a repeat). */
-  fresh = false;
 }
 
 /**
@@ -96,7 +94,7 @@ export interface Detector {
   readonly name: string;
   /** A data packet of a subflow whose bytes were placed in the data sequence (`bytes` of payload). */
   dataPacket?(c: Connection, sub: Subflow, dir: Dir, bytes: number, t: number, frame: number): void;
-  /** A mapping announced on a subflow direction. */
+  /** A mapping announced on a subflow direction for the first time. */
   mapping?(m: MappingFacts): void;
   /** Each mapped DSN range of a data packet, in capture order. */
   segment?(s: SegmentFacts): void;

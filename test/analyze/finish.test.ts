@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { mp } from '../helpers/build.js';
+import { analyzeCapture } from '../helpers/analyze.js';
+import { Conversation, keyInfo } from '../helpers/conversation.js';
+import { record } from '../helpers/recording.js';
+
+const M64 = (1n << 64n) - 1n;
+const T0 = 1_700_000_000;
+
+/**
+ * Connection 0 runs from T0 to T0 + `end`; connection 1 opens at T0 + 1
+ * and closes (DATA_FIN both ways, then FIN both ways) at T0 + 2.
+ */
+function twoConnections(end: number): Uint8Array {
+  const keys = [
+    [0x1111222233334444n, 0x5555666677778888n],
+    [0x0101010102020202n, 0x0303030304040404n],
+  ] as const;
+  const a = new Conversation(['10.0.0.1', 40020], ['10.0.0.2', 80]);
+  const b = new Conversation(['10.0.0.1', 40021], ['10.0.0.2', 80], { packets: a.packets });
+  const idsn = keys.map(([kc, ks]) => [keyInfo(1, kc).idsn, keyInfo(1, ks).idsn] as const);
+  const open = (c: Conversation, k: number, t: number): void => {
+    const [kc, ks] = keys[k]!;
+    c.send('c', 'S', [mp.capable({ version: 1 })], 0, { t });
+    c.send('s', 'SA', [mp.capable({ version: 1, senderKey: ks })], 0, { t: t + 0.01 });
+    c.send('c', 'A', [mp.capable({ version: 1, senderKey: kc, receiverKey: ks })], 0, { t: t + 0.02 });
+  };
+  const dsn = (k: number, rel: bigint): bigint => (idsn[k]![0] + rel) & M64;
+  open(a, 0, T0);
+  a.send('c', 'PA', [mp.dss({ ack: idsn[0]![1] + 1n, dsn: dsn(0, 1n), ssn: 1, len: 100 })], 100, { t: T0 + 0.5 });
+  open(b, 1, T0 + 1);
+  b.send('c', 'PA', [mp.dss({ ack: idsn[1]![1] + 1n, dsn: dsn(1, 1n), ssn: 1, len: 10 })], 10, { t: T0 + 1.5 });
+  b.send('c', 'A', [mp.dss({ ack: idsn[1]![1] + 1n, dsn: dsn(1, 11n), ssn: 0, len: 1, fin: true })], 0, { t: T0 + 2 });
+  b.send('s', 'A', [mp.dss({ ack: dsn(1, 12n), dsn: idsn[1]![1] + 1n, ssn: 0, len: 1, fin: true })], 0, { t: T0 + 2.01 });
+  b.send('c', 'FA', [mp.dss({ ack: idsn[1]![1] + 2n })], 0, { t: T0 + 2.02 });
+  b.send('s', 'FA', [mp.dss({ ack: dsn(1, 12n) })], 0, { t: T0 + 2.03 });
+  a.send('c', 'PA', [mp.dss({ ack: idsn[0]![1] + 1n, dsn: dsn(0, 101n), ssn: 101, len: 100 })], 100, { t: T0 + end / 2 });
+  a.send('c', 'A', [mp.dss({ ack: idsn[0]![1] + 1n, dsn: dsn(0, 201n), ssn: 0, len: 1, fin: true })], 0, { t: T0 + end });
+  return a.pcap();
+}
+
+describe('connections finish when closed and idle', () => {
+  it('a connection closed and silent for more than 60 s is frozen and written while others go on', async () => {
+    const cap = twoConnections(200);
+    const r = await record(cap);
+    expect(r.records.map((c) => [c.id, c.close])).toEqual([
+      [1, 'data_fin'],
+      [0, 'open'],
+    ]);
+    // Connection 1's record came out before connection 0's DATA_FIN (at T0 + 200) was seen.
+    const last0 = r.log.lastIndexOf('events 0');
+    expect(r.log.indexOf('connection 1')).toBeLessThan(last0);
+    expect(r.records[0]!.dirs[0].uniqueBytes).toBe(10);
+
+    const a = await analyzeCapture(cap);
+    expect(a.connections.map((c) => c.conn)).toEqual(['1', '0']);
+    expect(a.summary.connections.map((c) => c.conn)).toEqual([0, 1]);
+    expect(a.summary.analysis.connections_finished_closed).toBe(1);
+  });
+
+  it('one closed but silent for less than 60 s is finished at the end, in order', async () => {
+    const r = await record(twoConnections(50));
+    expect(r.records.map((c) => [c.id, c.close])).toEqual([
+      [0, 'open'],
+      [1, 'data_fin'],
+    ]);
+  });
+});
