@@ -1,7 +1,7 @@
 import type { Frame } from '../decode/frame.js';
 import { formatIp } from '../decode/ipaddr.js';
 import * as M from '../decode/mptcp.js';
-import { S_TCP, S_TCP_BROKEN, TCP_ACK, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
+import { S_TCP, S_TCP_BROKEN, TCP_ACK, type DecodedPacket } from '../decode/packet.js';
 import {
   BASE_IDSN,
   BASE_OBSERVED,
@@ -27,7 +27,7 @@ import type { Flow, FlowDir } from './flow.js';
 import { C2S, EVENTS, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
 import { add64, seqDiff, u64String, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
-import { TcpTracker } from './tcp-tracker.js';
+import { TcpTracker, type TcpFacts } from './tcp-tracker.js';
 
 /**
  * What a first pass learned that the second must use from the start: the
@@ -79,6 +79,20 @@ export class AnalysisStats {
   unmappedSegments = 0;
   /** Options ignored as malformed (decode anomaly counts have the detail). */
   malformedOptions = 0;
+}
+
+/**
+ * The packet being analyzed as the MPTCP tracker's steps read it (gopacket's
+ * reused context): the frame, its decoding, its time, and what the TCP
+ * tracker found. One object, refilled per packet, instead of parameter lists.
+ */
+class PacketContext {
+  f!: Frame;
+  p!: DecodedPacket;
+  /** Seconds since the first packet's whole second. */
+  t = 0;
+
+  constructor(readonly tcp: TcpFacts) {}
 }
 
 const JOINED: SubflowEvent = { kind: 'joined' };
@@ -137,6 +151,8 @@ export class Analyzer {
   private readonly onBarePacket: Detector[];
   private readonly onEvent: Detector[];
   private readonly bare = new BarePacket();
+  /** The packet being analyzed, as every step of the MPTCP tracker reads it. */
+  private readonly cur: PacketContext;
   /** The segment and the mapping handed to the detectors: one object each, refilled. */
   private readonly seg = new SegmentFacts();
   private readonly map = new MappingFacts();
@@ -159,6 +175,7 @@ export class Analyzer {
       },
       () => this.warnings.push(`more than ${this.limits.maxFlows} TCP flows at once: the least recently active ones are forgotten (a later packet of one starts a new flow)`),
     );
+    this.cur = new PacketContext(this.tcp.facts);
     this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
     const plots = sink.segment;
     const emit: EmitEvent = (e, c) => this.emit(e, c);
@@ -203,7 +220,11 @@ export class Analyzer {
     this.stats.tcpPackets++;
     if (t >= this.nextSweep) this.sweep(t);
     const tcp = this.tcp.track(f, p, t);
-    const { flow, fromA, fd, rel, len, syn, fin, rst, retransmission: retrans, prevSend } = tcp;
+    const x = this.cur;
+    x.f = f;
+    x.p = p;
+    x.t = t;
+    const { flow, fromA, fd, rel, len, fin, rst, retransmission: retrans, prevSend } = tcp;
     const flags = p.flags;
     const row = this.row;
     if (this.wantPackets) {
@@ -220,7 +241,7 @@ export class Analyzer {
       this.reinjection.frames = '';
       row.retransmission = retrans;
     }
-    const cut = p.mptcpCount > 0 ? this.options(f, p, flow, fromA, t, rel) : p.optionsTruncated;
+    const cut = p.mptcpCount > 0 ? this.options() : p.optionsTruncated;
     const sub = flow.sub;
     if (sub !== null) {
       const conn = sub.conn;
@@ -234,29 +255,29 @@ export class Analyzer {
         if (od.baseSet && osd.isnMode !== ISN_NONE) osd.maps.prune(od.lastRel + seqDiff(p.ack, od.lastRaw) + seqDiff(od.base, osd.isn));
       }
       if (p.mptcpCount === 0 && this.onBarePacket.length > 0) {
-        const x = this.bare;
-        x.frame = f.index;
-        x.t = t;
-        x.conn = conn;
-        x.sub = sub;
-        x.dir = dir;
-        x.tcp = tcp;
-        x.packet = p;
-        for (const d of this.onBarePacket) d.barePacket!(x);
+        const b = this.bare;
+        b.frame = f.index;
+        b.t = t;
+        b.conn = conn;
+        b.sub = sub;
+        b.dir = dir;
+        b.tcp = tcp;
+        b.packet = p;
+        for (const d of this.onBarePacket) d.barePacket!(b);
       }
       if (len > 0) {
         if (cut) conn.dirs[dir].cutPackets++;
         // A retransmission after a silence of at least the minimum RTO (200 ms in Linux,
         // RFC 6298's lower bound is 1 s) is a retransmission timeout, not a fast retransmit.
         if (retrans && t - prevSend >= RTO_MIN) this.subflowEvent(conn, sub, { kind: 'timeout', dir }, t);
-        this.data(f, p, sub, dir, fd, rel + (syn ? 1 : 0), len, t);
+        this.data(sub, dir);
       }
       if (fin && !fd.fin) {
         fd.fin = true;
         this.event(t, f.index, conn, sub.index, 'subflow_fin', dir === C2S ? 'from client' : 'from server', { side: dir === C2S ? 'client' : 'server' });
         this.subflowClosed(sub, 'fin', t);
       }
-      if (rst) this.subflowReset(f, p, sub, dir, t);
+      if (rst) this.subflowReset(sub, dir);
       if (this.wantPackets) {
         row.conn = conn.id;
         row.subflow = sub.index;
@@ -440,10 +461,9 @@ export class Analyzer {
   // ---- MPTCP options ----
 
   /** Handles every MPTCP option of a packet; returns true when the snaplen cut its options. */
-  private options(f: Frame, p: DecodedPacket, flow: Flow, fromA: boolean, t: number, rel: number): boolean {
-    const flags = p.flags;
-    const syn = (flags & TCP_SYN) !== 0;
-    const ack = (flags & TCP_ACK) !== 0;
+  private options(): boolean {
+    const { f, p, t } = this.cur;
+    const { flow, fromA } = this.cur.tcp;
     let cut = false;
     for (let i = 0; i < p.mptcpCount; i++) {
       const m = p.mptcp[i]!;
@@ -454,18 +474,18 @@ export class Analyzer {
       }
       switch (m.subtype) {
         case M.MP_CAPABLE:
-          this.capable(f, p, m, flow, fromA, syn, ack, t);
+          this.capable(m);
           break;
         case M.MP_JOIN:
-          if (!m.truncated) this.join(f, m, flow, syn, ack, t);
+          if (!m.truncated) this.join(m);
           break;
         case M.MP_DSS:
-          if (!m.truncated) this.dss(f, p, m, flow, fromA, t, rel);
+          if (!m.truncated) this.dss(m);
           break;
         default:
           if (!m.truncated) {
             const sub = flow.sub ?? this.unannouncedSubflow(flow, f.index, t);
-            this.signal(f, p, m, sub, sub.dirOf(fromA), t);
+            this.signal(m, sub, sub.dirOf(fromA));
           }
       }
     }
@@ -473,7 +493,9 @@ export class Analyzer {
     return cut || p.optionsTruncated;
   }
 
-  private capable(f: Frame, p: DecodedPacket, m: M.MptcpOption, flow: Flow, fromA: boolean, syn: boolean, ack: boolean, t: number): void {
+  private capable(m: M.MptcpOption): void {
+    const { f, p, t } = this.cur;
+    const { flow, fromA, syn, ack } = this.cur.tcp;
     let sub = flow.sub;
     if (syn && !ack) {
       if (sub === null) {
@@ -540,7 +562,9 @@ export class Analyzer {
     }
   }
 
-  private join(f: Frame, m: M.MptcpOption, flow: Flow, syn: boolean, ack: boolean, t: number): void {
+  private join(m: M.MptcpOption): void {
+    const { f, t } = this.cur;
+    const { flow, syn, ack } = this.cur.tcp;
     if (syn && !ack) {
       if (m.length !== 12 || flow.sub !== null) return; // SYN retransmission, or nonsense
       let c = this.tokens.get(m.token);
@@ -608,7 +632,9 @@ export class Analyzer {
     sub.hmacOk = Buffer.compare(respMac, sub.synackHmac) === 0 && Buffer.compare(initMac, sub.ackHmac) === 0;
   }
 
-  private dss(f: Frame, p: DecodedPacket, m: M.MptcpOption, flow: Flow, fromA: boolean, t: number, rel: number): void {
+  private dss(m: M.MptcpOption): void {
+    const { f, p, t } = this.cur;
+    const { flow, fromA, rel } = this.cur.tcp;
     const sub = flow.sub ?? this.unannouncedSubflow(flow, f.index, t);
     sub.dssPackets++;
     const c = sub.conn;
@@ -735,7 +761,8 @@ export class Analyzer {
   }
 
   /** ADD_ADDR, REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE, MP_TCPRST. */
-  private signal(f: Frame, p: DecodedPacket, m: M.MptcpOption, sub: Subflow, dir: Dir, t: number): void {
+  private signal(m: M.MptcpOption, sub: Subflow, dir: Dir): void {
+    const { f, t } = this.cur;
     const c = sub.conn;
     const side = dir === C2S ? 'client' : 'server';
     switch (m.subtype) {
@@ -743,7 +770,7 @@ export class Analyzer {
         const addr = m.addrOffset >= 0 ? formatIp(f.data, m.addrOffset, m.ipVersion === 4 ? 4 : 16) : '?';
         const text = m.port >= 0 ? (m.ipVersion === 6 ? `[${addr}]:${m.port}` : `${addr}:${m.port}`) : addr;
         if (!m.echo) (c.addresses[dir] ??= new Map()).set(m.addrId, text);
-        this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}${this.addAddrHmac(f, m, c, dir)}`, { side, addrId: m.addrId });
+        this.event(t, f.index, c, sub.index, 'add_addr', `${m.echo ? 'echo ' : ''}id ${m.addrId} ${text} from ${side}${this.addAddrHmac(m, c, dir)}`, { side, addrId: m.addrId });
         break;
       }
       case M.MP_REMOVE_ADDR: {
@@ -781,11 +808,11 @@ export class Analyzer {
       default:
         break;
     }
-    void p;
   }
 
   /** RFC 8684 §3.4.1: the sender's truncated HMAC over id, address and port, when the keys are known. */
-  private addAddrHmac(f: Frame, m: M.MptcpOption, c: Connection, dir: Dir): string {
+  private addAddrHmac(m: M.MptcpOption, c: Connection, dir: Dir): string {
+    const f = this.cur.f;
     if (m.hmacOffset < 0) return '';
     const o = c.dirs[dir];
     const p = c.dirs[otherDir(dir)];
@@ -801,7 +828,11 @@ export class Analyzer {
 
   // ---- data ----
 
-  private data(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, fd: FlowDir, pStart: number, len: number, t: number): void {
+  /** The payload of the current packet, from `sub` in direction `dir`, placed in the data sequence through the mappings. */
+  private data(sub: Subflow, dir: Dir): void {
+    const { f, p, t } = this.cur;
+    const { fd, len } = this.cur.tcp;
+    const pStart = this.cur.tcp.rel + (this.cur.tcp.syn ? 1 : 0);
     const c = sub.conn;
     const meta = c.dirs[dir];
     const sd = sub.dirs[dir];
@@ -870,7 +901,8 @@ export class Analyzer {
     for (const d of this.onSegment) d.segment!(x);
   }
 
-  private subflowReset(f: Frame, p: DecodedPacket, sub: Subflow, dir: Dir, t: number): void {
+  private subflowReset(sub: Subflow, dir: Dir): void {
+    const { f, p, t } = this.cur;
     let reason = '';
     for (let i = 0; i < p.mptcpCount; i++) {
       const m = p.mptcp[i]!;
