@@ -1,29 +1,36 @@
-import { D3Node } from 'd3-node';
+import { scaleLinear } from 'd3-scale';
+import { curveStepAfter, line as d3line } from 'd3-shape';
 import type { ConnectionRecord as Connection } from '../analyze/record.js';
 import { DIR_NAMES, type EventRow, type HoleRow } from '../analyze/model.js';
 import type { TimeBase } from '../report/time.js';
 import type { Decimated } from './decimate.js';
 import { MAX_PLOTTED_SUBFLOWS, type PlotConn, type PlotDir } from './collector.js';
+import { axisBottom, axisLeft, Svg } from './svg.js';
 
 /**
  * The plots of one connection (ANALYSIS.md "Plots"), as SVG strings:
- * d3 scales, axes and line generators over d3-node's DOM, the data drawn
- * as a few compact paths per series (one vertical stroke per pixel column
- * at most), never one element per packet.
+ * d3 scales and line generators, written as SVG text (svg.ts: no DOM),
+ * the data drawn as a few compact paths per series (one vertical stroke
+ * per pixel column at most), never one element per packet. The legend
+ * has its own column right of the plot area, never over the data.
  */
 const W = 960;
 const H = 540;
-const M = { top: 44, right: 24, bottom: 48, left: 84 };
+/** Width of the legend column, right of the plot area. */
+const LEGEND_W = 176;
+const M = { top: 48, right: 16 + LEGEND_W, bottom: 52, left: 88 };
 const IW = W - M.left - M.right;
+/** Width of the plot area in pixels (tests read positions off the axes). */
+export const PLOT_WIDTH = IW;
 const IH = H - M.top - M.bottom;
 
 const STYLE = `
-  text { font: 11px sans-serif; fill: #333; }
-  .title { font: bold 14px sans-serif; }
-  .axis path, .axis line { stroke: #888; }
+  text { font: 12px sans-serif; fill: #333; }
+  .title { font: bold 15px sans-serif; }
+  .axis path, .axis line { stroke: #888; fill: none; }
   .grid line { stroke: #eee; }
   .event line { stroke: #999; stroke-dasharray: 3 3; }
-  .event text { font-size: 10px; fill: #555; }
+  .event text { font-size: 12px; fill: #555; }
   .hole { fill: #e06666; fill-opacity: 0.18; }
   .ack { fill: none; stroke: #999; stroke-width: 1; stroke-dasharray: 4 2; }
   .reinj { fill: none; stroke: #d62728; stroke-width: 1.2; }
@@ -73,17 +80,9 @@ function align(pd: PlotDir): void {
   for (const s of all) s.widenTo(w);
 }
 
-/** One DOM for every plot (a jsdom window costs milliseconds and megabytes): each plot starts by emptying it. */
-let shared: D3Node | null = null;
-function blank(): D3Node {
-  shared ??= new D3Node({ styles: STYLE });
-  shared.d3Element.selectAll('svg').remove();
-  return shared;
-}
-
 interface Frame {
-  d3n: D3Node;
-  g: ReturnType<D3Node['createSVG']>;
+  /** The document; what is drawn now goes in the plot area (origin at its top left). */
+  svg: Svg;
   x: (t: number) => number;
 }
 
@@ -93,26 +92,20 @@ interface Span {
   to: number;
 }
 
-/** An SVG with a title, a time axis (seconds after the connection's first data, p.t0) over `span`, and a y axis from yMin to yMax. */
+/** An SVG with a title, a time axis (seconds after the connection's first data, p.t0) over `span`, and a y axis from yMin to yMax; left open in the plot area. */
 function frame(title: string, p: PlotConn, span: Span, time: TimeBase, yMin: number, yMax: number, yLabel: string, yFormat: (v: number) => string): Frame & { y: (v: number) => number } {
-  const d3n = blank();
-  const d3 = d3n.d3;
-  const svg = d3n.createSVG(W, H, { viewBox: `0 0 ${W} ${H}` });
-  svg.append('text').attr('class', 'title').attr('x', M.left).attr('y', 20).text(title);
-  svg
-    .append('text')
-    .attr('x', M.left)
-    .attr('y', 36)
-    .text(`time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
-  const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`) as unknown as Frame['g'];
-  const xs = d3.scaleLinear().domain([span.from - p.t0, span.to - p.t0]).range([0, IW]);
-  const ys = d3.scaleLinear().domain([yMin, yMax > yMin ? yMax : yMin + 1]).nice().range([IH, 0]);
-  g.append('g').attr('class', 'grid').call(d3.axisLeft(ys).ticks(8).tickSize(-IW).tickFormat(() => '') as never);
-  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${IH})`).call(d3.axisBottom(xs).ticks(10) as never);
-  g.append('g').attr('class', 'axis').call(d3.axisLeft(ys).ticks(8).tickFormat((v) => yFormat(Number(v))) as never);
-  g.append('text').attr('x', IW / 2).attr('y', IH + 38).attr('text-anchor', 'middle').text('time (s)');
-  g.append('text').attr('transform', `translate(${-66},${IH / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(yLabel);
-  return { d3n, g, x: (t) => xs(t - p.t0), y: (v) => ys(v) };
+  const svg = new Svg(W, H, STYLE);
+  svg.el('text', { class: 'title', x: M.left, y: 20 }, title);
+  svg.el('text', { x: M.left, y: 38 }, `time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
+  svg.open('g', { transform: `translate(${M.left},${M.top})` });
+  const xs = scaleLinear().domain([span.from - p.t0, span.to - p.t0]).range([0, IW]);
+  const ys = scaleLinear().domain([yMin, yMax > yMin ? yMax : yMin + 1]).nice().range([IH, 0]);
+  axisLeft(svg, ys, 8, yFormat, IW);
+  axisBottom(svg, xs, 10, IH);
+  axisLeft(svg, ys, 8, yFormat);
+  svg.el('text', { x: IW / 2, y: IH + 40, 'text-anchor': 'middle' }, 'time (s)');
+  svg.el('text', { transform: `translate(${-70},${IH / 2}) rotate(-90)`, 'text-anchor': 'middle' }, yLabel);
+  return { svg, x: (t) => xs(t - p.t0), y: (v) => ys(v) };
 }
 
 const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
@@ -132,12 +125,13 @@ function columns(s: Decimated, x: (t: number) => number, y: (v: number) => numbe
   return d;
 }
 
-/** A legend: one row per [name, colour]. */
+/** A legend in its own column right of the plot area: one row per [name, colour]. */
 function legend(f: Frame, rows: Array<[string, string]>): void {
   rows.forEach(([n, colour], i) => {
-    const row = f.g.append('g').attr('transform', `translate(${IW - 190},${8 + i * 16})`);
-    row.append('rect').attr('width', 12).attr('height', 10).attr('fill', colour);
-    row.append('text').attr('x', 18).attr('y', 9).text(n);
+    f.svg.open('g', { class: 'legend', transform: `translate(${IW + 16},${4 + i * 18})` });
+    f.svg.el('rect', { width: 12, height: 10, fill: colour });
+    f.svg.el('text', { x: 18, y: 10 }, n);
+    f.svg.close('g');
   });
 }
 
@@ -152,12 +146,15 @@ function events(f: Frame, list: readonly EventRow[], pick: (e: EventRow) => bool
     const x = f.x(e.time);
     if (x < 0 || x > IW) continue;
     const label = e.event === 'handover' ? `handover → ${e.subflow}` : e.subflow >= 0 ? `${e.event} (${e.subflow})` : e.event;
-    const m = f.g.append('g').attr('class', 'event');
-    m.append('line').attr('x1', r1(x)).attr('x2', r1(x)).attr('y1', 0).attr('y2', IH);
-    const level = lastX.findIndex((l) => x - l >= 12);
-    if (level < 0) continue; // every level is crowded here: the line alone, rather than overprinted text
-    m.append('text').attr('transform', `translate(${r1(x + 3)},${4 + level * 105}) rotate(90)`).text(label);
-    lastX[level] = x;
+    f.svg.open('g', { class: 'event' });
+    f.svg.el('line', { x1: r1(x), x2: r1(x), y1: 0, y2: IH });
+    // Every level crowded here: the line alone, rather than overprinted text.
+    const level = lastX.findIndex((l) => x - l >= 14);
+    if (level >= 0) {
+      f.svg.el('text', { transform: `translate(${r1(x + 3)},${4 + level * 105}) rotate(90)` }, label);
+      lastX[level] = x;
+    }
+    f.svg.close('g');
   }
 }
 
@@ -179,7 +176,7 @@ function dsnPlot(c: Connection, p: PlotConn, v: DsnSeries, eventList: readonly E
   // A close up's y axis spans its own DSNs; the whole direction's starts at 0.
   const yMax = Math.max(...v.dsn.map((s) => maxOf(s)), maxOf(v.acks));
   const yMin = whole ? 0 : Math.min(...v.dsn.map((s) => minOf(s)), minOf(v.acks));
-  const f = frame(title, p, span, time, Number.isFinite(yMin) ? yMin : 0, yMax, 'relative DSN', si);
+  const f = frame(title, p, span, time, Number.isFinite(yMin) ? yMin : 0, yMax, 'relative DSN (bytes)', si);
   const clampX = (x: number): number => Math.min(IW, Math.max(0, x));
   const clampY = (y: number): number => Math.min(IH, Math.max(0, y));
   // Holes first (underneath): from opening to closing (or the end), over the missing range.
@@ -190,18 +187,18 @@ function dsnPlot(c: Connection, p: PlotConn, v: DsnSeries, eventList: readonly E
     const y1 = clampY(f.y(h.dsnStart));
     if (x1 <= x0 && (x0 === 0 || x0 === IW)) continue;
     if (y1 <= y0 && (y0 === 0 || y0 === IH)) continue;
-    f.g.append('rect').attr('class', 'hole').attr('x', r1(x0)).attr('y', r1(y0)).attr('width', r1(Math.max(1, x1 - x0))).attr('height', r1(Math.max(1, y1 - y0)));
+    f.svg.el('rect', { class: 'hole', x: r1(x0), y: r1(y0), width: r1(Math.max(1, x1 - x0)), height: r1(Math.max(1, y1 - y0)) });
   }
   // Data ACKs (under the data): the highest per column, as a step line.
   const acks: Array<[number, number]> = [];
   for (let k = 0; k < v.acks.used; k++) if (v.acks.count[k]! > 0) acks.push([f.x(v.acks.time(k) + v.acks.width / 2), f.y(v.acks.max[k]!)]);
   if (acks.length > 0) {
-    const line = f.d3n.d3.line().curve(f.d3n.d3.curveStepAfter);
-    f.g.append('path').attr('class', 'ack').attr('d', (line(acks) ?? '').replace(/(\d+\.\d)\d+/g, '$1'));
+    const line = d3line().curve(curveStepAfter);
+    f.svg.el('path', { class: 'ack', d: (line(acks) ?? '').replace(/(\d+\.\d)\d+/g, '$1') });
   }
   v.dsn.forEach((s, i) => {
     const d = columns(s, f.x, f.y);
-    if (d) f.g.append('path').attr('fill', 'none').attr('stroke', COLOURS[i % COLOURS.length]!).attr('stroke-width', 1.5).attr('d', d);
+    if (d) f.svg.el('path', { fill: 'none', stroke: COLOURS[i % COLOURS.length]!, 'stroke-width': 1.5, d });
   });
   let marks = '';
   for (let i = 0; i < v.reinjections.length; i += 2) {
@@ -209,7 +206,7 @@ function dsnPlot(c: Connection, p: PlotConn, v: DsnSeries, eventList: readonly E
     const y = f.y(v.reinjections[i + 1]!);
     marks += `M${r1(x - 3)},${r1(y - 3)}l6,6M${r1(x - 3)},${r1(y + 3)}l6,-6`;
   }
-  if (marks) f.g.append('path').attr('class', 'reinj').attr('d', marks);
+  if (marks) f.svg.el('path', { class: 'reinj', d: marks });
   events(f, eventList, (e) => SHOWN_EVENTS.has(e.event));
   legend(f, [...subflowRows(c, v.dsn.length), ['data ACK (dashed)', '#999'], ['reinjection (x)', '#d62728'], ['hole', '#f4c7c7']]);
   return note(f, [
@@ -240,59 +237,52 @@ function goodputPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: n
   const series = pd.fresh.map((s) => rates((j) => s.sum[j]!));
   const total = rates((j) => pd.fresh.reduce((a, s) => a + s.sum[j]!, 0));
   const yMax = Math.max(0, ...total.map((q) => q[1]));
-  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: goodput per subflow (bits/s of data new to the connection)`, p, { from: p.t0, to: t1 }, time, 0, yMax, 'bits/s', si);
-  const line = f.d3n.d3.line();
+  const bin = group * width;
+  const binText = bin >= 1 ? `${r3(bin)} s` : `${r3(bin * 1000)} ms`;
+  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: goodput per subflow (data new to the connection)`, p, { from: p.t0, to: t1 }, time, 0, yMax, `goodput (bit/s, ${binText} bins)`, si);
+  const line = d3line();
   const path = (pts: Array<[number, number]>): string => (line(pts.map(([t, v]): [number, number] => [f.x(t), f.y(v)])) ?? '').replace(/(\d+\.\d)\d+/g, '$1');
-  if (series.length > 1) f.g.append('path').attr('class', 'total').attr('d', path(total));
+  if (series.length > 1) f.svg.el('path', { class: 'total', d: path(total) });
   series.forEach((pts, i) => {
-    f.g.append('path').attr('fill', 'none').attr('stroke', COLOURS[i % COLOURS.length]!).attr('stroke-width', 1.5).attr('d', path(pts));
+    f.svg.el('path', { fill: 'none', stroke: COLOURS[i % COLOURS.length]!, 'stroke-width': 1.5, d: path(pts) });
   });
   events(f, p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
   legend(f, [...subflowRows(c, pd.fresh.length), ...(series.length > 1 ? ([['all subflows', '#bbb']] as Array<[string, string]>) : [])]);
-  return f.d3n.svgString();
+  return done(f);
 }
 
 function ofoPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: number, time: TimeBase): string {
-  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: bytes held out of order at the capture point`, p, { from: p.t0, to: t1 }, time, 0, maxOf(pd.ofo), 'bytes out of order', si);
+  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: bytes held out of order at the capture point`, p, { from: p.t0, to: t1 }, time, 0, maxOf(pd.ofo), 'out of order (bytes)', si);
   const d = columns(pd.ofo, f.x, f.y);
-  if (d) f.g.append('path').attr('fill', 'none').attr('stroke', '#4e79a7').attr('stroke-width', 1.5).attr('d', d);
+  if (d) f.svg.el('path', { fill: 'none', stroke: '#4e79a7', 'stroke-width': 1.5, d });
   events(f, p.events, (e) => e.event === 'handover' || e.event === 'subflow_rst');
-  return f.d3n.svgString();
+  return done(f);
 }
 
 function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): string {
   // A row per subflow, the first MAX_TIMELINE_ROWS of them.
   const n = Math.min(c.subflows.length, MAX_TIMELINE_ROWS);
-  const d3n = blank();
-  const d3 = d3n.d3;
   const rowH = 28;
   const height = M.top + M.bottom + Math.max(1, n) * rowH;
-  const svg = d3n.createSVG(W, height, { viewBox: `0 0 ${W} ${height}` });
-  svg.append('text').attr('class', 'title').attr('x', M.left).attr('y', 20).text(`connection ${c.id}: subflows (lifetime grey, data in colour, backup hatched), handovers`);
-  svg.append('text').attr('x', M.left).attr('y', 36).text(`time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
-  const defs = svg.append('defs');
-  defs
-    .append('pattern')
-    .attr('id', 'backup')
-    .attr('width', 6)
-    .attr('height', 6)
-    .attr('patternUnits', 'userSpaceOnUse')
-    .append('path')
-    .attr('d', 'M0,6L6,0')
-    .attr('stroke', '#999');
-  const g = svg.append('g').attr('transform', `translate(${M.left},${M.top})`);
+  const svg = new Svg(W, height, STYLE);
+  svg.el('text', { class: 'title', x: M.left, y: 20 }, `connection ${c.id}: subflows (lifetime grey, data in colour, backup hatched), handovers`);
+  svg.el('text', { x: M.left, y: 38 }, `time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
+  svg.raw('<defs><pattern id="backup" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6L6,0" stroke="#999"></path></pattern></defs>');
+  svg.open('g', { transform: `translate(${M.left},${M.top})` });
   const t0 = Math.min(p.t0, ...c.subflows.map((s) => s.start));
-  const xs = d3.scaleLinear().domain([t0 - p.t0, t1 - p.t0]).range([0, IW]);
+  const tw = W - M.left - 16 - 160;
+  const xs = scaleLinear().domain([t0 - p.t0, t1 - p.t0]).range([0, tw]);
   const x = (t: number): number => xs(t - p.t0);
   const ih = n * rowH;
-  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${ih})`).call(d3.axisBottom(xs).ticks(10) as never);
+  axisBottom(svg, xs, 10, ih);
+  svg.el('text', { x: tw / 2, y: ih + 40, 'text-anchor': 'middle' }, 'time (s)');
   c.subflows.slice(0, n).forEach((s, i) => {
     const y = i * rowH;
-    g.append('text').attr('x', -6).attr('y', y + 17).attr('text-anchor', 'end').text(`subflow ${i}`);
+    svg.el('text', { x: -6, y: y + 18, 'text-anchor': 'end' }, `subflow ${i}`);
     const start = x(s.start);
     const end = x(s.end);
-    g.append('rect').attr('x', r1(start)).attr('y', y + 8).attr('width', r1(Math.max(1, end - start))).attr('height', 12).attr('fill', '#ddd');
-    if (s.backup) g.append('rect').attr('x', r1(start)).attr('y', y + 8).attr('width', r1(Math.max(1, end - start))).attr('height', 12).attr('fill', 'url(#backup)');
+    svg.el('rect', { x: r1(start), y: y + 8, width: r1(Math.max(1, end - start)), height: 12, fill: '#ddd' });
+    if (s.backup) svg.el('rect', { x: r1(start), y: y + 8, width: r1(Math.max(1, end - start)), height: 12, fill: 'url(#backup)' });
     // Active periods: columns where the subflow carried data, either direction.
     let d = '';
     for (const pd of p.dirs) {
@@ -300,18 +290,21 @@ function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): s
       if (!b) continue;
       for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${y + 14}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
     }
-    if (d) g.append('path').attr('d', d).attr('stroke', COLOURS[i % COLOURS.length]!).attr('stroke-width', 12);
+    if (d) svg.el('path', { d, stroke: COLOURS[i % COLOURS.length]!, 'stroke-width': 12 });
+    // How it ended, in the column right of the time axis (never over the data).
     const label = [s.kind, s.failed ? `failed: ${s.failed}` : '', s.close].filter(Boolean).join(', ');
-    g.append('text').attr('x', r1(Math.min(end + 4, IW - 150))).attr('y', y + 18).text(label);
+    svg.el('text', { x: tw + 8, y: y + 18 }, label);
   });
   for (const h of p.handovers) {
     const hx = x(h.time);
-    const m = g.append('g').attr('class', 'event');
-    m.append('line').attr('x1', r1(hx)).attr('x2', r1(hx)).attr('y1', 0).attr('y2', ih);
-    m.append('text').attr('x', r1(hx + 3)).attr('y', ih - 4).text(`handover ${DIR_NAMES[h.dir]} ${h.fromSubflow}→${h.toSubflow}`);
+    svg.open('g', { class: 'event' });
+    svg.el('line', { x1: r1(hx), x2: r1(hx), y1: 0, y2: ih });
+    svg.el('text', { x: r1(hx + 3), y: ih - 4 }, `handover ${DIR_NAMES[h.dir]} ${h.fromSubflow}→${h.toSubflow}`);
+    svg.close('g');
   }
-  if (c.subflows.length > n) g.append('text').attr('x', 0).attr('y', ih + 40).text(`${c.subflows.length - n} more subflows not shown (subflows.csv has them)`);
-  return d3n.svgString();
+  if (c.subflows.length > n) svg.el('text', { x: 0, y: ih + 44 }, `${c.subflows.length - n} more subflows not shown (subflows.csv has them)`);
+  svg.close('g');
+  return svg.toString();
 }
 
 function subflowName(c: Connection, i: number): string {
@@ -334,6 +327,12 @@ function maxOf(s: Decimated): number {
 
 function note(f: Frame, lines: Array<string | number | false>): string {
   const text = lines.filter((l): l is string => typeof l === 'string' && l !== '');
-  if (text.length > 0) f.g.append('text').attr('x', 0).attr('y', IH + 44).text(text.join('; '));
-  return f.d3n.svgString();
+  if (text.length > 0) f.svg.el('text', { x: 0, y: IH + 48 }, text.join('; '));
+  return done(f);
+}
+
+/** Closes the plot area and the document. */
+function done(f: Frame): string {
+  f.svg.close('g');
+  return f.svg.toString();
 }

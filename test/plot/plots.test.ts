@@ -6,6 +6,7 @@ import { analyze } from '../../src/cli/analyze.js';
 import { MAX_PLOTTED_CONNECTIONS, MAX_PLOTTED_SUBFLOWS } from '../../src/plot/collector.js';
 import { Decimated } from '../../src/plot/decimate.js';
 import { Recent, Zoom, zoomSpan } from '../../src/plot/zoom.js';
+import { PLOT_WIDTH } from '../../src/plot/render.js';
 import { mp } from '../helpers/build.js';
 import { runCli } from '../helpers/cli.js';
 import { Conversation, joinMac, keyInfo } from '../helpers/conversation.js';
@@ -59,9 +60,9 @@ describe('plots of the handover capture', async () => {
     expect(text).toContain('connection 0 s2c: handover 0, subflow 0 → 1, close up');
     const ticks = timeTicks(text);
     const perSecond = (ticks.at(-1)![1] - ticks[0]![1]) / (ticks.at(-1)![0] - ticks[0]![0]);
-    // Time at the left edge (x = 0) and at the right edge (x = 852) of the plot.
+    // Time at the left edge (x = 0) and at the right edge (x = PLOT_WIDTH) of the plot.
     const left = ticks[0]![0] - ticks[0]![1] / perSecond;
-    const right = left + 852 / perSecond;
+    const right = left + PLOT_WIDTH / perSecond;
     const t = 1795371253.570850413 - 1795371252.06721684;
     const stall = 0.201482281;
     expect(left).toBeCloseTo(t - 0.25 - stall, 2);
