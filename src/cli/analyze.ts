@@ -13,7 +13,7 @@ import type { CaptureReader } from '../decode/reader.js';
 import { CaptureError, fsReason, OutputError } from '../errors.js';
 import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
-import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
+import { buildSummary, type AnalysisFacts, type InputFacts, type PlotFacts, type Summary } from '../report/summary.js';
 import { TABLE_FILES } from '../report/tables.js';
 import { TimeBase } from '../report/time.js';
 import { PlotCollector } from '../plot/collector.js';
@@ -167,7 +167,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     });
     const { report, plots } = r.out;
     const out = dir!;
-    const plotFacts = plots === null ? null : { files: await writePlots(out, plots, r.time), connections_not_plotted: plots.notPlotted };
+    const plotFacts = plots === null ? null : await writePlots(out, plots, r.time);
     const summary = buildSummary(opts.version ?? '', inputFacts(opts.name ?? trace, r.reader, r.stats, r.diag, r.analyzer, r.time), { passes: r.pass, ...analysisFacts(r.analyzer) }, report, plotFacts);
     const sumPath = out.file('summary.json');
     try {
@@ -234,13 +234,15 @@ function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
  * temporary names, as every output). The renderer (d3's scales and
  * shapes, 45 ms to load) loads only when there is something to draw.
  */
-async function writePlots(out: OutputDir, plots: PlotCollector, time: TimeBase): Promise<string[]> {
+async function writePlots(out: OutputDir, plots: PlotCollector, time: TimeBase): Promise<PlotFacts> {
   const written: string[] = [];
-  if (plots.finished.length === 0) return written;
+  const skipped: PlotFacts['directions_not_plotted'] = [];
+  const facts: PlotFacts = { files: written, connections_not_plotted: plots.notPlotted, directions_not_plotted: skipped };
+  if (plots.finished.length === 0) return facts;
   const { renderConnection } = await import('../plot/render.js');
   out.subdir('plots');
   for (const { c, p } of plots.finished) {
-    for (const f of renderConnection(c, p, time)) {
+    for (const f of renderConnection(c, p, time, skipped)) {
       const path = out.file(`plots/${f.name}`);
       try {
         writeFileSync(path, f.svg);
@@ -250,5 +252,5 @@ async function writePlots(out: OutputDir, plots: PlotCollector, time: TimeBase):
       written.push(`plots/${f.name}`);
     }
   }
-  return written;
+  return facts;
 }

@@ -48,13 +48,33 @@ export interface PlotFile {
   svg: string;
 }
 
-/** Every plot of a finished connection. */
-export function renderConnection(c: Connection, p: PlotConn, time: TimeBase): PlotFile[] {
+/**
+ * A direction that carried fewer unique bytes than this (a request, a
+ * greeting) gets no DSN, goodput or out-of-order plot: a line of a few
+ * points says nothing the CSV files do not.
+ */
+export const MIN_PLOTTED_BYTES = 4096;
+
+/** A direction left without its plots, and why (summary.json's plots.directions_not_plotted). */
+export interface SkippedDirection {
+  conn: number;
+  dir: 'c2s' | 's2c';
+  unique_bytes: number;
+  reason: string;
+}
+
+/** Every plot of a finished connection; `skipped` collects the directions with too little data to plot. */
+export function renderConnection(c: Connection, p: PlotConn, time: TimeBase, skipped: SkippedDirection[] = []): PlotFile[] {
   const out: PlotFile[] = [];
   const t1 = Math.max(c.end, p.t0 + 1e-3);
   for (const d of [0, 1] as const) {
     const pd = p.dirs[d];
     if (pd === null || pd.dsn.length === 0) continue;
+    const unique = c.dirs[d].uniqueBytes;
+    if (unique !== null && unique < MIN_PLOTTED_BYTES) {
+      skipped.push({ conn: c.id, dir: DIR_NAMES[d], unique_bytes: unique, reason: `fewer than ${MIN_PLOTTED_BYTES} unique bytes` });
+      continue;
+    }
     align(pd);
     const name = `conn-${c.id}-${DIR_NAMES[d]}`;
     const title = `connection ${c.id} ${DIR_NAMES[d]}: data sequence (relative DSN) per subflow, data ACKs, reinjections, holes`;
@@ -140,18 +160,20 @@ const subflowRows = (c: Connection, n: number): Array<[string, string]> => Array
 /** Events as labelled vertical marks (the ones of this direction, or connection-wide). */
 function events(f: Frame, list: readonly EventRow[], pick: (e: EventRow) => boolean): void {
   // Labels run down from the top; one too close to an earlier one takes the next free level.
-  const lastX = [-Infinity, -Infinity, -Infinity, -Infinity];
+  const lastX = [-Infinity, -Infinity];
   for (const e of list) {
     if (!pick(e)) continue;
     const x = f.x(e.time);
     if (x < 0 || x > IW) continue;
-    const label = e.event === 'handover' ? `handover → ${e.subflow}` : e.subflow >= 0 ? `${e.event} (${e.subflow})` : e.event;
+    // Which side sent it, and on which subflow: "data_fin from server (0)".
+    const from = e.side === undefined ? '' : ` from ${e.side}`;
+    const label = e.event === 'handover' ? `handover → ${e.subflow}` : `${e.event}${from}${e.subflow >= 0 ? ` (${e.subflow})` : ''}`;
     f.svg.open('g', { class: 'event' });
     f.svg.el('line', { x1: r1(x), x2: r1(x), y1: 0, y2: IH });
     // Every level crowded here: the line alone, rather than overprinted text.
     const level = lastX.findIndex((l) => x - l >= 14);
     if (level >= 0) {
-      f.svg.el('text', { transform: `translate(${r1(x + 3)},${4 + level * 105}) rotate(90)` }, label);
+      f.svg.el('text', { transform: `translate(${r1(x + 3)},${4 + level * 220}) rotate(90)` }, label);
       lastX[level] = x;
     }
     f.svg.close('g');

@@ -42,6 +42,8 @@ export interface AnalysisFacts {
 export interface PlotFacts {
   files: string[];
   connections_not_plotted: number;
+  /** Directions of plotted connections drawn without DSN, goodput and out-of-order plots (too little data). */
+  directions_not_plotted: Array<{ conn: number; dir: 'c2s' | 's2c'; unique_bytes: number; reason: string }>;
 }
 
 export type Summary = ReturnType<typeof buildSummary>;

@@ -52,7 +52,9 @@ export function terminalSummary(s: Summary, outDir: string): string {
   }
   if (s.connections_not_detailed > 0) lines.push(`\n(${s.connections_not_detailed} more connections in connections.csv)`);
   lines.push('');
-  const plots = s.plots === null || s.plots.files.length === 0 ? '' : ` (plots: ${s.plots.files.length} in plots/${s.plots.connections_not_plotted > 0 ? `, ${s.plots.connections_not_plotted} connections not plotted` : ''})`;
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const left = s.plots === null ? [] : [s.plots.connections_not_plotted > 0 && `${count(s.plots.connections_not_plotted, 'connection')} not plotted`, s.plots.directions_not_plotted.length > 0 && `${count(s.plots.directions_not_plotted.length, 'direction')} with under 4 kB not plotted`].filter((x): x is string => typeof x === 'string');
+  const plots = s.plots === null || s.plots.files.length === 0 ? '' : ` (plots: ${s.plots.files.length} in plots/${left.map((x) => `, ${x}`).join('')})`;
   lines.push(`written to ${outDir}/${plots}`);
   return `${lines.join('\n')}\n`;
 }

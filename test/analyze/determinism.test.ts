@@ -28,8 +28,6 @@ describe('determinism', () => {
       'handovers.csv',
       'holes.csv',
       'packets.csv',
-      'plots/conn-0-c2s-dsn.svg',
-      'plots/conn-0-c2s-goodput.svg',
       'plots/conn-0-s2c-dsn.svg',
       'plots/conn-0-s2c-goodput.svg',
       'plots/conn-0-s2c-handover-0.svg',

@@ -22,12 +22,13 @@ describe('plots of the handover capture', async () => {
   const r = await analyze(HANDOVER, { out });
   const svg = (name: string): string => readFileSync(join(out, 'plots', name), 'utf8');
 
-  it('writes the DSN and goodput plots of both directions, the OFO plot where data waited, the handover close up and the timeline', () => {
-    const files = ['conn-0-c2s-dsn.svg', 'conn-0-c2s-goodput.svg', 'conn-0-s2c-dsn.svg', 'conn-0-s2c-goodput.svg', 'conn-0-s2c-handover-0.svg', 'conn-0-s2c-ofo.svg', 'conn-0-timeline.svg'];
+  it('writes the DSN, goodput and OFO plots of the download, the handover close up and the timeline; not the 16-byte request', () => {
+    const files = ['conn-0-s2c-dsn.svg', 'conn-0-s2c-goodput.svg', 'conn-0-s2c-handover-0.svg', 'conn-0-s2c-ofo.svg', 'conn-0-timeline.svg'];
     expect(readdirSync(join(out, 'plots')).sort()).toEqual(files);
     expect(r.summary.plots!.connections_not_plotted).toBe(0);
     // In summary.json, per connection: each direction's plots, the close ups, the timeline.
-    expect(r.summary.plots!.files).toEqual(['c2s-dsn', 'c2s-goodput', 's2c-dsn', 's2c-goodput', 's2c-ofo', 's2c-handover-0', 'timeline'].map((f) => `plots/conn-0-${f}.svg`));
+    expect(r.summary.plots!.files).toEqual(['s2c-dsn', 's2c-goodput', 's2c-ofo', 's2c-handover-0', 'timeline'].map((f) => `plots/conn-0-${f}.svg`));
+    expect(r.summary.plots!.directions_not_plotted).toEqual([{ conn: 0, dir: 'c2s', unique_bytes: 16, reason: 'fewer than 4096 unique bytes' }]);
   });
 
   it('every plot is well-formed SVG, 960x540, drawn with a few hundred elements at most', () => {
