@@ -142,7 +142,7 @@ export class PlotCollector {
     const d = p.dir(dir);
     const k = subflow < MAX_PLOTTED_SUBFLOWS ? subflow : MAX_PLOTTED_SUBFLOWS;
     d.fit(k);
-    d.dsn[k]!.addRange(t, dsnStart, dsnEnd);
+    d.dsn[k]!.addSpan(t, dsnStart, dsnEnd);
     d.fresh[k]!.add(t, fresh);
     if (reinjection) {
       if (d.reinjections.length < 2 * MAX_REINJECTIONS) d.reinjections.push(t, dsnStart);

@@ -34,12 +34,28 @@ export class Decimated {
     if (Number.isNaN(this.t0)) this.t0 = t0;
   }
 
+  /** Adds a value at time t: min, max and last keep it, sum adds it. */
   add(t: number, v: number): void {
-    this.addRange(t, v, v);
+    const k = this.bucket(t);
+    this.extend(k, v, v);
+    this.sum[k]! += v;
+    this.count[k]! += 1;
   }
 
-  /** Adds the values lo and hi (lo <= hi) at time t: a segment's first and last DSN. */
-  addRange(t: number, lo: number, hi: number): void {
+  /**
+   * Adds a range [lo, hi) at time t (a segment's DSNs): min and max keep
+   * its ends, sum adds its length, so a bucket's sum against max − min
+   * tells a continuous stretch from distant ranges (drawn apart).
+   */
+  addSpan(t: number, lo: number, hi: number): void {
+    const k = this.bucket(t);
+    this.extend(k, lo, hi);
+    this.sum[k]! += hi - lo;
+    this.count[k]! += 1;
+  }
+
+  /** The bucket of time t, coarsening first when t is past the last one. */
+  private bucket(t: number): number {
     if (Number.isNaN(this.t0)) this.t0 = t;
     let k = Math.floor((t - this.t0) / this.width);
     if (k < 0) k = 0;
@@ -47,7 +63,11 @@ export class Decimated {
       this.coarsen();
       k = Math.floor((t - this.t0) / this.width);
     }
-    const n = lo === hi ? 1 : 2;
+    if (k + 1 > this.used) this.used = k + 1;
+    return k;
+  }
+
+  private extend(k: number, lo: number, hi: number): void {
     if (this.count[k] === 0) {
       this.min[k] = lo;
       this.max[k] = hi;
@@ -55,10 +75,7 @@ export class Decimated {
       if (lo < this.min[k]!) this.min[k] = lo;
       if (hi > this.max[k]!) this.max[k] = hi;
     }
-    this.sum[k]! += n === 1 ? lo : lo + hi;
-    this.count[k]! += n;
     this.last[k] = hi;
-    if (k + 1 > this.used) this.used = k + 1;
   }
 
   /** Time at the start of bucket k. */

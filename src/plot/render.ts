@@ -132,15 +132,23 @@ const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
 const r3 = (v: number): string => (Math.round(v * 1000) / 1000).toString();
 const si = (v: number): string => (Math.abs(v) >= 1000 ? `${Number((v / 1000 ** Math.floor(Math.log10(Math.abs(v)) / 3)).toPrecision(3))}${' kMGTPE'[Math.floor(Math.log10(Math.abs(v)) / 3)]}` : String(v));
 
-/** One vertical stroke (min to max) per bucket: the compact path of a decimated series. */
-function columns(s: Decimated, x: (t: number) => number, y: (v: number) => number): string {
+/**
+ * One vertical stroke (min to max) per bucket: the compact path of a
+ * decimated series. With `spans` (a series of DSN ranges, whose sum is
+ * the bytes carried), a bucket whose ranges cover less than half of
+ * min..max (a few reinjections far below new data) is drawn as two short
+ * marks at its extremes, never as a stroke claiming the DSNs between.
+ */
+export function columns(s: Decimated, x: (t: number) => number, y: (v: number) => number, spans = false): string {
   let d = '';
   for (let k = 0; k < s.used; k++) {
     if (s.count[k] === 0) continue;
     const px = r1(x(s.time(k) + s.width / 2));
     const y0 = y(s.min[k]!);
     const y1 = y(s.max[k]!);
-    d += Math.abs(y0 - y1) < 1 ? `M${px},${r1(y0)}h1` : `M${px},${r1(y0)}V${r1(y1)}`;
+    if (Math.abs(y0 - y1) < 1) d += `M${px},${r1(y0)}h1`;
+    else if (spans && Math.abs(y0 - y1) > 4 && s.sum[k]! < 0.5 * (s.max[k]! - s.min[k]!)) d += `M${px},${r1(y0)}v-2M${px},${r1(y1)}v2`;
+    else d += `M${px},${r1(y0)}V${r1(y1)}`;
   }
   return d;
 }
@@ -219,7 +227,7 @@ function dsnPlot(c: Connection, p: PlotConn, v: DsnSeries, eventList: readonly E
     f.svg.el('path', { class: 'ack', d: (line(acks) ?? '').replace(/(\d+\.\d)\d+/g, '$1') });
   }
   v.dsn.forEach((s, i) => {
-    const d = columns(s, f.x, f.y);
+    const d = columns(s, f.x, f.y, true);
     if (d) f.svg.el('path', { fill: 'none', stroke: COLOURS[i % COLOURS.length]!, 'stroke-width': 1.5, d });
   });
   let marks = '';

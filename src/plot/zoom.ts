@@ -106,7 +106,7 @@ export class Zoom {
     if (!this.covers(t)) return;
     while (this.dsn.length <= subflow) this.dsn.push(this.decimated());
     const s = this.dsn[subflow]!;
-    s.addRange(t, dsnStart, dsnEnd);
+    s.addSpan(t, dsnStart, dsnEnd);
     if (!reinjection) return;
     if (this.reinjections.length < 2 * MAX_MARKS) this.reinjections.push(t, dsnStart);
     else this.reinjectionsLeftOut++;
