@@ -848,6 +848,14 @@ export class Analyzer {
     let left = len;
     let first = NaN;
     const maps = sd.maps;
+    // What every mapped range of this packet shares; the loop sets the range's own fields.
+    const x = this.seg;
+    x.frame = f.index;
+    x.t = t;
+    x.bytes = f.data;
+    x.conn = c;
+    x.dir = dir;
+    x.sub = sub;
     while (left > 0) {
       const k = maps.find(pos);
       if (k < 0) {
@@ -862,16 +870,9 @@ export class Analyzer {
       if (Number.isNaN(first)) first = ds;
       // Bytes this subflow sent before are its own retransmission, never a reinjection.
       const repeated = Math.max(0, Math.min(n, this.tcp.facts.newFrom - (pos - shift)));
-      const x = this.seg;
-      x.frame = f.index;
-      x.t = t;
-      x.bytes = f.data;
       x.at = p.payloadOffset + (len - left);
       x.captured = Math.max(0, Math.min(n, p.payloadCaptured - (len - left)));
       x.ssn = pos;
-      x.conn = c;
-      x.dir = dir;
-      x.sub = sub;
       this.dataRange(meta, sd, ds, ds + n, ds + repeated);
       pos += n;
       left -= n;

@@ -20,11 +20,16 @@ function connDir<R extends { conn: number; dir: number }>(what: string): [Column
   ];
 }
 
+/** The `t` column of a row with a `time`: seconds since the capture's first packet. */
+function sinceStart<R extends { time: number }>(): Column<R> & { name: 't' } {
+  return { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) };
+}
+
 const dsn = (v: number): string | null => (Number.isNaN(v) ? null : u64String(v));
 
 export const EVENT_COLUMNS = [
   { name: 'time', type: 'time', unit: 's', description: 'when', get: (r, t) => t.format(r.time) },
-  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  sinceStart<EventRow>(),
   { name: 'frame', type: 'integer', unit: '', description: 'the frame that showed it', get: (r) => r.frame },
   { name: 'conn', type: 'integer', unit: '', description: 'connection number', get: (r) => r.conn },
   { name: 'subflow', type: 'integer', unit: '', description: 'subflow number; empty for a connection-level event', get: (r) => (r.subflow < 0 ? null : r.subflow) },
@@ -40,7 +45,7 @@ export const REINJECTION_COLUMNS = [
   ...connDir<ReinjectionRow>('of the data'),
   { name: 'frame', type: 'integer', unit: '', description: 'the reinjecting segment', get: (r) => r.frame },
   { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time) },
-  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  sinceStart<ReinjectionRow>(),
   { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried it', get: (r) => r.subflow },
   { name: 'dsn_start', type: 'integer', unit: '', description: 'its relative DSN range [start, end)', get: (r) => u64String(r.dsnStart) },
   { name: 'dsn_end', type: 'integer', unit: '', description: 'the end of the range (exclusive)', get: (r) => u64String(r.dsnEnd) },
@@ -73,7 +78,7 @@ export const HOLE_COLUMNS = [
 export const HANDOVER_COLUMNS = [
   ...connDir<HandoverRow>('of the data'),
   { name: 'time', type: 'time', unit: 's', description: 'the new subflow’s first data segment in the window where it took over', get: (r, t) => t.format(r.time) },
-  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  sinceStart<HandoverRow>(),
   { name: 'frame', type: 'integer', unit: '', description: 'that segment', get: (r) => r.frame },
   { name: 'from_subflow', type: 'integer', unit: '', description: 'the old carrier', get: (r) => r.fromSubflow },
   { name: 'to_subflow', type: 'integer', unit: '', description: 'the new carrier', get: (r) => r.toSubflow },
@@ -96,13 +101,13 @@ export const RTT_COLUMNS = [
   { name: 'segment_frame', type: 'integer', unit: '', description: "the sampled range's segment", get: (r) => r.segmentFrame },
   { name: 'rtt', type: 'seconds', unit: 's', description: 'from the segment to the DATA_ACK, at the capture point', get: (r, t) => t.duration(r.rtt) },
   { name: 'time', type: 'time', unit: 's', description: "the DATA_ACK's time", get: (r, t) => t.format(r.time) },
-  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  sinceStart<RttRow>(),
 ] as const satisfies readonly Column<RttRow>[];
 
 export const PACKET_COLUMNS = [
   { name: 'frame', type: 'integer', unit: '', description: '1-based frame number in the file', get: (r) => r.frame },
   { name: 'time', type: 'time', unit: 's', description: 'capture time', get: (r, t) => t.format(r.time) },
-  { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) },
+  sinceStart<PacketRow>(),
   { name: 'flow', type: 'integer', unit: '', description: "Wireshark's `tcp.stream`", get: (r) => r.flow },
   { name: 'conn', type: 'integer', unit: '', description: 'connection number; empty when the packet belongs to no MPTCP connection', get: (r) => (r.conn < 0 ? null : r.conn) },
   { name: 'subflow', type: 'integer', unit: '', description: 'subflow number; empty likewise', get: (r) => (r.subflow < 0 ? null : r.subflow) },
