@@ -65,6 +65,8 @@ export class Flow {
   older: Flow | null = null;
   newer: Flow | null = null;
   evicted = false;
+  /** The capture interface of the flow's first packet (pcapng's interface index; 0 for pcap). */
+  iface = 0;
 
   constructor(
     readonly id: number,

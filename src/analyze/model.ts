@@ -142,6 +142,8 @@ export interface HandoverRow {
   toSubflow: number;
   /** Longest time without new in-order data around the switch. */
   stall: number;
+  /** When that stall began (its last in-order advance before the gap). */
+  stallFrom: number;
   trigger: string;
 }
 
@@ -153,13 +155,18 @@ export interface HandoverRow {
  */
 export class Table<R> {
   declare readonly rowType: R;
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** The row's connection, and its time (a hole's: when it opened), for choosing rows (--conn, --since). */
+    readonly connOf: (r: R) => number,
+    readonly timeOf: (r: R) => number,
+  ) {}
 }
 
-export const EVENTS = new Table<EventRow>('events');
-export const REINJECTIONS = new Table<ReinjectionRow>('reinjections');
-export const HOLES = new Table<HoleRow>('holes');
-export const HANDOVERS = new Table<HandoverRow>('handovers');
+export const EVENTS = new Table<EventRow>('events', (r) => r.conn, (r) => r.time);
+export const REINJECTIONS = new Table<ReinjectionRow>('reinjections', (r) => r.conn, (r) => r.time);
+export const HOLES = new Table<HoleRow>('holes', (r) => r.conn, (r) => r.openedTime);
+export const HANDOVERS = new Table<HandoverRow>('handovers', (r) => r.conn, (r) => r.time);
 
 /** Consumers of the analysis (Wireshark's taps): each call must be cheap. */
 export interface AnalysisSink {

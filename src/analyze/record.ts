@@ -46,6 +46,8 @@ export interface SubflowRecord {
   clientPort: number;
   serverAddr: string;
   serverPort: number;
+  /** The capture interface its first packet came in on (an index into summary.json's input.interfaces). */
+  iface: number;
   /** Address id of the initiator (0 for the initial subflow), of the responder; null when unseen. */
   addrId: number | null;
   peerAddrId: number | null;
@@ -220,6 +222,7 @@ function subflowRecord(s: Subflow): SubflowRecord {
     clientPort: a ? f.portA : f.portB,
     serverAddr: a ? f.textB : f.textA,
     serverPort: a ? f.portB : f.portA,
+    iface: f.iface,
     addrId: s.kind === 'initial' ? 0 : s.addrId < 0 ? null : s.addrId,
     peerAddrId: s.peerAddrId < 0 ? null : s.peerAddrId,
     backup: s.prio[0] || s.prio[1],

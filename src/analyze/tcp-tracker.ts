@@ -73,6 +73,7 @@ export class TcpTracker {
       if (this.flows.count >= this.maxFlows) this.evict();
       this.counts.flows++;
       flow = this.flows.create(b, p, this.nextFlow++, f.index, t);
+      flow.iface = f.iface;
       fromA = true;
     }
     flow.lastTime = t;

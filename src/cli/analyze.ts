@@ -16,7 +16,10 @@ import { ReportSink } from '../report/report-sink.js';
 import { buildSummary, type AnalysisFacts, type InputFacts, type PlotFacts, type Summary } from '../report/summary.js';
 import { TABLE_FILES } from '../report/tables.js';
 import { TimeBase } from '../report/time.js';
+import type { RenderOptions } from '../plot/render.js';
 import { PlotCollector } from '../plot/collector.js';
+import { STYLES, type StyleName } from '../plot/style.js';
+import { selectingSink, selects, type Selection } from './select.js';
 import { tee } from './tee.js';
 
 export interface AnalyzeOptions extends PassOptions {
@@ -24,6 +27,13 @@ export interface AnalyzeOptions extends PassOptions {
   out?: string;
   /** Write plots/*.svg (default: yes). */
   plots?: boolean;
+  /** Connections plotted at most: the first N by number (default 16; Infinity: all). */
+  plotLimit?: number;
+  /** Plot look (default screen) and the axes' time 0 (default: each connection's first data). */
+  style?: StyleName;
+  timeBase?: 'connection' | 'capture';
+  /** Only these connections and this time window (seconds since the capture's first packet), in every output. */
+  select?: Selection;
   version?: string;
   /** The trace as the user named it (summary.json), when the file read is a spooled copy. */
   name?: string;
@@ -150,11 +160,12 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     const r = await runPasses(trace, opts, (time) => {
       const out = (dir ??= new OutputDir(outPath));
       const report = new ReportSink(out, time, { packets: opts.packets === true });
-      const plots = opts.plots === false ? null : new PlotCollector();
+      const sel = opts.select ?? {};
+      const plots = opts.plots === false ? null : new PlotCollector({ ...sel, ...(opts.plotLimit !== undefined ? { limit: opts.plotLimit } : {}) }, time);
       return {
         report,
         plots,
-        sink: tee(report, plots, opts.onRecord),
+        sink: tee(selects(sel) ? selectingSink(report, sel, time) : report, plots, opts.onRecord),
         get needsDrain() {
           return report.needsDrain;
         },
@@ -167,8 +178,10 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     });
     const { report, plots } = r.out;
     const out = dir!;
-    const plotFacts = plots === null ? null : await writePlots(out, plots, r.time);
-    const summary = buildSummary(opts.version ?? '', inputFacts(opts.name ?? trace, r.reader, r.stats, r.diag, r.analyzer, r.time), { passes: r.pass, ...analysisFacts(r.analyzer) }, report, plotFacts);
+    const plotFacts = plots === null ? null : await writePlots(out, plots, renderOptions(opts, r.time, r.reader));
+    const sel = opts.select;
+    const selection = sel === undefined || !selects(sel) ? null : { conns: sel.conns === undefined ? null : [...sel.conns], since: sel.since ?? null, until: sel.until ?? null };
+    const summary = buildSummary(opts.version ?? '', inputFacts(opts.name ?? trace, r.reader, r.stats, r.diag, r.analyzer, r.time), { passes: r.pass, ...analysisFacts(r.analyzer) }, report, plotFacts, selection);
     const sumPath = out.file('summary.json');
     try {
       writeFileSync(sumPath, `${JSON.stringify(summary, null, 2)}\n`);
@@ -213,6 +226,24 @@ function inputFacts(trace: string, reader: CaptureReader, stats: DecodeStats, di
   };
 }
 
+/** How plots look and what their time axes count from; interfaces named as pcapng names them, numbered when a capture has several. */
+function renderOptions(opts: AnalyzeOptions, time: TimeBase, reader: CaptureReader): RenderOptions {
+  const ifaces = reader.interfaces();
+  const sel = opts.select ?? {};
+  return {
+    style: STYLES[opts.style ?? 'screen'],
+    timeBase: opts.timeBase ?? 'connection',
+    time,
+    // tcpdump's 'any' names no interface.
+    iface: (i) => {
+      const name = ifaces[i]?.name ?? '';
+      return name !== '' && name !== 'any' ? name : ifaces.length > 1 ? `interface ${i}` : '';
+    },
+    ...(sel.since !== undefined ? { since: time.first + sel.since } : {}),
+    ...(sel.until !== undefined ? { until: time.first + sel.until } : {}),
+  };
+}
+
 function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
   const a = analyzer.stats;
   return {
@@ -234,15 +265,15 @@ function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
  * temporary names, as every output). The renderer (d3's scales and
  * shapes, 45 ms to load) loads only when there is something to draw.
  */
-async function writePlots(out: OutputDir, plots: PlotCollector, time: TimeBase): Promise<PlotFacts> {
+async function writePlots(out: OutputDir, plots: PlotCollector, o: RenderOptions): Promise<PlotFacts> {
   const written: string[] = [];
   const skipped: PlotFacts['directions_not_plotted'] = [];
-  const facts: PlotFacts = { files: written, connections_not_plotted: plots.notPlotted, directions_not_plotted: skipped };
+  const facts: PlotFacts = { files: written, style: o.style.name, time_base: o.timeBase, connections_not_plotted: [...plots.notPlotted].sort((a, b) => a - b), directions_not_plotted: skipped };
   if (plots.finished.length === 0) return facts;
   const { renderConnection } = await import('../plot/render.js');
   out.subdir('plots');
-  for (const { c, p } of plots.finished) {
-    for (const f of renderConnection(c, p, time, skipped)) {
+  for (const { c, p } of [...plots.finished].sort((a, b) => a.c.id - b.c.id)) {
+    for (const f of renderConnection(c, p, o, skipped)) {
       const path = out.file(`plots/${f.name}`);
       try {
         writeFileSync(path, f.svg);

@@ -5,6 +5,8 @@ import { hideBin } from 'yargs/helpers';
 import { LIMITS, MIN_CONNECTIONS_FLAG } from '../check/limits.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MptraceError, UsageError } from '../errors.js';
 import type { AnalyzeJob } from './jobs.js';
+import type { Selection } from './select.js';
+import type { StyleName } from '../plot/style.js';
 import { progressLine } from './progress.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,7 +37,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 /** Boolean options of every command, whose `--name=VALUE` must be true or false. */
-const BOOLEAN_OPTIONS = new Set(['packets', 'plots', 'quiet', 'verbose', 'progress', 'json', 'update-baseline', 'allow-unknown', 'help', 'version', ...LIMITS.filter((l) => l.arg === 'flag').map((l) => l.flag)]);
+const BOOLEAN_OPTIONS = new Set(['packets', 'quiet', 'verbose', 'progress', 'json', 'update-baseline', 'allow-unknown', 'help', 'version', ...LIMITS.filter((l) => l.arg === 'flag').map((l) => l.flag)]);
 
 /**
  * yargs reads `--packets=maybe` as false without a word: a flag given a
@@ -49,6 +51,28 @@ function checkBooleanValues(argv: readonly string[]): void {
     const name = a.startsWith('--no-') && !BOOLEAN_OPTIONS.has(`no-${m[1]}`) ? m[1]! : a.slice(2, a.indexOf('='));
     if (BOOLEAN_OPTIONS.has(name) && m[2] !== 'true' && m[2] !== 'false') throw new UsageError(`--${name} takes true or false, not '${m[2]}'`);
   }
+}
+
+/** --plots N|all, or --no-plots (0); undefined: the default. */
+function plotChoice(v: unknown): number | undefined {
+  if (v === undefined || v === true || v === '') return undefined;
+  if (v === false || v === 'false') return 0;
+  if (v === 'all') return Infinity;
+  const n = Number(v);
+  if (typeof v === 'string' && /^\d+$/.test(v.trim()) && Number.isSafeInteger(n)) return n;
+  throw new UsageError(`--plots takes a number of connections or all, not '${String(v)}'`);
+}
+
+/** --conn 3,17: connection numbers. */
+function connList(v: unknown): number[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = String(v).split(',').map((x) => x.trim());
+  if (parts.some((x) => !/^\d+$/.test(x))) throw new UsageError(`--conn takes connection numbers separated by commas (3,17), not '${String(v)}'`);
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
+function seconds(name: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new UsageError(`--${name} takes seconds since the capture's first packet (a number, 0 or more)`);
 }
 
 function wholeNumber(name: string, v: unknown, min: number): void {
@@ -94,16 +118,32 @@ export async function main(argv: string[]): Promise<void> {
             .positional('trace', { type: 'string', array: true, describe: 'capture files or directories of them (- for standard input)', demandOption: true })
             .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'output directory (one trace; default ./<trace file name>.mptrace), or the directory that gets one <trace name>.mptrace per trace (several traces or a directory; default .)' })
             .option('packets', { type: 'boolean', default: false, describe: 'also write packets.csv, one row per TCP packet' })
-            .option('plots', { type: 'boolean', default: true, describe: 'write plots/*.svg (--no-plots: none)' })
+            .option('plots', { type: 'string', describe: `how many connections get plots: the first N by number, or all (default ${16}; --no-plots: none)` })
+            .option('conn', { type: 'string', requiresArg: true, describe: 'only these connections (numbers, comma separated: 3,17) in every output and plot' })
+            .option('since', { type: 'number', requiresArg: true, describe: "only what happened from S seconds after the capture's first packet on, in every output and plot" })
+            .option('until', { type: 'number', requiresArg: true, describe: "only what happened up to S seconds after the capture's first packet" })
+            .option('style', { choices: ['screen', 'paper', 'paper-wide'] as const, requiresArg: true, describe: 'plot look: screen (960 px, 12 px text), paper (one column: 3.5 in, 8 pt text) or paper-wide (two columns: 7.2 in)' })
+            .option('time-base', { choices: ['connection', 'capture'] as const, requiresArg: true, describe: "time 0 of the plots: each connection's first data (default), or the capture's first packet (plots of several connections line up)" })
             .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
         ).check((a) => {
           wholeNumber('jobs', a.jobs, 1);
+          plotChoice(a.plots);
+          connList(a.conn);
+          seconds('since', a.since);
+          seconds('until', a.until);
+          if (a.since !== undefined && a.until !== undefined && a.until < a.since) throw new UsageError('--until comes before --since');
           return true;
         }),
       async (a) => {
+        const limit = plotChoice(a.plots);
+        const conns = connList(a.conn);
         process.exitCode = await analyzeAll(traceArgs(a.trace), {
           packets: a.packets,
-          plots: a.plots,
+          plots: limit !== 0,
+          ...(limit !== 0 && limit !== undefined ? { plotLimit: limit } : {}),
+          select: { ...(conns ? { conns } : {}), ...(a.since !== undefined ? { since: a.since } : {}), ...(a.until !== undefined ? { until: a.until } : {}) },
+          ...(a.style ? { style: a.style } : {}),
+          ...(a['time-base'] ? { timeBase: a['time-base'] } : {}),
           quiet: a.quiet,
           verbose: a.verbose === true,
           progress: wantProgress(a.progress),
@@ -240,6 +280,10 @@ interface AnalyzeAllOptions {
   progress: boolean;
   jobs: number;
   vantage?: 'client' | 'server';
+  plotLimit?: number;
+  select: Selection;
+  style?: StyleName;
+  timeBase?: 'connection' | 'capture';
 }
 
 /**
@@ -270,7 +314,17 @@ async function analyzeAll(traces: string[], o: AnalyzeAllOptions): Promise<numbe
         arg: x,
         outParent: single ? '.' : (o.out ?? '.'),
         quiet: o.quiet,
-        opts: { packets: o.packets, plots: o.plots, version: pkg.version, ...(single && o.out !== undefined ? { out: o.out } : {}), ...(o.vantage ? { vantage: o.vantage } : {}) },
+        opts: {
+          packets: o.packets,
+          plots: o.plots,
+          version: pkg.version,
+          select: o.select,
+          ...(o.plotLimit !== undefined ? { plotLimit: o.plotLimit } : {}),
+          ...(o.style ? { style: o.style } : {}),
+          ...(o.timeBase ? { timeBase: o.timeBase } : {}),
+          ...(single && o.out !== undefined ? { out: o.out } : {}),
+          ...(o.vantage ? { vantage: o.vantage } : {}),
+        },
       });
     }
     await runJobs(

@@ -1,10 +1,9 @@
 import type { ConnectionRecord } from '../analyze/record.js';
 import type { AnalysisSink } from '../analyze/model.js';
 import type { PlotCollector } from '../plot/collector.js';
-import type { ReportSink } from '../report/report-sink.js';
 
 /** One sink for the analyzer that feeds the report writers and, when plots are wanted, the plots. */
-export function tee(report: ReportSink, plots: PlotCollector | null, onRecord?: (r: ConnectionRecord) => void): AnalysisSink {
+export function tee(report: AnalysisSink, plots: PlotCollector | null, onRecord?: (r: ConnectionRecord) => void): AnalysisSink {
   if (plots === null && onRecord === undefined) return report;
   const sink: AnalysisSink = {
     row: plots === null ? (table, r) => report.row(table, r) : (table, r) => {

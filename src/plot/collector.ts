@@ -3,8 +3,12 @@ import { EVENTS, HANDOVERS, HOLES, type EventRow, type HandoverRow, type HoleRow
 import { Decimated } from './decimate.js';
 import { Recent, Zoom, zoomSpan } from './zoom.js';
 
-/** Connections plotted (the first ones that carry data); the others are only in the CSV files. */
+/** Connections plotted by default: the first 16 by connection number (--plots N|all). */
 export const MAX_PLOTTED_CONNECTIONS = 16;
+/** Rows of the timeline (subflows beyond are only in subflows.csv). */
+export const MAX_TIMELINE_ROWS = 32;
+/** Buckets of a subflow's activity series (the timeline's bars). */
+const ACTIVITY_BUCKETS = 512;
 /** Marks kept per connection: reinjections per direction, holes per direction, events. */
 const MAX_REINJECTIONS = 500;
 const MAX_HOLES = 300;
@@ -54,6 +58,17 @@ export class PlotDir {
   }
 }
 
+/** Which connections get plots, and over what time (analysis times). */
+export interface PlotChoice {
+  /** At most this many (default MAX_PLOTTED_CONNECTIONS; Infinity for all). */
+  limit?: number;
+  /** Only these connection numbers (--conn). */
+  conns?: readonly number[];
+  /** The time window, in seconds since the capture's first packet. */
+  since?: number;
+  until?: number;
+}
+
 /** One connection's plot data, from its first data on. */
 export class PlotConn {
   readonly dirs: [PlotDir | null, PlotDir | null] = [null, null];
@@ -62,6 +77,8 @@ export class PlotConn {
   readonly handovers: HandoverRow[] = [];
   readonly zooms: Zoom[] = [];
   readonly latestEvents: EventRow[] = [];
+  /** Per subflow (the first MAX_TIMELINE_ROWS), when it carried data in either direction: the timeline's bars. */
+  readonly activity: Decimated[] = [];
   /** Has data and a plotting slot; or was refused one (too many plotted connections). */
   plotted = false;
   refused = false;
@@ -77,6 +94,17 @@ export class PlotConn {
     const pd = (this.dirs[d] ??= new PlotDir(this.t0));
     if (this.multi) pd.recent ??= new Recent();
     return pd;
+  }
+
+  /** Subflow `sub` carried data at time t. */
+  active(sub: number, t: number): void {
+    if (sub >= MAX_TIMELINE_ROWS) return;
+    while (this.activity.length <= sub) {
+      const a = new Decimated(ACTIVITY_BUCKETS);
+      a.start(this.t0);
+      this.activity.push(a);
+    }
+    this.activity[sub]!.add(t, 1);
   }
 
   /** A second subflow: from now on, directions remember their latest data for zooms. */
@@ -96,8 +124,44 @@ export class PlotConn {
 export class PlotCollector {
   private readonly conns = new Map<number, PlotConn>();
   private started = 0;
-  /** Connections with data beyond MAX_PLOTTED_CONNECTIONS (not plotted). */
-  notPlotted = 0;
+  /** Connections with data left without plots by the limit (--plots), by number. */
+  readonly notPlotted: number[] = [];
+  private readonly limit: number;
+  private readonly chosen: readonly number[] | null;
+  private readonly since: number;
+  private readonly until: number;
+
+  /** `first`: the capture's first packet's time, once read (the window counts from it). */
+  constructor(
+    choice: PlotChoice = {},
+    private readonly base: { readonly first: number } = { first: 0 },
+  ) {
+    this.limit = choice.limit ?? MAX_PLOTTED_CONNECTIONS;
+    this.chosen = choice.conns === undefined ? null : [...choice.conns].sort((a, b) => a - b);
+    this.since = choice.since ?? -Infinity;
+    this.until = choice.until ?? Infinity;
+  }
+
+  /**
+   * Whether connection `id` may have plots: the first `limit` by number,
+   * of the ones asked for (--conn) or of all. With a time window the
+   * connections before it may carry no data in it: the first `limit`
+   * with data in the window then take the slots, in the order they get
+   * data.
+   */
+  private eligible(id: number): boolean {
+    if (this.chosen !== null) {
+      const k = this.chosen.indexOf(id);
+      return k >= 0 && k < this.limit;
+    }
+    if (this.since !== -Infinity || this.until !== Infinity) return this.started < this.limit;
+    return id < this.limit;
+  }
+
+  private inWindow(t: number): boolean {
+    const at = t - this.base.first;
+    return at >= this.since && at <= this.until;
+  }
 
   /** Finished connections with data, in the order they finished. */
   readonly finished: Array<{ c: ConnectionRecord; p: PlotConn }> = [];
@@ -126,18 +190,22 @@ export class PlotCollector {
   }
 
   segment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
+    if (!this.inWindow(t)) return;
     const p = this.conn(conn, t);
     if (!p.plotted) {
       if (p.refused) return;
-      if (this.started >= MAX_PLOTTED_CONNECTIONS) {
+      if (!this.eligible(conn)) {
         p.refused = true;
         p.events.length = 0;
-        this.notPlotted++;
+        p.latestEvents.length = 0;
+        // Left out by the limit, not by the choice (--conn): those are in no output at all.
+        if (this.chosen === null || this.chosen.includes(conn)) this.notPlotted.push(conn);
         return;
       }
       this.started++;
       p.plotted = true;
     }
+    p.active(subflow, t);
     if (subflow > 0 && !p.multi) p.becomeMulti();
     const d = p.dir(dir);
     const k = subflow < MAX_PLOTTED_SUBFLOWS ? subflow : MAX_PLOTTED_SUBFLOWS;
@@ -158,7 +226,7 @@ export class PlotCollector {
 
   dataAck(conn: number, dir: number, t: number, ack: number): void {
     const p = this.find(conn);
-    if (!p?.plotted) return;
+    if (!p?.plotted || !this.inWindow(t)) return;
     const d = p.dir(dir);
     d.acks.add(t, ack);
     if (d.recent !== null) d.recent.ack(t, ack);
@@ -167,7 +235,7 @@ export class PlotCollector {
 
   ofo(conn: number, dir: number, t: number, bytes: number): void {
     const p = this.find(conn);
-    if (p?.plotted) p.dir(dir).ofo.add(t, bytes);
+    if (p?.plotted && this.inWindow(t)) p.dir(dir).ofo.add(t, bytes);
   }
 
   /** The table rows plots draw: events, holes, handovers. */
@@ -179,8 +247,9 @@ export class PlotCollector {
   }
 
   event(e: EventRow): void {
-    // With every slot taken, a connection not yet plotted never will be: keep nothing for it.
-    if (this.started >= MAX_PLOTTED_CONNECTIONS && this.conns.get(e.conn)?.plotted !== true) return;
+    if (!this.inWindow(e.time)) return;
+    // A connection that cannot have plots: keep nothing for it.
+    if (this.conns.get(e.conn)?.plotted !== true && !this.eligible(e.conn)) return;
     const p = this.conn(e.conn, e.time);
     if (p.refused) return;
     if (e.event === 'join' && !p.multi) p.becomeMulti();
@@ -194,7 +263,7 @@ export class PlotCollector {
 
   hole(h: HoleRow): void {
     const p = this.conns.get(h.conn);
-    if (!p?.plotted) return;
+    if (!p?.plotted || h.openedTime - this.base.first > this.until || (!Number.isNaN(h.closedTime) && h.closedTime - this.base.first < this.since)) return;
     const d = p.dir(h.dir);
     if (d.holes.length < MAX_HOLES) d.holes.push(h);
     else {
@@ -207,7 +276,7 @@ export class PlotCollector {
 
   handover(h: HandoverRow): void {
     const p = this.conns.get(h.conn);
-    if (!p?.plotted) return;
+    if (!p?.plotted || !this.inWindow(h.time)) return;
     p.handovers.push(h);
     if (p.zooms.length >= MAX_ZOOMS) return;
     const span = zoomSpan(h.time, h.stall);

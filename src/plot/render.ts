@@ -1,10 +1,11 @@
 import { scaleLinear } from 'd3-scale';
 import { curveStepAfter, line as d3line } from 'd3-shape';
-import type { ConnectionRecord as Connection } from '../analyze/record.js';
-import { DIR_NAMES, type EventRow, type HoleRow } from '../analyze/model.js';
+import type { ConnectionRecord as Connection, SubflowRecord } from '../analyze/record.js';
+import { DIR_NAMES, type EventRow, type HandoverRow, type HoleRow } from '../analyze/model.js';
 import type { TimeBase } from '../report/time.js';
 import type { Decimated } from './decimate.js';
-import { MAX_PLOTTED_SUBFLOWS, type PlotConn, type PlotDir } from './collector.js';
+import { MAX_PLOTTED_SUBFLOWS, MAX_TIMELINE_ROWS, type PlotConn, type PlotDir } from './collector.js';
+import { ACK_COLOUR, fit, HOLE_COLOUR, marker, markerFill, plotWidth, REINJECTION_COLOUR, STYLES, subflowColour, textWidth, type PlotStyle } from './style.js';
 import { axisBottom, axisLeft, Svg } from './svg.js';
 
 /**
@@ -12,36 +13,12 @@ import { axisBottom, axisLeft, Svg } from './svg.js';
  * d3 scales and line generators, written as SVG text (svg.ts: no DOM),
  * the data drawn as a few compact paths per series (one vertical stroke
  * per pixel column at most), never one element per packet. The legend
- * has its own column right of the plot area, never over the data.
+ * sits below the plot area, never over the data; every subflow has a
+ * colour and a marker shape, so that grey print tells them apart.
  */
-const W = 960;
-const H = 540;
-/** Width of the legend column, right of the plot area. */
-const LEGEND_W = 176;
-const M = { top: 48, right: 16 + LEGEND_W, bottom: 52, left: 88 };
-const IW = W - M.left - M.right;
-/** Width of the plot area in pixels (tests read positions off the axes). */
-export const PLOT_WIDTH = IW;
-const IH = H - M.top - M.bottom;
 
-const STYLE = `
-  text { font: 12px sans-serif; fill: #333; }
-  .title { font: bold 15px sans-serif; }
-  .axis path, .axis line { stroke: #888; fill: none; }
-  .grid line { stroke: #eee; }
-  .event line { stroke: #999; stroke-dasharray: 3 3; }
-  .event text { font-size: 12px; fill: #555; }
-  .hole { fill: #e06666; fill-opacity: 0.18; }
-  .ack { fill: none; stroke: #999; stroke-width: 1; stroke-dasharray: 4 2; }
-  .reinj { fill: none; stroke: #d62728; stroke-width: 1.2; }
-  .total { fill: none; stroke: #bbb; stroke-width: 3; }
-`;
-
-/** Rows of the timeline (subflows beyond are only in subflows.csv). */
-const MAX_TIMELINE_ROWS = 32;
-
-/** Subflow colours: d3's Tableau 10, by subflow number. */
-const COLOURS = ['#4e79a7', '#f28e2c', '#59a14f', '#e15759', '#76b7b2', '#edc949', '#af7aa1', '#ff9da7', '#9c755f', '#bab0ab'];
+/** Width of the plot area at the default (screen) style; tests read positions off the axes. */
+export const PLOT_WIDTH = plotWidth(STYLES.screen);
 
 export interface PlotFile {
   name: string;
@@ -63,10 +40,26 @@ export interface SkippedDirection {
   reason: string;
 }
 
+export interface RenderOptions {
+  style: PlotStyle;
+  /** Time 0 of the axes: the connection's first data (default), or the capture's first packet (plots of several connections line up). */
+  timeBase: 'connection' | 'capture';
+  time: TimeBase;
+  /** A subflow's capture interface as a label ('' when the capture has one unnamed interface). */
+  iface: (index: number) => string;
+  /** The time window asked for (--since/--until), as analysis times; the whole-direction plots span it. */
+  since?: number;
+  until?: number;
+}
+
 /** Every plot of a finished connection; `skipped` collects the directions with too little data to plot. */
-export function renderConnection(c: Connection, p: PlotConn, time: TimeBase, skipped: SkippedDirection[] = []): PlotFile[] {
+export function renderConnection(c: Connection, p: PlotConn, o: RenderOptions, skipped: SkippedDirection[] = []): PlotFile[] {
   const out: PlotFile[] = [];
-  const t1 = Math.max(c.end, p.t0 + 1e-3);
+  const from = o.since !== undefined ? Math.min(o.since, p.t0) : p.t0;
+  const to = o.until ?? Math.max(c.end, p.t0 + 1e-3);
+  const whole: Span = { from, to: Math.max(to, from + 1e-3) };
+  const origin = o.timeBase === 'capture' ? o.time.first : p.t0;
+  const ctx: Ctx = { c, p, o, s: o.style, origin };
   for (const d of [0, 1] as const) {
     const pd = p.dirs[d];
     if (pd === null || pd.dsn.length === 0) continue;
@@ -78,19 +71,29 @@ export function renderConnection(c: Connection, p: PlotConn, time: TimeBase, ski
     align(pd);
     const name = `conn-${c.id}-${DIR_NAMES[d]}`;
     const title = `connection ${c.id} ${DIR_NAMES[d]}: data sequence (relative DSN) per subflow, data ACKs, reinjections, holes`;
-    out.push({ name: `${name}-dsn.svg`, svg: dsnPlot(c, p, pd, p.events, { from: p.t0, to: t1 }, time, title) });
-    out.push({ name: `${name}-goodput.svg`, svg: goodputPlot(c, p, pd, d, t1, time) });
+    out.push({ name: `${name}-dsn.svg`, svg: dsnPlot(ctx, pd, p.events, whole, title) });
+    out.push({ name: `${name}-goodput.svg`, svg: goodputPlot(ctx, pd, d, whole) });
     // Nothing ever held out of order: an empty plot says less than its absence (summary.json has max_ofo_bytes 0).
-    if (maxOf(pd.ofo) > 0) out.push({ name: `${name}-ofo.svg`, svg: ofoPlot(c, p, pd, d, t1, time) });
+    if (maxOf(pd.ofo) > 0) out.push({ name: `${name}-ofo.svg`, svg: ofoPlot(ctx, pd, d, whole) });
   }
   for (const z of p.zooms) {
     const h = z.handover;
     const title = `connection ${c.id} ${DIR_NAMES[h.dir]}: handover ${z.number}, subflow ${h.fromSubflow} → ${h.toSubflow}, close up`;
     const events = [...z.events].sort((a, b) => a.time - b.time);
-    out.push({ name: `conn-${c.id}-${DIR_NAMES[h.dir]}-handover-${z.number}.svg`, svg: dsnPlot(c, p, z, events, { from: z.from, to: z.to }, time, title, z.keptFrom > z.from ? z.keptFrom : undefined) });
+    out.push({ name: `conn-${c.id}-${DIR_NAMES[h.dir]}-handover-${z.number}.svg`, svg: dsnPlot(ctx, z, events, { from: z.from, to: z.to }, title, z.keptFrom > z.from ? z.keptFrom : undefined, h) });
   }
-  out.push({ name: `conn-${c.id}-timeline.svg`, svg: timelinePlot(c, p, t1, time) });
+  out.push({ name: `conn-${c.id}-timeline.svg`, svg: timelinePlot(ctx, whole) });
   return out;
+}
+
+/** What every plot of a connection shares. */
+interface Ctx {
+  c: Connection;
+  p: PlotConn;
+  o: RenderOptions;
+  s: PlotStyle;
+  /** Time 0 of the axes. */
+  origin: number;
 }
 
 /** Gives every series of a direction the widest bucket width, so that they share columns. */
@@ -100,37 +103,128 @@ function align(pd: PlotDir): void {
   for (const s of all) s.widenTo(w);
 }
 
-interface Frame {
-  /** The document; what is drawn now goes in the plot area (origin at its top left). */
-  svg: Svg;
-  x: (t: number) => number;
-}
-
-/** The times a plot spans (seconds since the epoch). */
+/** The times a plot spans (analysis times). */
 interface Span {
   from: number;
   to: number;
 }
 
-/** An SVG with a title, a time axis (seconds after the connection's first data, p.t0) over `span`, and a y axis from yMin to yMax; left open in the plot area. */
-function frame(title: string, p: PlotConn, span: Span, time: TimeBase, yMin: number, yMax: number, yLabel: string, yFormat: (v: number) => string): Frame & { y: (v: number) => number } {
-  const svg = new Svg(W, H, STYLE);
-  svg.el('text', { class: 'title', x: M.left, y: 20 }, title);
-  svg.el('text', { x: M.left, y: 38 }, `time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
-  svg.open('g', { transform: `translate(${M.left},${M.top})` });
-  const xs = scaleLinear().domain([span.from - p.t0, span.to - p.t0]).range([0, IW]);
-  const ys = scaleLinear().domain([yMin, yMax > yMin ? yMax : yMin + 1]).nice().range([IH, 0]);
-  axisLeft(svg, ys, 8, yFormat, IW);
-  axisBottom(svg, xs, 10, IH);
-  axisLeft(svg, ys, 8, yFormat);
-  svg.el('text', { x: IW / 2, y: IH + 40, 'text-anchor': 'middle' }, 'time (s)');
-  svg.el('text', { transform: `translate(${-70},${IH / 2}) rotate(-90)`, 'text-anchor': 'middle' }, yLabel);
-  return { svg, x: (t) => xs(t - p.t0), y: (v) => ys(v) };
+/** A legend entry: a series (line and its subflow's marker), a dashed line, a cross, a shaded area. */
+interface LegendItem {
+  label: string;
+  /** A shorter label, when the long one does not fit on a line (a paper's column). */
+  short?: string;
+  kind: 'series' | 'dash' | 'cross' | 'area' | 'band' | 'line';
+  colour: string;
+  /** The series' marker (subflow number), for 'series'. */
+  index?: number;
+}
+
+/** Legend items laid out left to right in rows below the plot. */
+function legendRows(s: PlotStyle, items: readonly LegendItem[]): Array<Array<{ item: LegendItem; x: number }>> {
+  const rows: Array<Array<{ item: LegendItem; x: number }>> = [];
+  const width = s.width - s.margin.left - 8;
+  const swatch = s.font * 2;
+  let row: Array<{ item: LegendItem; x: number }> = [];
+  let x = 0;
+  for (const item of items) {
+    const room = width - swatch - 4;
+    const label = fit(textWidth(item.label, s.font) > room && item.short !== undefined ? item.short : item.label, room, s.font);
+    const w = swatch + 4 + textWidth(label, s.font) + s.font;
+    if (x > 0 && x + w > width) {
+      rows.push(row);
+      row = [];
+      x = 0;
+    }
+    row.push({ item: { ...item, label }, x });
+    x += w;
+  }
+  if (row.length > 0) rows.push(row);
+  return rows;
+}
+
+interface Frame {
+  svg: Svg;
+  s: PlotStyle;
+  /** Plot area size. */
+  w: number;
+  h: number;
+  x: (t: number) => number;
+  y: (v: number) => number;
+}
+
+/**
+ * An SVG with a title (screen style), a time axis over `span` (seconds
+ * since ctx.origin), a y axis from yMin to yMax, a strip above the plot
+ * when `strip`, and the legend below; left open in the plot area, whose
+ * drawing is clipped to it.
+ */
+function frame(ctx: Ctx, title: string, span: Span, yMin: number, yMax: number, yLabel: string, yFormat: (v: number) => string, legend: readonly LegendItem[], strip = false, notes: readonly string[] = []): Frame {
+  const s = ctx.s;
+  const w = plotWidth(s);
+  const h = s.plotHeight;
+  const top = s.margin.top + (strip ? s.strip + s.font / 2 : 0);
+  const rows = legendRows(s, legend);
+  const legendY = top + h + s.margin.bottom;
+  const notesY = legendY + rows.length * s.row;
+  const height = Math.ceil(notesY + notes.length * s.row + (rows.length + notes.length > 0 ? s.font / 2 : 0));
+  const svg = new Svg(s.width, height, { unit: s.unit, font: s.font });
+  svg.el('rect', { width: s.width, height, fill: '#ffffff' });
+  if (s.title) {
+    svg.el('text', { x: s.margin.left, y: s.font + 8, 'font-weight': 'bold', 'font-size': s.font + 3 }, title);
+    svg.el('text', { x: s.margin.left, y: 2 * s.font + 14 }, timeZero(ctx));
+  }
+  drawLegend(svg, s, rows, legendY);
+  notes.forEach((t, i) => svg.el('text', { class: 'note', x: s.margin.left, y: notesY + i * s.row + s.row / 2, dy: '0.35em' }, fit(t, s.width - s.margin.left - 8, s.font)));
+  svg.open('g', { class: 'plot', transform: `translate(${s.margin.left},${top})` });
+  svg.raw(`<clipPath id="area"><rect width="${w}" height="${h}"></rect></clipPath>`);
+  const xs = scaleLinear().domain([span.from - ctx.origin, span.to - ctx.origin]).range([0, w]);
+  const ys = scaleLinear().domain([yMin, yMax > yMin ? yMax : yMin + 1]).nice().range([h, 0]);
+  const tick = s.font / 2;
+  axisLeft(svg, ys, h > 200 ? 8 : 5, yFormat, w);
+  axisBottom(svg, xs, w > 400 ? 10 : 5, h, undefined, tick);
+  axisLeft(svg, ys, h > 200 ? 8 : 5, yFormat, undefined, tick);
+  svg.el('text', { x: w / 2, y: h + tick + 2.4 * s.font + 4, 'text-anchor': 'middle' }, timeAxisLabel(ctx));
+  svg.el('text', { transform: `translate(${-s.margin.left + s.font},${h / 2}) rotate(-90)`, 'text-anchor': 'middle' }, yLabel);
+  return { svg, s, w, h, x: (t) => xs(t - ctx.origin), y: (v) => ys(v) };
+}
+
+function timeZero(ctx: Ctx): string {
+  const what = ctx.o.timeBase === 'capture' ? "the capture's first packet" : "the connection's first data";
+  return `time 0 = ${what}, ${ctx.o.time.format(ctx.origin)} (seconds since the epoch)`;
+}
+
+function timeAxisLabel(ctx: Ctx): string {
+  if (ctx.s.title) return 'time (s)';
+  // No title on paper: the axis says what time 0 is.
+  return ctx.o.timeBase === 'capture' ? 'time since the capture began (s)' : "time since the connection's first data (s)";
+}
+
+function drawLegend(svg: Svg, s: PlotStyle, rows: ReturnType<typeof legendRows>, y0: number): void {
+  if (rows.length === 0) return;
+  const sw = s.font * 2;
+  svg.open('g', { class: 'legend', transform: `translate(${s.margin.left},${y0})`, 'data-height': rows.length * s.row });
+  rows.forEach((row, r) => {
+    const y = r * s.row + s.row / 2;
+    for (const { item, x } of row) {
+      const c = item.colour;
+      if (item.kind === 'series' || item.kind === 'line') {
+        svg.el('path', { class: item.index === undefined ? 'key' : `key s${item.index}`, d: `M${x},${y}h${sw}`, stroke: c, 'stroke-width': item.kind === 'line' ? s.line * 2 : s.line, fill: 'none' });
+        if (item.index !== undefined && item.index < MAX_PLOTTED_SUBFLOWS) svg.el('path', { d: marker(item.index, x + sw / 2, y, s.marker), fill: markerFill(item.index, c), stroke: c, 'stroke-width': 1 });
+      } else if (item.kind === 'dash') svg.el('path', { d: `M${x},${y}h${sw}`, stroke: c, 'stroke-width': 1, 'stroke-dasharray': '4 2', fill: 'none' });
+      else if (item.kind === 'cross') svg.el('path', { d: cross(x + sw / 2, y, s.marker), stroke: c, 'stroke-width': 1.2, fill: 'none' });
+      else svg.el('rect', { x, y: y - s.font / 2, width: sw, height: s.font, fill: c, 'fill-opacity': item.kind === 'area' ? 0.3 : 0.12, stroke: item.kind === 'area' ? c : 'none', 'stroke-width': 0.5 });
+      svg.el('text', { x: x + sw + 4, y, dy: '0.35em' }, item.label);
+    }
+  });
+  svg.close('g');
 }
 
 const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
 const r3 = (v: number): string => (Math.round(v * 1000) / 1000).toString();
+/** Bytes and rates with SI prefixes: 1.5M, 250k. */
 const si = (v: number): string => (Math.abs(v) >= 1000 ? `${Number((v / 1000 ** Math.floor(Math.log10(Math.abs(v)) / 3)).toPrecision(3))}${' kMGTPE'[Math.floor(Math.log10(Math.abs(v)) / 3)]}` : String(v));
+const cross = (x: number, y: number, s: number): string => `M${r1(x - s)},${r1(y - s)}l${r1(2 * s)},${r1(2 * s)}M${r1(x - s)},${r1(y + s)}l${r1(2 * s)},${r1(-2 * s)}`;
 
 /**
  * One vertical stroke (min to max) per bucket: the compact path of a
@@ -153,39 +247,119 @@ export function columns(s: Decimated, x: (t: number) => number, y: (v: number) =
   return d;
 }
 
-/** A legend in its own column right of the plot area: one row per [name, colour]. */
-function legend(f: Frame, rows: Array<[string, string]>): void {
-  rows.forEach(([n, colour], i) => {
-    f.svg.open('g', { class: 'legend', transform: `translate(${IW + 16},${4 + i * 18})` });
-    f.svg.el('rect', { width: 12, height: 10, fill: colour });
-    f.svg.el('text', { x: 18, y: 10 }, n);
-    f.svg.close('g');
-  });
+/**
+ * A level held between samples (bytes out of order): a step line through
+ * each bucket's last value, with the bucket's min..max as a vertical
+ * stroke, so a quiet stretch stays drawn at its level.
+ */
+export function levels(s: Decimated, x: (t: number) => number, y: (v: number) => number): string {
+  let d = '';
+  for (let k = 0; k < s.used; k++) {
+    if (s.count[k] === 0) continue;
+    const px = r1(x(s.time(k) + s.width / 2));
+    d += d === '' ? `M${px},${r1(y(s.min[k]!))}` : `H${px}V${r1(y(s.min[k]!))}`;
+    d += `V${r1(y(s.max[k]!))}V${r1(y(s.last[k]!))}`;
+  }
+  return d;
 }
 
-const subflowRows = (c: Connection, n: number): Array<[string, string]> => Array.from({ length: n }, (_, i) => [subflowName(c, i), COLOURS[i % COLOURS.length]!]);
+/**
+ * A series' marker shape every `step` pixels along it (phased by subflow,
+ * so that markers of series drawn on top of each other do not coincide).
+ */
+function markersAlong(points: Iterable<[number, number]>, i: number, n: number, f: Frame): string {
+  const step = Math.max(40, f.w / 5);
+  let next = ((i % 8) * step) / Math.min(8, Math.max(1, n)) + f.s.marker;
+  let d = '';
+  for (const [x, y] of points) {
+    if (x < next || x < 0 || x > f.w || y < 0 || y > f.h) continue;
+    d += marker(i, x, y, f.s.marker);
+    next = x + step;
+  }
+  return d;
+}
 
-/** Events as labelled vertical marks (the ones of this direction, or connection-wide). */
+function* columnTops(s: Decimated, f: Frame): Generator<[number, number]> {
+  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0) yield [f.x(s.time(k) + s.width / 2), f.y(s.max[k]!)];
+}
+
+/** A subflow's series: its path, then its markers. */
+function series(f: Frame, i: number, n: number, d: string, points: Iterable<[number, number]>): void {
+  if (!d) return;
+  const colour = subflowColour(i);
+  f.svg.el('path', { class: `series s${i}`, fill: 'none', stroke: colour, 'stroke-width': f.s.line, d });
+  if (i < MAX_PLOTTED_SUBFLOWS) {
+    const m = markersAlong(points, i, n, f);
+    if (m) f.svg.el('path', { class: `markers s${i}`, d: m, fill: markerFill(i, colour), stroke: colour, 'stroke-width': 1 });
+  }
+}
+
+/** How a subflow is named in legends: number, kind, addresses and ports, interface. */
+export function subflowLabel(c: Connection, i: number, o: RenderOptions): string {
+  if (i >= MAX_PLOTTED_SUBFLOWS) {
+    const last = c.subflows.length - 1;
+    return last === i ? `subflow ${i}` : `subflows ${i} to ${last} (together)`;
+  }
+  const s = c.subflows[i];
+  if (s === undefined) return `subflow ${i}`;
+  const iface = o.iface(s.iface);
+  return `subflow ${i} (${s.kind}${s.backup ? ', backup' : ''}) ${endpoints(s)}${iface ? ` on ${iface}` : ''}`;
+}
+
+const hostPort = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+const endpoints = (s: SubflowRecord): string => `${hostPort(s.clientAddr, s.clientPort)} ↔ ${hostPort(s.serverAddr, s.serverPort)}`;
+
+/** Legend entries of the subflows whose series carry something. */
+const subflowItems = (ctx: Ctx, series: readonly Decimated[]): LegendItem[] =>
+  series.flatMap((d, i) => {
+    if (!carries(d)) return [];
+    const label = subflowLabel(ctx.c, i, ctx.o);
+    // Without the endpoints: "subflow 1 (join, backup)".
+    const short = label.replace(/\) .*$/, ')');
+    return [{ label, short, kind: 'series', colour: subflowColour(i), index: i } as const];
+  });
+
+function carries(s: Decimated): boolean {
+  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0) return true;
+  return false;
+}
+
+/** Events as labelled vertical marks; marks closer than a label's height are one mark, labelled for all of them. */
 function events(f: Frame, list: readonly EventRow[], pick: (e: EventRow) => boolean): void {
-  // Labels run down from the top; one too close to an earlier one takes the next free level.
-  const lastX = [-Infinity, -Infinity];
+  const clusters: Array<{ x: number; rows: EventRow[] }> = [];
+  const gap = f.s.font + 2;
   for (const e of list) {
     if (!pick(e)) continue;
     const x = f.x(e.time);
-    if (x < 0 || x > IW) continue;
-    // Which side sent it, and on which subflow: "data_fin from server (0)".
-    const from = e.side === undefined ? '' : ` from ${e.side}`;
-    const label = e.event === 'handover' ? `handover → ${e.subflow}` : `${e.event}${from}${e.subflow >= 0 ? ` (${e.subflow})` : ''}`;
+    if (x < 0 || x > f.w) continue;
+    const last = clusters.at(-1);
+    if (last !== undefined && x - last.x < gap) last.rows.push(e);
+    else clusters.push({ x, rows: [e] });
+  }
+  for (const { x, rows } of clusters) {
     f.svg.open('g', { class: 'event' });
-    f.svg.el('line', { x1: r1(x), x2: r1(x), y1: 0, y2: IH });
-    // Every level crowded here: the line alone, rather than overprinted text.
-    const level = lastX.findIndex((l) => x - l >= 14);
-    if (level >= 0) {
-      f.svg.el('text', { transform: `translate(${r1(x + 3)},${4 + level * 220}) rotate(90)` }, label);
-      lastX[level] = x;
-    }
+    f.svg.el('line', { x1: r1(x), x2: r1(x), y1: 0, y2: f.h, stroke: '#999999', 'stroke-dasharray': '3 3' });
+    // Right of the line, or left of it at the right edge.
+    const tx = x + 2 + f.s.font > f.w + f.s.margin.right ? x - 2 - f.s.font : x + 2;
+    f.svg.el('text', { transform: `translate(${r1(tx)},${3}) rotate(90)`, fill: '#444444', stroke: '#ffffff', 'stroke-width': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, fit(clusterLabel(rows), f.h - 6, f.s.font));
     f.svg.close('g');
   }
+}
+
+/** "data_fin from server (0)"; several of one kind: "join from client (1, 2, 3)"; of several kinds: the first, "+ 2 more". */
+function eventLabel(e: EventRow): string {
+  if (e.event === 'handover') return `handover → ${e.subflow}`;
+  return `${e.event}${e.side === undefined ? '' : ` from ${e.side}`}${e.subflow >= 0 ? ` (${e.subflow})` : ''}`;
+}
+
+function clusterLabel(rows: readonly EventRow[]): string {
+  if (rows.length === 1) return eventLabel(rows[0]!);
+  const first = rows[0]!;
+  if (first.event !== 'handover' && rows.every((e) => e.event === first.event && e.side === first.side)) {
+    const subs = [...new Set(rows.map((e) => e.subflow).filter((s) => s >= 0))];
+    return `${first.event}${first.side === undefined ? '' : ` from ${first.side}`} ×${rows.length}${subs.length > 0 ? ` (${subs.join(', ')})` : ''}`;
+  }
+  return `${eventLabel(first)} + ${rows.length - 1} more`;
 }
 
 const SHOWN_EVENTS = new Set(['join', 'join_failed', 'fallback', 'handover', 'mp_prio', 'mp_fail', 'mp_fastclose', 'mp_tcprst', 'subflow_rst', 'subflow_fin', 'add_addr', 'remove_addr', 'infinite_mapping', 'checksum_failure', 'data_fin']);
@@ -200,57 +374,106 @@ interface DsnSeries {
   readonly holesLeftOut: number;
 }
 
-/** `keptFrom`: a close up whose data starts later than its span (the recent data did not reach back so far). */
-function dsnPlot(c: Connection, p: PlotConn, v: DsnSeries, eventList: readonly EventRow[], span: Span, time: TimeBase, title: string, keptFrom?: number): string {
-  const whole = span.from === p.t0;
+/** `keptFrom`: a close up whose data starts later than its span (the recent data did not reach back so far); `handover`: a close up's, whose stall is shaded. */
+function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: Span, title: string, keptFrom?: number, handover?: HandoverRow): string {
+  const whole = handover === undefined;
   // A close up's y axis spans its own DSNs; the whole direction's starts at 0.
   const yMax = Math.max(...v.dsn.map((s) => maxOf(s)), maxOf(v.acks));
   const yMin = whole ? 0 : Math.min(...v.dsn.map((s) => minOf(s)), minOf(v.acks));
-  const f = frame(title, p, span, time, Number.isFinite(yMin) ? yMin : 0, yMax, 'relative DSN (bytes)', si);
-  const clampX = (x: number): number => Math.min(IW, Math.max(0, x));
-  const clampY = (y: number): number => Math.min(IH, Math.max(0, y));
+  const carrying = v.dsn.filter(carries).length;
+  const legend: LegendItem[] = [
+    ...subflowItems(ctx, v.dsn),
+    { label: 'data ACK', kind: 'dash', colour: ACK_COLOUR },
+    ...(v.reinjections.length > 0 ? [{ label: 'reinjection', kind: 'cross', colour: REINJECTION_COLOUR } as const] : []),
+    ...(v.holes.length > 0 ? [{ label: 'hole (missing DSNs, until filled)', kind: 'area', colour: HOLE_COLOUR } as const] : []),
+    ...(handover ? [{ label: `stall ${r3(handover.stall)} s`, kind: 'band', colour: '#000000' } as const] : []),
+  ];
+  const notes = [
+    keptFrom !== undefined && `data before ${r3(keptFrom - ctx.origin)} s no longer kept when the handover was recognised`,
+    v.reinjectionsLeftOut > 0 && `${v.reinjectionsLeftOut} reinjections not marked (reinjections.csv has them)`,
+    v.holesLeftOut > 0 && `${v.holesLeftOut} holes not shaded (holes.csv has them)`,
+    whole && ctx.p.eventsLeftOut > 0 && `${ctx.p.eventsLeftOut} events not marked (events.csv has them)`,
+  ].filter((t): t is string => typeof t === 'string');
+  const f = frame(ctx, title, span, Number.isFinite(yMin) ? yMin : 0, yMax, 'relative DSN (bytes)', si, legend, carrying > 1, notes);
+  if (carrying > 1) shareStrip(f, v.dsn);
+  f.svg.open('g', { 'clip-path': 'url(#area)' });
+  if (handover !== undefined) {
+    const x0 = f.x(handover.stallFrom);
+    f.svg.el('rect', { class: 'stall', x: r1(x0), y: 0, width: r1(Math.max(1, f.x(handover.stallFrom + handover.stall) - x0)), height: f.h, fill: '#000000', 'fill-opacity': 0.12 });
+  }
   // Holes first (underneath): from opening to closing (or the end), over the missing range.
+  const clampX = (x: number): number => Math.min(f.w, Math.max(0, x));
+  const clampY = (y: number): number => Math.min(f.h, Math.max(0, y));
   for (const h of v.holes) {
     const x0 = clampX(f.x(h.openedTime));
     const x1 = clampX(f.x(Number.isNaN(h.closedTime) ? span.to : h.closedTime));
     const y0 = clampY(f.y(h.dsnEnd));
     const y1 = clampY(f.y(h.dsnStart));
-    if (x1 <= x0 && (x0 === 0 || x0 === IW)) continue;
-    if (y1 <= y0 && (y0 === 0 || y0 === IH)) continue;
-    f.svg.el('rect', { class: 'hole', x: r1(x0), y: r1(y0), width: r1(Math.max(1, x1 - x0)), height: r1(Math.max(1, y1 - y0)) });
+    if (x1 <= x0 && (x0 === 0 || x0 === f.w)) continue;
+    if (y1 <= y0 && (y0 === 0 || y0 === f.h)) continue;
+    f.svg.el('rect', { class: 'hole', x: r1(x0), y: r1(y0), width: r1(Math.max(1, x1 - x0)), height: r1(Math.max(1, y1 - y0)), fill: HOLE_COLOUR, 'fill-opacity': 0.3, stroke: HOLE_COLOUR, 'stroke-width': 0.5 });
   }
   // Data ACKs (under the data): the highest per column, as a step line.
   const acks: Array<[number, number]> = [];
   for (let k = 0; k < v.acks.used; k++) if (v.acks.count[k]! > 0) acks.push([f.x(v.acks.time(k) + v.acks.width / 2), f.y(v.acks.max[k]!)]);
-  if (acks.length > 0) {
-    const line = d3line().curve(curveStepAfter);
-    f.svg.el('path', { class: 'ack', d: (line(acks) ?? '').replace(/(\d+\.\d)\d+/g, '$1') });
-  }
-  v.dsn.forEach((s, i) => {
-    const d = columns(s, f.x, f.y, true);
-    if (d) f.svg.el('path', { fill: 'none', stroke: COLOURS[i % COLOURS.length]!, 'stroke-width': 1.5, d });
-  });
+  if (acks.length > 0) f.svg.el('path', { class: 'ack', d: pathOf(d3line().curve(curveStepAfter)(acks)), fill: 'none', stroke: ACK_COLOUR, 'stroke-width': 1, 'stroke-dasharray': '4 2' });
+  // The subflow that carried the least on top, so that a minority stays visible.
+  const order = v.dsn.map((s, i) => [i, total(s)] as const).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  for (const [i] of order) series(f, i, v.dsn.length, columns(v.dsn[i]!, f.x, f.y, true), columnTops(v.dsn[i]!, f));
   let marks = '';
-  for (let i = 0; i < v.reinjections.length; i += 2) {
-    const x = f.x(v.reinjections[i]!);
-    const y = f.y(v.reinjections[i + 1]!);
-    marks += `M${r1(x - 3)},${r1(y - 3)}l6,6M${r1(x - 3)},${r1(y + 3)}l6,-6`;
-  }
-  if (marks) f.svg.el('path', { class: 'reinj', d: marks });
+  for (let i = 0; i < v.reinjections.length; i += 2) marks += cross(f.x(v.reinjections[i]!), f.y(v.reinjections[i + 1]!), f.s.marker);
+  if (marks) f.svg.el('path', { class: 'reinj', d: marks, fill: 'none', stroke: REINJECTION_COLOUR, 'stroke-width': 1.2 });
+  f.svg.close('g');
   events(f, eventList, (e) => SHOWN_EVENTS.has(e.event));
-  legend(f, [...subflowRows(c, v.dsn.length), ['data ACK (dashed)', '#999'], ['reinjection (x)', '#d62728'], ['hole', '#f4c7c7']]);
-  return note(f, [
-    keptFrom !== undefined && `data before ${r3(keptFrom - p.t0)} s no longer kept when the handover was recognised`,
-    v.reinjectionsLeftOut && `${v.reinjectionsLeftOut} reinjections not marked`,
-    v.holesLeftOut && `${v.holesLeftOut} holes not shaded`,
-    whole && p.eventsLeftOut && `${p.eventsLeftOut} events not marked`,
-  ]);
+  return done(f);
 }
+
+/**
+ * Above the plot: per column, each subflow's share of the DSN bytes
+ * carried, stacked. Interleaved subflows (round robin) draw one DSN line
+ * where only the last colour shows; the strip shows them all.
+ */
+function shareStrip(f: Frame, dsn: readonly Decimated[]): void {
+  const used = Math.max(...dsn.map((s) => s.used));
+  const width = dsn[0]!.width;
+  const t0 = dsn[0]!.t0;
+  const group = Math.max(1, Math.ceil(used / (f.w / 2)));
+  const hgt = f.s.strip;
+  const y0 = -hgt - f.s.font / 2;
+  const paths = dsn.map(() => '');
+  for (let k = 0; k < used; k += group) {
+    const sums = dsn.map((s) => {
+      let v = 0;
+      for (let j = k; j < k + group && j < s.used; j++) v += s.sum[j]!;
+      return v;
+    });
+    const all = sums.reduce((a, b) => a + b, 0);
+    if (all <= 0) continue;
+    const xa = f.x(t0 + k * width);
+    const xb = f.x(t0 + (k + group) * width);
+    if (xb < 0 || xa > f.w) continue;
+    let y = y0;
+    sums.forEach((v, i) => {
+      if (v <= 0) return;
+      const hh = (v / all) * hgt;
+      paths[i] += `M${r1(xa)},${r1(y)}h${r1(Math.max(0.5, xb - xa))}v${r1(hh)}h${r1(-Math.max(0.5, xb - xa))}z`;
+      y += hh;
+    });
+  }
+  f.svg.open('g', { class: 'share' });
+  paths.forEach((d, i) => {
+    if (d) f.svg.el('path', { d, fill: subflowColour(i) });
+  });
+  f.svg.el('text', { x: -4, y: y0 + hgt / 2, dy: '0.35em', 'text-anchor': 'end' }, 'share');
+  f.svg.close('g');
+}
+
+const pathOf = (d: string | null): string => (d ?? '').replace(/(\d+\.\d)\d+/g, '$1');
 
 /** Throughput columns: at most this many across the plot (finer ones only draw the packets' rhythm). */
 const RATE_COLUMNS = 240;
 
-function goodputPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: number, time: TimeBase): string {
+function goodputPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
   const used = Math.max(...pd.fresh.map((s) => s.used));
   const group = Math.max(1, Math.ceil(used / RATE_COLUMNS));
   const width = pd.fresh[0]!.width;
@@ -264,83 +487,115 @@ function goodputPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: n
     }
     return pts;
   };
-  const series = pd.fresh.map((s) => rates((j) => s.sum[j]!));
-  const total = rates((j) => pd.fresh.reduce((a, s) => a + s.sum[j]!, 0));
-  const yMax = Math.max(0, ...total.map((q) => q[1]));
+  const rows = pd.fresh.map((s) => rates((j) => s.sum[j]!));
+  const all = rates((j) => pd.fresh.reduce((a, s) => a + s.sum[j]!, 0));
+  const yMax = Math.max(0, ...all.map((q) => q[1]));
   const bin = group * width;
   const binText = bin >= 1 ? `${r3(bin)} s` : `${r3(bin * 1000)} ms`;
-  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: goodput per subflow (data new to the connection)`, p, { from: p.t0, to: t1 }, time, 0, yMax, `goodput (bit/s, ${binText} bins)`, si);
-  const line = d3line();
-  const path = (pts: Array<[number, number]>): string => (line(pts.map(([t, v]): [number, number] => [f.x(t), f.y(v)])) ?? '').replace(/(\d+\.\d)\d+/g, '$1');
-  if (series.length > 1) f.svg.el('path', { class: 'total', d: path(total) });
-  series.forEach((pts, i) => {
-    f.svg.el('path', { fill: 'none', stroke: COLOURS[i % COLOURS.length]!, 'stroke-width': 1.5, d: path(pts) });
+  const legend: LegendItem[] = [...subflowItems(ctx, pd.fresh), ...(rows.length > 1 ? [{ label: 'all subflows', kind: 'line', colour: '#bbbbbb' } as const] : [])];
+  const f = frame(ctx, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: goodput per subflow (data new to the connection)`, span, 0, yMax, `goodput (bit/s, ${binText} bins)`, si, legend);
+  const pts = (q: Array<[number, number]>): Array<[number, number]> => q.map(([t, v]) => [f.x(t), f.y(v)]);
+  f.svg.open('g', { 'clip-path': 'url(#area)' });
+  if (rows.length > 1) f.svg.el('path', { class: 'total', d: pathOf(d3line()(pts(all))), fill: 'none', stroke: '#bbbbbb', 'stroke-width': 3 * f.s.line });
+  rows.forEach((q, i) => {
+    if (carries(pd.fresh[i]!)) series(f, i, rows.length, pathOf(d3line()(pts(q))), pts(q));
   });
-  events(f, p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
-  legend(f, [...subflowRows(c, pd.fresh.length), ...(series.length > 1 ? ([['all subflows', '#bbb']] as Array<[string, string]>) : [])]);
+  f.svg.close('g');
+  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
   return done(f);
 }
 
-function ofoPlot(c: Connection, p: PlotConn, pd: PlotDir, dir: number, t1: number, time: TimeBase): string {
-  const f = frame(`connection ${c.id} ${DIR_NAMES[dir]}: bytes held out of order at the capture point`, p, { from: p.t0, to: t1 }, time, 0, maxOf(pd.ofo), 'out of order (bytes)', si);
-  const d = columns(pd.ofo, f.x, f.y);
-  if (d) f.svg.el('path', { fill: 'none', stroke: '#4e79a7', 'stroke-width': 1.5, d });
-  events(f, p.events, (e) => e.event === 'handover' || e.event === 'subflow_rst');
+function ofoPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
+  const f = frame(ctx, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: bytes held out of order at the capture point`, span, 0, maxOf(pd.ofo), 'out of order (bytes)', si, []);
+  f.svg.open('g', { 'clip-path': 'url(#area)' });
+  const d = levels(pd.ofo, f.x, f.y);
+  if (d) f.svg.el('path', { class: 'series', fill: 'none', stroke: '#332288', 'stroke-width': f.s.line, d });
+  f.svg.close('g');
+  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'subflow_rst');
   return done(f);
 }
 
-function timelinePlot(c: Connection, p: PlotConn, t1: number, time: TimeBase): string {
-  // A row per subflow, the first MAX_TIMELINE_ROWS of them.
+/**
+ * A row per subflow (the first MAX_TIMELINE_ROWS): a line naming it,
+ * then its lifetime (grey, hatched when a backup) with the time it
+ * carried data in its colour; handovers as marks labelled in lanes above
+ * the rows, never over each other.
+ */
+function timelinePlot(ctx: Ctx, span: Span): string {
+  const { c, p, s } = ctx;
   const n = Math.min(c.subflows.length, MAX_TIMELINE_ROWS);
-  const rowH = 28;
-  const height = M.top + M.bottom + Math.max(1, n) * rowH;
-  const svg = new Svg(W, height, STYLE);
-  svg.el('text', { class: 'title', x: M.left, y: 20 }, `connection ${c.id}: subflows (lifetime grey, data in colour, backup hatched), handovers`);
-  svg.el('text', { x: M.left, y: 38 }, `time 0 = ${time.format(p.t0)} (seconds since the epoch)`);
-  svg.raw('<defs><pattern id="backup" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6L6,0" stroke="#999"></path></pattern></defs>');
-  svg.open('g', { transform: `translate(${M.left},${M.top})` });
-  const t0 = Math.min(p.t0, ...c.subflows.map((s) => s.start));
-  const tw = W - M.left - 16 - 160;
-  const xs = scaleLinear().domain([t0 - p.t0, t1 - p.t0]).range([0, tw]);
-  const x = (t: number): number => xs(t - p.t0);
-  const ih = n * rowH;
-  axisBottom(svg, xs, 10, ih);
-  svg.el('text', { x: tw / 2, y: ih + 40, 'text-anchor': 'middle' }, 'time (s)');
-  c.subflows.slice(0, n).forEach((s, i) => {
-    const y = i * rowH;
-    svg.el('text', { x: -6, y: y + 18, 'text-anchor': 'end' }, `subflow ${i}`);
-    const start = x(s.start);
-    const end = x(s.end);
-    svg.el('rect', { x: r1(start), y: y + 8, width: r1(Math.max(1, end - start)), height: 12, fill: '#ddd' });
-    if (s.backup) svg.el('rect', { x: r1(start), y: y + 8, width: r1(Math.max(1, end - start)), height: 12, fill: 'url(#backup)' });
-    // Active periods: columns where the subflow carried data, either direction.
-    let d = '';
-    for (const pd of p.dirs) {
-      const b = i < MAX_PLOTTED_SUBFLOWS ? pd?.fresh[i] : undefined;
-      if (!b) continue;
-      for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${y + 14}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
-    }
-    if (d) svg.el('path', { d, stroke: COLOURS[i % COLOURS.length]!, 'stroke-width': 12 });
-    // How it ended, in the column right of the time axis (never over the data).
-    const label = [s.kind, s.failed ? `failed: ${s.failed}` : '', s.close].filter(Boolean).join(', ');
-    svg.el('text', { x: tw + 8, y: y + 18 }, label);
-  });
+  const rowH = s.timelineRow;
+  const w = plotWidth(s);
+  const t0 = Math.min(span.from, ...c.subflows.slice(0, n).map((x) => x.start));
+  const xs = scaleLinear().domain([t0 - ctx.origin, span.to - ctx.origin]).range([0, w]);
+  const x = (t: number): number => xs(t - ctx.origin);
+  // Handover labels in lanes: each takes the first lane where it clears the previous label.
+  const lane = s.font + 4;
+  const lanes: number[] = [];
+  const placed: Array<{ x: number; lane: number; label: string }> = [];
+  let unlabelled = 0;
   for (const h of p.handovers) {
     const hx = x(h.time);
+    const label = `handover ${DIR_NAMES[h.dir]} ${h.fromSubflow}→${h.toSubflow}`;
+    let k = lanes.findIndex((end) => hx > end + 4);
+    if (k < 0 && lanes.length < 3) k = lanes.push(-Infinity) - 1;
+    if (k < 0) {
+      placed.push({ x: hx, lane: -1, label });
+      unlabelled++;
+      continue;
+    }
+    lanes[k] = hx + 2 + textWidth(label, s.font);
+    placed.push({ x: hx, lane: k, label });
+  }
+  const top = s.margin.top + lanes.length * lane + (lanes.length > 0 ? 4 : 0);
+  const ih = Math.max(1, n) * rowH;
+  const notes = [c.subflows.length > n && `${c.subflows.length - n} more subflows not shown (subflows.csv has them)`, unlabelled > 0 && `${unlabelled} handovers not labelled (handovers.csv has them)`].filter((v): v is string => typeof v === 'string');
+  const height = top + ih + s.margin.bottom + notes.length * s.row;
+  const svg = new Svg(s.width, height, { unit: s.unit, font: s.font });
+  svg.el('rect', { width: s.width, height, fill: '#ffffff' });
+  if (s.title) {
+    svg.el('text', { x: s.margin.left, y: s.font + 8, 'font-weight': 'bold', 'font-size': s.font + 3 }, `connection ${c.id}: subflows (lifetime grey, data in colour, backup hatched), handovers`);
+    svg.el('text', { x: s.margin.left, y: 2 * s.font + 14 }, timeZero(ctx));
+  }
+  svg.raw('<defs><pattern id="backup" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6L6,0" stroke="#999999"></path></pattern></defs>');
+  svg.open('g', { class: 'plot', transform: `translate(${s.margin.left},${top})` });
+  axisBottom(svg, xs, w > 400 ? 10 : 5, ih, undefined, s.font / 2);
+  svg.el('text', { x: w / 2, y: ih + s.font / 2 + 2.4 * s.font + 4, 'text-anchor': 'middle' }, timeAxisLabel(ctx));
+  const bar = Math.round(rowH * 0.36);
+  c.subflows.slice(0, n).forEach((sf, i) => {
+    const y = i * rowH;
+    // The row's name line: subflow, kind, endpoints, interface, how it ended.
+    const iface = ctx.o.iface(sf.iface);
+    const how = [sf.kind, sf.backup ? 'backup' : '', sf.failed ? `failed: ${sf.failed}` : '', `close ${sf.close}`].filter(Boolean).join(', ');
+    const full = `subflow ${i}: ${endpoints(sf)}${iface ? ` on ${iface}` : ''} (${how})`;
+    const text = textWidth(full, s.font) <= w ? full : `subflow ${i} (${how})`;
+    svg.el('text', { class: 'row', x: 0, y: y + s.font, stroke: '#ffffff', 'stroke-width': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, fit(text, w, s.font));
+    const by = y + s.font + 4;
+    const start = x(sf.start);
+    const end = x(sf.end);
+    svg.el('rect', { x: r1(start), y: by, width: r1(Math.max(1, end - start)), height: bar, fill: '#dddddd' });
+    if (sf.backup) svg.el('rect', { x: r1(start), y: by, width: r1(Math.max(1, end - start)), height: bar, fill: 'url(#backup)' });
+    // Active periods: buckets where the subflow carried data, either direction.
+    const b = p.activity[i];
+    let d = '';
+    if (b !== undefined) for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${by + bar / 2}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
+    if (d) svg.el('path', { class: `series s${i}`, d, stroke: subflowColour(i), 'stroke-width': bar, fill: 'none' });
+  });
+  for (const { x: hx, lane: k, label } of placed) {
     svg.open('g', { class: 'event' });
-    svg.el('line', { x1: r1(hx), x2: r1(hx), y1: 0, y2: ih });
-    svg.el('text', { x: r1(hx + 3), y: ih - 4 }, `handover ${DIR_NAMES[h.dir]} ${h.fromSubflow}→${h.toSubflow}`);
+    svg.el('line', { x1: r1(hx), x2: r1(hx), y1: k < 0 ? 0 : -(lanes.length - k) * lane, y2: ih, stroke: '#999999', 'stroke-dasharray': '3 3' });
+    if (k >= 0) svg.el('text', { x: r1(hx + 2), y: -(lanes.length - k) * lane + s.font, fill: '#444444' }, label);
     svg.close('g');
   }
-  if (c.subflows.length > n) svg.el('text', { x: 0, y: ih + 44 }, `${c.subflows.length - n} more subflows not shown (subflows.csv has them)`);
+  notes.forEach((t, i) => svg.el('text', { x: 0, y: ih + s.margin.bottom + i * s.row }, t));
   svg.close('g');
   return svg.toString();
 }
 
-function subflowName(c: Connection, i: number): string {
-  if (i >= MAX_PLOTTED_SUBFLOWS) return `subflows ${i} to ${c.subflows.length - 1}`;
-  const s = c.subflows[i];
-  return s === undefined ? `subflow ${i}` : `subflow ${i} (${s.kind}${s.backup ? ', backup' : ''})`;
+function total(s: Decimated): number {
+  let v = 0;
+  for (let k = 0; k < s.used; k++) v += s.sum[k]!;
+  return v;
 }
 
 function minOf(s: Decimated): number {
@@ -353,12 +608,6 @@ function maxOf(s: Decimated): number {
   let m = 0;
   for (let k = 0; k < s.used; k++) if (s.count[k]! > 0 && s.max[k]! > m) m = s.max[k]!;
   return m;
-}
-
-function note(f: Frame, lines: Array<string | number | false>): string {
-  const text = lines.filter((l): l is string => typeof l === 'string' && l !== '');
-  if (text.length > 0) f.svg.el('text', { x: 0, y: IH + 48 }, text.join('; '));
-  return done(f);
 }
 
 /** Closes the plot area and the document. */

@@ -85,6 +85,7 @@ export const SUBFLOW_COLUMNS: readonly Column<SubflowRow>[] = [
   { name: 'client_port', type: 'integer', unit: '', description: 'its port', get: (r) => r.s.clientPort },
   { name: 'server_addr', type: 'text', unit: '', description: 'its end on the server side', get: (r) => r.s.serverAddr },
   { name: 'server_port', type: 'integer', unit: '', description: 'its port', get: (r) => r.s.serverPort },
+  { name: 'interface', type: 'integer', unit: '', description: "the capture interface of the subflow's first packet: an index into summary.json's `input.interfaces` (always 0 for pcap)", get: (r) => r.s.iface },
   { name: 'addr_id', type: 'integer', unit: '', description: 'address id: 0 for the initial subflow; for a join, the one its MP_JOIN SYN announced', get: (r) => r.s.addrId },
   { name: 'backup', type: 'bool', unit: '', description: 'true when a side marked the subflow as backup, in MP_JOIN or (last) in MP_PRIO', get: (r) => r.s.backup },
   { name: 'hmac_ok', type: 'bool', unit: '', description: 'join HMACs (SYN/ACK truncated HMAC and third-ACK HMAC, RFC 8684 §3.2) verified: true, false, or empty when they cannot be checked (keys or packets not captured)', get: (r) => r.s.hmacOk },

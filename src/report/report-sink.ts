@@ -40,7 +40,7 @@ export class ReportSink implements AnalysisSink {
     };
     this.connections = csv('connections.csv', CONNECTION_COLUMNS as readonly Column<never>[]);
     this.subflows = csv('subflows.csv', SUBFLOW_COLUMNS as readonly Column<never>[]);
-    for (const spec of TABLE_FILES) this.tables.set(spec.table, { spec, file: csv(spec.file, spec.columns), plain: spec.columns.every(isPlain) });
+    for (const spec of TABLE_FILES) this.tables.set(spec.table as unknown as Table<unknown>, { spec, file: csv(spec.file, spec.columns), plain: spec.columns.every(isPlain) });
     if (opts.packets) {
       const packets = csv('packets.csv', PACKET_COLUMNS as readonly Column<never>[]);
       this.packet = (PACKET_COLUMNS as readonly Column<never>[]).every(isPlain)

@@ -41,7 +41,11 @@ export interface AnalysisFacts {
 /** The plots written (null with --no-plots). */
 export interface PlotFacts {
   files: string[];
-  connections_not_plotted: number;
+  /** The look (screen, paper, paper-wide) and the axes' time 0 (connection or capture). */
+  style: string;
+  time_base: string;
+  /** Connections with data (and chosen by --conn, if given) left without plots by the limit (--plots), by number. */
+  connections_not_plotted: number[];
   /** Directions of plotted connections drawn without DSN, goodput and out-of-order plots (too little data). */
   directions_not_plotted: Array<{ conn: number; dir: 'c2s' | 's2c'; unique_bytes: number; reason: string }>;
 }
@@ -49,11 +53,12 @@ export interface PlotFacts {
 export type Summary = ReturnType<typeof buildSummary>;
 
 /** summary.json: the input, the analysis counters, the totals, the connections in detail. */
-export function buildSummary(version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink, plots: PlotFacts | null) {
+export function buildSummary(version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink, plots: PlotFacts | null, selection: { conns: number[] | null; since: number | null; until: number | null } | null = null) {
   return {
     mptrace: version,
     input,
     analysis,
+    selection,
     totals: { ...sink.totals },
     connections: [...sink.summaries].sort((a, b) => a.conn - b.conn),
     connections_not_detailed: sink.summariesDropped,
@@ -99,6 +104,7 @@ function subflowSummary(s: SubflowRecord, t: TimeBase) {
     kind: s.kind,
     client: { addr: s.clientAddr, port: s.clientPort },
     server: { addr: s.serverAddr, port: s.serverPort },
+    interface: s.iface,
     addr_id: s.addrId,
     peer_addr_id: s.peerAddrId,
     backup: s.backup,
@@ -175,6 +181,6 @@ export function connectionSummary(c: ConnectionRecord, t: TimeBase) {
     subflows: c.subflows.map((s) => subflowSummary(s, t)),
     c2s: dir(0),
     s2c: dir(1),
-    handovers: c.handoverRows.map((h) => ({ dir: h.dir === 0 ? 'c2s' : 's2c', time: t.format(h.time), frame: h.frame, from_subflow: h.fromSubflow, to_subflow: h.toSubflow, stall: round(h.stall, t.digits), trigger: h.trigger || null })),
+    handovers: c.handoverRows.map((h) => ({ dir: h.dir === 0 ? 'c2s' : 's2c', time: t.format(h.time), frame: h.frame, from_subflow: h.fromSubflow, to_subflow: h.toSubflow, stall: round(h.stall, t.digits), stall_start: t.format(h.stallFrom), trigger: h.trigger || null })),
   };
 }

@@ -83,6 +83,7 @@ export const HANDOVER_COLUMNS = [
   { name: 'from_subflow', type: 'integer', unit: '', description: 'the old carrier', get: (r) => r.fromSubflow },
   { name: 'to_subflow', type: 'integer', unit: '', description: 'the new carrier', get: (r) => r.toSubflow },
   { name: 'stall', type: 'seconds', unit: 's', description: 'the longest time without new in-order data around the switch', get: (r, t) => t.duration(r.stall) },
+  { name: 'stall_start', type: 'seconds', unit: 's', description: "when that stall began (the last in-order advance before it), in seconds since the capture's first packet", get: (r, t) => t.since(r.stallFrom) },
   {
     name: 'trigger',
     type: 'text',

@@ -15,6 +15,22 @@ const UNKNOWN_SHORT: Record<UnknownCause, string> = {
   'mid-connection': 'capture starts mid-connection',
 };
 
+/** Connections described in full on the terminal; more get a line each. */
+const DETAILED_CONNECTIONS = 8;
+
+type ConnSummary = Summary['connections'][number];
+
+/** A connection in one line: endpoints, subflows, data each way, what happened. */
+function oneLine(c: ConnSummary): string {
+  const dir = (d: 'c2s' | 's2c'): string => {
+    const x = c[d];
+    if (x.unknown !== null) return `${d} ${bytes(x.payload_bytes)} (DSN unknown)`;
+    return `${d} ${bytes(x.unique_bytes!)}${x.reinjected_bytes! > 0 ? ` (${(x.reinjection_ratio! * 100).toFixed(2)}% reinjected)` : ''}`;
+  };
+  const what = [c.fallback ? `FALLBACK ${c.fallback.kind}` : '', c.handovers.length > 0 ? `${c.handovers.length} handover${c.handovers.length === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
+  return `connection ${c.conn}: v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, ${dir('c2s')}, ${dir('s2c')}, close ${c.close}${what ? `; ${what}` : ''}`;
+}
+
 /** The terminal summary: what a user reads first, a few lines per connection. */
 export function terminalSummary(s: Summary, outDir: string): string {
   const lines: string[] = [];
@@ -24,7 +40,14 @@ export function terminalSummary(s: Summary, outDir: string): string {
   if (mal.length) lines.push(`malformed: ${mal.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const tr = Object.entries(i.truncated);
   if (tr.length) lines.push(`cut by the snaplen: ${tr.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  // Past a screenful of connections, one line each (summary.json and the CSV files have the detail).
+  const compact = s.connections.length > DETAILED_CONNECTIONS;
+  if (compact) lines.push('');
   for (const c of s.connections) {
+    if (compact) {
+      lines.push(oneLine(c));
+      continue;
+    }
     lines.push('');
     lines.push(
       `connection ${c.conn}: MPTCP v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, handshake ${c.handshake}${c.checksum === true ? ', DSS checksums' : ''}, close ${c.close}, vantage ${c.vantage}`,
@@ -53,7 +76,14 @@ export function terminalSummary(s: Summary, outDir: string): string {
   if (s.connections_not_detailed > 0) lines.push(`\n(${s.connections_not_detailed} more connections in connections.csv)`);
   lines.push('');
   const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-  const left = s.plots === null ? [] : [s.plots.connections_not_plotted > 0 && `${count(s.plots.connections_not_plotted, 'connection')} not plotted`, s.plots.directions_not_plotted.length > 0 && `${count(s.plots.directions_not_plotted.length, 'direction')} with under 4 kB not plotted`].filter((x): x is string => typeof x === 'string');
+  const t = s.totals;
+  const bytes2 = (d: 'c2s' | 's2c'): number => s.connections.reduce((a, c) => a + (c[d].unique_bytes ?? 0), 0);
+  lines.push(
+    `totals: ${count(t.connections, 'connection')}${t.fallbacks > 0 ? ` (${t.fallbacks} fell back)` : ''}, ${count(t.subflows, 'subflow')}, ${count(t.handovers, 'handover')}, ${count(t.reinjections, 'reinjection')}, ${count(t.holes, 'hole')}; unique data c2s ${bytes(bytes2('c2s'))}, s2c ${bytes(bytes2('s2c'))}${s.connections_not_detailed > 0 ? ` (of the first ${s.connections.length} connections)` : ''}`,
+  );
+  const np = s.plots === null ? [] : s.plots.connections_not_plotted;
+  if (np.length > 0) lines.push(`not plotted: connection${np.length === 1 ? '' : 's'} ${np.slice(0, 20).join(', ')}${np.length > 20 ? ` and ${np.length - 20} more` : ''} (--conn N or --plots all to plot them)`);
+  const left = s.plots === null ? [] : [s.plots.directions_not_plotted.length > 0 && `${count(s.plots.directions_not_plotted.length, 'direction')} with under 4 kB not plotted`].filter((x): x is string => typeof x === 'string');
   const plots = s.plots === null || s.plots.files.length === 0 ? '' : ` (plots: ${s.plots.files.length} in plots/${left.map((x) => `, ${x}`).join('')})`;
   lines.push(`written to ${outDir}/${plots}`);
   return `${lines.join('\n')}\n`;

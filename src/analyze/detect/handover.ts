@@ -77,11 +77,13 @@ class PerSubflow {
 }
 
 /** A window's summary of in-order advances: its start, first and last advance, longest gap inside. */
-const HS = 4;
+const HS = 5;
 const H_START = 0;
 const H_FIRST = 1;
 const H_LAST = 2;
 const H_GAP = 3;
+/** When the window's longest gap began. */
+const H_GAP_FROM = 4;
 
 class DirState {
   windowStart = NaN;
@@ -185,10 +187,14 @@ export class HandoverDetector implements Detector {
       a[n * HS + H_FIRST] = t;
       a[n * HS + H_LAST] = t;
       a[n * HS + H_GAP] = 0;
+      a[n * HS + H_GAP_FROM] = t;
       return;
     }
     const gap = t - a[k * HS + H_LAST]!;
-    if (gap > a[k * HS + H_GAP]!) a[k * HS + H_GAP] = gap;
+    if (gap > a[k * HS + H_GAP]!) {
+      a[k * HS + H_GAP] = gap;
+      a[k * HS + H_GAP_FROM] = a[k * HS + H_LAST]!;
+    }
     a[k * HS + H_LAST] = t;
   }
 
@@ -269,19 +275,26 @@ export class HandoverDetector implements Detector {
     const lo = Math.min(d.carrierLast - WINDOW, t) - WINDOW;
     const hi = d.windowStart + WINDOW;
     let stall = 0;
+    let stallFrom = t;
     let prevLast = NaN;
     const a = d.adv;
     for (let i = 1; i <= HISTORY; i++) {
       const k = ((d.advSlot + i) % HISTORY) * HS;
       const start = a[k + H_START]!;
       if (Number.isNaN(start) || start + WINDOW < lo || start > hi) continue;
-      if (a[k + H_GAP]! > stall) stall = a[k + H_GAP]!;
-      if (!Number.isNaN(prevLast) && a[k + H_FIRST]! - prevLast > stall) stall = a[k + H_FIRST]! - prevLast;
+      if (a[k + H_GAP]! > stall) {
+        stall = a[k + H_GAP]!;
+        stallFrom = a[k + H_GAP_FROM]!;
+      }
+      if (!Number.isNaN(prevLast) && a[k + H_FIRST]! - prevLast > stall) {
+        stall = a[k + H_FIRST]! - prevLast;
+        stallFrom = prevLast;
+      }
       prevLast = a[k + H_LAST]!;
     }
     c.handovers++;
     const trigger = this.trigger(c, dir, d, from, to, t);
-    const row: HandoverRow = { conn: c.id, dir, time: t, frame: d.candidateFrame, fromSubflow: from, toSubflow: to, stall, trigger };
+    const row: HandoverRow = { conn: c.id, dir, time: t, frame: d.candidateFrame, fromSubflow: from, toSubflow: to, stall, stallFrom, trigger };
     if (c.handoverRows.length < MAX_KEPT_HANDOVERS) c.handoverRows.push(row);
     this.sink.row(HANDOVERS, row);
     this.emit(

@@ -32,7 +32,7 @@ export interface RttRow {
 }
 
 /** rtt.csv. */
-export const RTT = new Table<RttRow>('rtt');
+export const RTT = new Table<RttRow>('rtt', (r) => r.conn, (r) => r.time);
 
 /** Ranges in flight remembered per direction (a window of 64 k segments is more than any path holds). */
 const MAX_IN_FLIGHT = 1 << 16;
