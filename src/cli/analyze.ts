@@ -51,7 +51,7 @@ export interface AnalyzeResult {
 
 /** Every name `analyze` writes, relative to the output directory: what an earlier run left under these names is removed. */
 const CSV_NAMES = new Set(['connections.csv', 'subflows.csv', 'packets.csv', ...TABLE_FILES.map((f) => f.file)]);
-const isOutputName = (name: string): boolean => CSV_NAMES.has(name) || name === 'summary.json' || /^plots\/conn-\d+-[a-z0-9-]+\.svg$/.test(name);
+const isOutputName = (name: string): boolean => CSV_NAMES.has(name) || name === 'summary.json' || name === 'report.html' || /^plots\/conn-\d+-[a-z0-9-]+\.svg$/.test(name);
 
 /** Packets between two checks of the output streams' backpressure (and of progress). */
 const CHUNK_PACKETS = 1 << 16;
@@ -182,18 +182,25 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     const sel = opts.select;
     const selection = sel === undefined || !selects(sel) ? null : { conns: sel.conns === undefined ? null : [...sel.conns], since: sel.since ?? null, until: sel.until ?? null };
     const summary = buildSummary(opts.version ?? '', inputFacts(opts.name ?? trace, r.reader, r.stats, r.diag, r.analyzer, r.time), { passes: r.pass, ...analysisFacts(r.analyzer) }, report, plotFacts, selection);
-    const sumPath = out.file('summary.json');
-    try {
-      writeFileSync(sumPath, `${JSON.stringify(summary, null, 2)}\n`);
-    } catch (e) {
-      throw new OutputError(`${out.path}/summary.json`, `cannot write: ${fsReason(e)}`);
-    }
+    writeOutput(out, 'summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+    // The page: loaded only here (its template is of no use to a run without outputs).
+    const { reportHtml } = await import('../report/html.js');
+    const files = ['connections.csv', 'subflows.csv', ...TABLE_FILES.map((f) => f.file), ...(opts.packets === true ? ['packets.csv'] : []), 'summary.json'];
+    writeOutput(out, 'report.html', reportHtml({ summary, files, events: report.events, time: r.time }));
     await report.close();
     out.commit(isOutputName);
     return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: r.diag.count + r.analyzer.warnings.length };
   } catch (e) {
     (dir as OutputDir | null)?.abort();
     throw e;
+  }
+}
+
+function writeOutput(out: OutputDir, name: string, text: string): void {
+  try {
+    writeFileSync(out.file(name), text);
+  } catch (e) {
+    throw new OutputError(`${out.path}/${name}`, `cannot write: ${fsReason(e)}`);
   }
 }
 

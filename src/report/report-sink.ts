@@ -7,6 +7,10 @@ import { connectionSummary, type ConnectionSummary } from './summary.js';
 import { PACKET_COLUMNS, TABLE_FILES, type TableFile } from './tables.js';
 import type { TimeBase } from './time.js';
 
+/** Connections, and events per connection, report.html lists (events.csv has every one). */
+export const REPORT_CONNECTIONS = 256;
+const REPORT_EVENTS = 60;
+
 /** Detailed per-connection entries kept for summary.json (beyond it, only totals). */
 export const SUMMARY_DETAIL_LIMIT = 1000;
 
@@ -58,6 +62,20 @@ export class ReportSink implements AnalysisSink {
     for (const f of this.files) if (f.needsDrain) await f.drain();
   }
 
+  /** The first events of the first connections, for report.html (events.csv has them all). */
+  readonly events = new Map<number, { rows: EventRow[]; more: number }>();
+
+  private keepEvent(e: EventRow): void {
+    let k = this.events.get(e.conn);
+    if (k === undefined) {
+      if (this.events.size >= REPORT_CONNECTIONS) return;
+      k = { rows: [], more: 0 };
+      this.events.set(e.conn, k);
+    }
+    if (k.rows.length < REPORT_EVENTS) k.rows.push(e);
+    else k.more++;
+  }
+
   async close(): Promise<void> {
     for (const f of this.files) await f.close();
   }
@@ -67,7 +85,11 @@ export class ReportSink implements AnalysisSink {
     if (w === undefined) return;
     const total = w.spec.total;
     if (total !== undefined) this.totals[total]++;
-    if (table === (EVENTS as Table<unknown>) && (r as EventRow).event === 'fallback') this.totals.fallbacks++;
+    if (table === (EVENTS as Table<unknown>)) {
+      const e = r as EventRow;
+      if (e.event === 'fallback') this.totals.fallbacks++;
+      this.keepEvent(e);
+    }
     const cols = w.spec.columns as readonly Column<R>[];
     if (w.plain) w.file.writeLine(plainLine(cols, r, this.time));
     else w.file.write(row(cols, r, this.time));

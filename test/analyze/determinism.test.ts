@@ -34,6 +34,7 @@ describe('determinism', () => {
       'plots/conn-0-s2c-ofo.svg',
       'plots/conn-0-timeline.svg',
       'reinjections.csv',
+      'report.html',
       'rtt.csv',
       'subflows.csv',
       'summary.json',

@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/cli/analyze.js';
+import { CHROMIUM, loadPage, screenshot } from '../helpers/browser.js';
+import { HAVE_TRACES, ROOT, TRACES } from '../helpers/shared.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'mptrace-html-'));
+const HANDOVER = join(ROOT, 'fixtures', 'lab', 'handover.client.pcap');
+
+describe('report.html of the bundled capture', async () => {
+  const out = join(tmp(), 'out');
+  const r = await analyze(HANDOVER, { out, packets: true });
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+
+  it('is self-contained: no address outside the folder, style and script inline', () => {
+    expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//);
+    expect(html).not.toContain('<link');
+    expect(html).toContain('<style>');
+  });
+
+  it('links every file written, and each link resolves', () => {
+    const links = [...html.matchAll(/<a href="([^"#]+)"/g)].map((m) => m[1]!);
+    for (const f of ['connections.csv', 'subflows.csv', 'events.csv', 'reinjections.csv', 'holes.csv', 'handovers.csv', 'rtt.csv', 'packets.csv', 'summary.json', ...r.summary.plots!.files]) expect(links).toContain(f);
+    for (const l of links) expect(existsSync(join(out, l)), l).toBe(true);
+  });
+
+  it('has the connections table, and per connection its subflows, handover, events and plots', () => {
+    expect(html).toContain('<table class="sortable" id="connections">');
+    expect(html).toContain('<h2 id="conn-0">Connection 0: 10.1.1.1:52190 → 10.1.2.1:5201</h2>');
+    expect(html).toMatch(/<td>s2c<\/td><td>1795371253\.570850413<\/td><td data-v="0">0<\/td><td data-v="1">1<\/td><td data-v="0\.201482281">0\.201482281<\/td>/);
+    expect(html.match(/<img class="plot"/g)).toHaveLength(5);
+  });
+
+  it.skipIf(CHROMIUM === null)('opens in headless chromium with no console message and shows all 5 plots', () => {
+    const page = loadPage(join(out, 'report.html'));
+    expect(page.console).toEqual([]);
+    expect(page.dom).toContain('data-plots-shown="5/5"');
+    const png = join(out, 'report.png');
+    screenshot(join(out, 'report.html'), png);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    expect(statSync(png).size).toBeGreaterThan(20_000);
+  });
+});
+
+describe.skipIf(!HAVE_TRACES || CHROMIUM === null)('report.html of lab/many in chromium', () => {
+  it('shows every one of its 62 plots', async () => {
+    const out = join(tmp(), 'out');
+    const r = await analyze(join(TRACES, 'lab', 'many.pcapng'), { out });
+    expect(r.summary.plots!.files).toHaveLength(62);
+    const page = loadPage(join(out, 'report.html'));
+    expect(page.console).toEqual([]);
+    expect(page.dom).toContain('data-plots-shown="62/62"');
+  });
+});
