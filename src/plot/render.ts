@@ -386,7 +386,7 @@ function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: S
     { label: 'data ACK', kind: 'dash', colour: ACK_COLOUR },
     ...(v.reinjections.length > 0 ? [{ label: 'reinjection', kind: 'cross', colour: REINJECTION_COLOUR } as const] : []),
     ...(v.holes.length > 0 ? [{ label: 'hole (missing DSNs, until filled)', kind: 'area', colour: HOLE_COLOUR } as const] : []),
-    ...(handover ? [{ label: `stall ${r3(handover.stall)} s`, kind: 'band', colour: '#000000' } as const] : []),
+    ...(handover && handover.stall > 0 ? [{ label: `stall ${r3(handover.stall)} s`, kind: 'band', colour: '#000000' } as const] : []),
   ];
   const notes = [
     keptFrom !== undefined && `data before ${r3(keptFrom - ctx.origin)} s no longer kept when the handover was recognised`,
@@ -397,7 +397,7 @@ function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: S
   const f = frame(ctx, title, span, Number.isFinite(yMin) ? yMin : 0, yMax, 'relative DSN (bytes)', si, legend, carrying > 1, notes);
   if (carrying > 1) shareStrip(f, v.dsn);
   f.svg.open('g', { 'clip-path': 'url(#area)' });
-  if (handover !== undefined) {
+  if (handover !== undefined && handover.stall > 0) {
     const x0 = f.x(handover.stallFrom);
     f.svg.el('rect', { class: 'stall', x: r1(x0), y: 0, width: r1(Math.max(1, f.x(handover.stallFrom + handover.stall) - x0)), height: f.h, fill: '#000000', 'fill-opacity': 0.12 });
   }
