@@ -77,8 +77,12 @@ export class PlotConn {
   readonly handovers: HandoverRow[] = [];
   readonly zooms: Zoom[] = [];
   readonly latestEvents: EventRow[] = [];
-  /** Per subflow (the first MAX_TIMELINE_ROWS), when it carried data in either direction: the timeline's bars. */
-  readonly activity: Decimated[] = [];
+  /**
+   * Per subflow from MAX_PLOTTED_SUBFLOWS to MAX_TIMELINE_ROWS, when it
+   * carried data in either direction: the timeline's bars (the first
+   * subflows' come from their own series, which cost nothing more).
+   */
+  readonly activity: Array<Decimated | undefined> = [];
   /** Has data and a plotting slot; or was refused one (too many plotted connections). */
   plotted = false;
   refused = false;
@@ -99,12 +103,12 @@ export class PlotConn {
   /** Subflow `sub` carried data at time t. */
   active(sub: number, t: number): void {
     if (sub >= MAX_TIMELINE_ROWS) return;
-    while (this.activity.length <= sub) {
-      const a = new Decimated(ACTIVITY_BUCKETS);
+    let a = this.activity[sub];
+    if (a === undefined) {
+      a = this.activity[sub] = new Decimated(ACTIVITY_BUCKETS);
       a.start(this.t0);
-      this.activity.push(a);
     }
-    this.activity[sub]!.add(t, 1);
+    a.add(t, 1);
   }
 
   /** A second subflow: from now on, directions remember their latest data for zooms. */
@@ -205,7 +209,7 @@ export class PlotCollector {
       this.started++;
       p.plotted = true;
     }
-    p.active(subflow, t);
+    if (subflow >= MAX_PLOTTED_SUBFLOWS) p.active(subflow, t);
     if (subflow > 0 && !p.multi) p.becomeMulti();
     const d = p.dir(dir);
     const k = subflow < MAX_PLOTTED_SUBFLOWS ? subflow : MAX_PLOTTED_SUBFLOWS;

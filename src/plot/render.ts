@@ -576,9 +576,11 @@ function timelinePlot(ctx: Ctx, span: Span): string {
     svg.el('rect', { x: r1(start), y: by, width: r1(Math.max(1, end - start)), height: bar, fill: '#dddddd' });
     if (sf.backup) svg.el('rect', { x: r1(start), y: by, width: r1(Math.max(1, end - start)), height: bar, fill: 'url(#backup)' });
     // Active periods: buckets where the subflow carried data, either direction.
-    const b = p.activity[i];
+    const own = i < MAX_PLOTTED_SUBFLOWS ? p.dirs.map((pd) => pd?.fresh[i]) : [p.activity[i]];
     let d = '';
-    if (b !== undefined) for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${by + bar / 2}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
+    for (const b of own) {
+      if (b !== undefined) for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${by + bar / 2}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
+    }
     if (d) svg.el('path', { class: `series s${i}`, d, stroke: subflowColour(i), 'stroke-width': bar, fill: 'none' });
   });
   for (const { x: hx, lane: k, label } of placed) {
