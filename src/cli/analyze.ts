@@ -15,11 +15,11 @@ import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
 import { buildSummary, type AnalysisFacts, type InputFacts, type PlotFacts, type Summary } from '../report/summary.js';
 import { TABLE_FILES } from '../report/tables.js';
-import { TimeBase } from '../report/time.js';
+import { TimeBase, type Selection } from '../report/time.js';
 import type { RenderOptions } from '../plot/render.js';
 import { PlotCollector } from '../plot/collector.js';
 import { STYLES, type StyleName } from '../plot/style.js';
-import { selectingSink, selects, type Selection } from './select.js';
+import { selectingSink, selects } from './select.js';
 import { tee } from './tee.js';
 
 export interface AnalyzeOptions extends PassOptions {
@@ -50,7 +50,8 @@ export interface AnalyzeResult {
 
 
 /** Every name `analyze` writes, relative to the output directory: what an earlier run left under these names is removed. */
-const CSV_NAMES = new Set(['connections.csv', 'subflows.csv', 'packets.csv', ...TABLE_FILES.map((f) => f.file)]);
+const CSV_FILES = ['connections.csv', 'subflows.csv', ...TABLE_FILES.map((f) => f.file)];
+const CSV_NAMES = new Set([...CSV_FILES, 'packets.csv']);
 const isOutputName = (name: string): boolean => CSV_NAMES.has(name) || name === 'summary.json' || name === 'report.html' || /^plots\/conn-\d+-[a-z0-9-]+\.svg$/.test(name);
 
 /** Packets between two checks of the output streams' backpressure (and of progress). */
@@ -185,7 +186,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     writeOutput(out, 'summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     // The page: loaded only here (its template is of no use to a run without outputs).
     const { reportHtml } = await import('../report/html.js');
-    const files = ['connections.csv', 'subflows.csv', ...TABLE_FILES.map((f) => f.file), ...(opts.packets === true ? ['packets.csv'] : []), 'summary.json'];
+    const files = [...CSV_FILES, ...(opts.packets === true ? ['packets.csv'] : []), 'summary.json'];
     writeOutput(out, 'report.html', reportHtml({ summary, files, events: report.events, time: r.time }));
     await report.close();
     out.commit(isOutputName);
@@ -281,12 +282,7 @@ async function writePlots(out: OutputDir, plots: PlotCollector, o: RenderOptions
   out.subdir('plots');
   for (const { c, p } of [...plots.finished].sort((a, b) => a.c.id - b.c.id)) {
     for (const f of renderConnection(c, p, o, skipped)) {
-      const path = out.file(`plots/${f.name}`);
-      try {
-        writeFileSync(path, f.svg);
-      } catch (e) {
-        throw new OutputError(`${out.path}/plots/${f.name}`, `cannot write: ${fsReason(e)}`);
-      }
+      writeOutput(out, `plots/${f.name}`, f.svg);
       written.push(`plots/${f.name}`);
     }
   }

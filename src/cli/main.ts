@@ -5,7 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { LIMITS, MIN_CONNECTIONS_FLAG } from '../check/limits.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MptraceError, UsageError } from '../errors.js';
 import type { AnalyzeJob } from './jobs.js';
-import type { Selection } from './select.js';
+import type { Selection } from '../report/time.js';
 import type { StyleName } from '../plot/style.js';
 import { progressLine } from './progress.js';
 

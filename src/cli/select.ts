@@ -1,13 +1,6 @@
 import type { AnalysisSink, PacketRow, Table } from '../analyze/model.js';
 import type { ConnectionRecord } from '../analyze/record.js';
-import type { TimeBase } from '../report/time.js';
-
-/** What the user asked to see: connections by number (--conn), a time window in seconds since the capture's first packet (--since, --until). */
-export interface Selection {
-  conns?: readonly number[];
-  since?: number;
-  until?: number;
-}
+import { TimeWindow, type Selection, type TimeBase } from '../report/time.js';
 
 export const selects = (s: Selection): boolean => s.conns !== undefined || s.since !== undefined || s.until !== undefined;
 
@@ -21,27 +14,22 @@ export const selects = (s: Selection): boolean => s.conns !== undefined || s.sin
  */
 export function selectingSink(inner: AnalysisSink, s: Selection, time: TimeBase): AnalysisSink {
   const conns = s.conns === undefined ? null : new Set(s.conns);
-  const since = s.since ?? -Infinity;
-  const until = s.until ?? Infinity;
-  // Window bounds are relative to the first packet, known once it is read.
-  const at = (t: number): number => t - time.first;
-  const inTime = (t: number): boolean => at(t) >= since && at(t) <= until;
+  const window = new TimeWindow(s, time);
   const sink: AnalysisSink = {
     row<R>(table: Table<R>, r: R): void {
       if (conns !== null && !conns.has(table.connOf(r))) return;
-      if (inTime(table.timeOf(r))) inner.row(table, r);
+      if (window.has(table.timeOf(r))) inner.row(table, r);
     },
     connection(c: ConnectionRecord): void {
       if (conns !== null && !conns.has(c.id)) return;
-      if (at(c.end) < since || at(c.start) > until) return;
-      inner.connection(c);
+      if (window.overlaps(c.start, c.end)) inner.connection(c);
     },
   };
   const packet = inner.packet;
   if (packet !== undefined) {
     sink.packet = (r: PacketRow): void => {
       if (conns !== null && !conns.has(r.conn)) return;
-      if (inTime(r.time)) packet(r);
+      if (window.has(r.time)) packet(r);
     };
   }
   return sink;

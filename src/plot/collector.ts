@@ -1,5 +1,6 @@
 import type { ConnectionRecord } from '../analyze/record.js';
 import { EVENTS, HANDOVERS, HOLES, type EventRow, type HandoverRow, type HoleRow, type Table } from '../analyze/model.js';
+import { TimeWindow, type Selection } from '../report/time.js';
 import { Decimated } from './decimate.js';
 import { Recent, Zoom, zoomSpan } from './zoom.js';
 
@@ -58,15 +59,9 @@ export class PlotDir {
   }
 }
 
-/** Which connections get plots, and over what time (analysis times). */
-export interface PlotChoice {
-  /** At most this many (default MAX_PLOTTED_CONNECTIONS; Infinity for all). */
+/** Which connections get plots (--conn, and at most `limit`: default MAX_PLOTTED_CONNECTIONS, Infinity for all), over what time (--since, --until). */
+export interface PlotChoice extends Selection {
   limit?: number;
-  /** Only these connection numbers (--conn). */
-  conns?: readonly number[];
-  /** The time window, in seconds since the capture's first packet. */
-  since?: number;
-  until?: number;
 }
 
 /** One connection's plot data, from its first data on. */
@@ -132,18 +127,13 @@ export class PlotCollector {
   readonly notPlotted: number[] = [];
   private readonly limit: number;
   private readonly chosen: readonly number[] | null;
-  private readonly since: number;
-  private readonly until: number;
+  private readonly window: TimeWindow;
 
-  /** `first`: the capture's first packet's time, once read (the window counts from it). */
-  constructor(
-    choice: PlotChoice = {},
-    private readonly base: { readonly first: number } = { first: 0 },
-  ) {
+  /** `base.first`: the capture's first packet's time, once read (the window counts from it). */
+  constructor(choice: PlotChoice = {}, base: { readonly first: number } = { first: 0 }) {
     this.limit = choice.limit ?? MAX_PLOTTED_CONNECTIONS;
     this.chosen = choice.conns === undefined ? null : [...choice.conns].sort((a, b) => a - b);
-    this.since = choice.since ?? -Infinity;
-    this.until = choice.until ?? Infinity;
+    this.window = new TimeWindow(choice, base);
   }
 
   /**
@@ -158,13 +148,8 @@ export class PlotCollector {
       const k = this.chosen.indexOf(id);
       return k >= 0 && k < this.limit;
     }
-    if (this.since !== -Infinity || this.until !== Infinity) return this.started < this.limit;
+    if (this.window.bounded) return this.started < this.limit;
     return id < this.limit;
-  }
-
-  private inWindow(t: number): boolean {
-    const at = t - this.base.first;
-    return at >= this.since && at <= this.until;
   }
 
   /** Finished connections with data, in the order they finished. */
@@ -194,7 +179,7 @@ export class PlotCollector {
   }
 
   segment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
-    if (!this.inWindow(t)) return;
+    if (!this.window.has(t)) return;
     const p = this.conn(conn, t);
     if (!p.plotted) {
       if (p.refused) return;
@@ -230,7 +215,7 @@ export class PlotCollector {
 
   dataAck(conn: number, dir: number, t: number, ack: number): void {
     const p = this.find(conn);
-    if (!p?.plotted || !this.inWindow(t)) return;
+    if (!p?.plotted || !this.window.has(t)) return;
     const d = p.dir(dir);
     d.acks.add(t, ack);
     if (d.recent !== null) d.recent.ack(t, ack);
@@ -239,7 +224,7 @@ export class PlotCollector {
 
   ofo(conn: number, dir: number, t: number, bytes: number): void {
     const p = this.find(conn);
-    if (p?.plotted && this.inWindow(t)) p.dir(dir).ofo.add(t, bytes);
+    if (p?.plotted && this.window.has(t)) p.dir(dir).ofo.add(t, bytes);
   }
 
   /** The table rows plots draw: events, holes, handovers. */
@@ -251,7 +236,7 @@ export class PlotCollector {
   }
 
   event(e: EventRow): void {
-    if (!this.inWindow(e.time)) return;
+    if (!this.window.has(e.time)) return;
     // A connection that cannot have plots: keep nothing for it.
     if (this.conns.get(e.conn)?.plotted !== true && !this.eligible(e.conn)) return;
     const p = this.conn(e.conn, e.time);
@@ -267,7 +252,7 @@ export class PlotCollector {
 
   hole(h: HoleRow): void {
     const p = this.conns.get(h.conn);
-    if (!p?.plotted || h.openedTime - this.base.first > this.until || (!Number.isNaN(h.closedTime) && h.closedTime - this.base.first < this.since)) return;
+    if (!p?.plotted || !this.window.overlaps(h.openedTime, h.closedTime)) return;
     const d = p.dir(h.dir);
     if (d.holes.length < MAX_HOLES) d.holes.push(h);
     else {
@@ -280,7 +265,7 @@ export class PlotCollector {
 
   handover(h: HandoverRow): void {
     const p = this.conns.get(h.conn);
-    if (!p?.plotted || !this.inWindow(h.time)) return;
+    if (!p?.plotted || !this.window.has(h.time)) return;
     p.handovers.push(h);
     if (p.zooms.length >= MAX_ZOOMS) return;
     const span = zoomSpan(h.time, h.stall);

@@ -1,4 +1,4 @@
-import { scaleLinear } from 'd3-scale';
+import { scaleLinear, type ScaleLinear } from 'd3-scale';
 import { curveStepAfter, line as d3line } from 'd3-shape';
 import type { ConnectionRecord as Connection, SubflowRecord } from '../analyze/record.js';
 import { DIR_NAMES, type EventRow, type HandoverRow, type HoleRow } from '../analyze/model.js';
@@ -168,12 +168,7 @@ function frame(ctx: Ctx, title: string, span: Span, yMin: number, yMax: number, 
   const legendY = top + h + s.margin.bottom;
   const notesY = legendY + rows.length * s.row;
   const height = Math.ceil(notesY + notes.length * s.row + (rows.length + notes.length > 0 ? s.font / 2 : 0));
-  const svg = new Svg(s.width, height, { unit: s.unit, font: s.font });
-  svg.el('rect', { width: s.width, height, fill: '#ffffff' });
-  if (s.title) {
-    svg.el('text', { x: s.margin.left, y: s.font + 8, 'font-weight': 'bold', 'font-size': s.font + 3 }, title);
-    svg.el('text', { x: s.margin.left, y: 2 * s.font + 14 }, timeZero(ctx));
-  }
+  const svg = plotDocument(ctx, height, title);
   drawLegend(svg, s, rows, legendY);
   notes.forEach((t, i) => svg.el('text', { class: 'note', x: s.margin.left, y: notesY + i * s.row + s.row / 2, dy: '0.35em' }, fit(t, s.width - s.margin.left - 8, s.font)));
   svg.open('g', { class: 'plot', transform: `translate(${s.margin.left},${top})` });
@@ -182,12 +177,33 @@ function frame(ctx: Ctx, title: string, span: Span, yMin: number, yMax: number, 
   const ys = scaleLinear().domain([yMin, yMax > yMin ? yMax : yMin + 1]).nice().range([h, 0]);
   const tick = s.font / 2;
   axisLeft(svg, ys, h > 200 ? 8 : 5, yFormat, w);
-  axisBottom(svg, xs, w > 400 ? 10 : 5, h, undefined, tick);
+  timeAxis(svg, ctx, xs, w, h);
   axisLeft(svg, ys, h > 200 ? 8 : 5, yFormat, undefined, tick);
-  svg.el('text', { x: w / 2, y: h + tick + 2.4 * s.font + 4, 'text-anchor': 'middle' }, timeAxisLabel(ctx));
   svg.el('text', { transform: `translate(${-s.margin.left + s.font},${h / 2}) rotate(-90)`, 'text-anchor': 'middle' }, yLabel);
   return { svg, s, w, h, x: (t) => xs(t - ctx.origin), y: (v) => ys(v) };
 }
+
+/** A document of the style's width: white ground, and on screen the title and what time 0 is. */
+function plotDocument(ctx: Ctx, height: number, title: string): Svg {
+  const s = ctx.s;
+  const svg = new Svg(s.width, height, { unit: s.unit, font: s.font });
+  svg.el('rect', { width: s.width, height, fill: '#ffffff' });
+  if (s.title) {
+    svg.el('text', { x: s.margin.left, y: s.font + 8, 'font-weight': 'bold', 'font-size': s.font + 3 }, title);
+    svg.el('text', { x: s.margin.left, y: 2 * s.font + 14 }, timeZero(ctx));
+  }
+  return svg;
+}
+
+/** The time axis along the bottom of a plot area w × h, and its label. */
+function timeAxis(svg: Svg, ctx: Ctx, xs: ScaleLinear<number, number>, w: number, h: number): void {
+  const tick = ctx.s.font / 2;
+  axisBottom(svg, xs, w > 400 ? 10 : 5, h, undefined, tick);
+  svg.el('text', { x: w / 2, y: h + tick + 2.4 * ctx.s.font + 4, 'text-anchor': 'middle' }, timeAxisLabel(ctx));
+}
+
+/** Text drawn over lines and data: a white outline keeps it readable. */
+const HALO = { stroke: '#ffffff', 'stroke-width': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round' } as const;
 
 function timeZero(ctx: Ctx): string {
   const what = ctx.o.timeBase === 'capture' ? "the capture's first packet" : "the connection's first data";
@@ -341,7 +357,7 @@ function events(f: Frame, list: readonly EventRow[], pick: (e: EventRow) => bool
     f.svg.el('line', { x1: r1(x), x2: r1(x), y1: 0, y2: f.h, stroke: '#999999', 'stroke-dasharray': '3 3' });
     // Right of the line, or left of it at the right edge.
     const tx = x + 2 + f.s.font > f.w + f.s.margin.right ? x - 2 - f.s.font : x + 2;
-    f.svg.el('text', { transform: `translate(${r1(tx)},${3}) rotate(90)`, fill: '#444444', stroke: '#ffffff', 'stroke-width': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, fit(clusterLabel(rows), f.h - 6, f.s.font));
+    f.svg.el('text', { transform: `translate(${r1(tx)},${3}) rotate(90)`, fill: '#444444', ...HALO }, fit(clusterLabel(rows), f.h - 6, f.s.font));
     f.svg.close('g');
   }
 }
@@ -551,16 +567,10 @@ function timelinePlot(ctx: Ctx, span: Span): string {
   const ih = Math.max(1, n) * rowH;
   const notes = [c.subflows.length > n && `${c.subflows.length - n} more subflows not shown (subflows.csv has them)`, unlabelled > 0 && `${unlabelled} handovers not labelled (handovers.csv has them)`].filter((v): v is string => typeof v === 'string');
   const height = top + ih + s.margin.bottom + notes.length * s.row;
-  const svg = new Svg(s.width, height, { unit: s.unit, font: s.font });
-  svg.el('rect', { width: s.width, height, fill: '#ffffff' });
-  if (s.title) {
-    svg.el('text', { x: s.margin.left, y: s.font + 8, 'font-weight': 'bold', 'font-size': s.font + 3 }, `connection ${c.id}: subflows (lifetime grey, data in colour, backup hatched), handovers`);
-    svg.el('text', { x: s.margin.left, y: 2 * s.font + 14 }, timeZero(ctx));
-  }
+  const svg = plotDocument(ctx, height, `connection ${c.id}: subflows (lifetime grey, data in colour, backup hatched), handovers`);
   svg.raw('<defs><pattern id="backup" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6L6,0" stroke="#999999"></path></pattern></defs>');
   svg.open('g', { class: 'plot', transform: `translate(${s.margin.left},${top})` });
-  axisBottom(svg, xs, w > 400 ? 10 : 5, ih, undefined, s.font / 2);
-  svg.el('text', { x: w / 2, y: ih + s.font / 2 + 2.4 * s.font + 4, 'text-anchor': 'middle' }, timeAxisLabel(ctx));
+  timeAxis(svg, ctx, xs, w, ih);
   const bar = Math.round(rowH * 0.36);
   c.subflows.slice(0, n).forEach((sf, i) => {
     const y = i * rowH;
@@ -569,7 +579,7 @@ function timelinePlot(ctx: Ctx, span: Span): string {
     const how = [sf.kind, sf.backup ? 'backup' : '', sf.failed ? `failed: ${sf.failed}` : '', `close ${sf.close}`].filter(Boolean).join(', ');
     const full = `subflow ${i}: ${endpoints(sf)}${iface ? ` on ${iface}` : ''} (${how})`;
     const text = textWidth(full, s.font) <= w ? full : `subflow ${i} (${how})`;
-    svg.el('text', { class: 'row', x: 0, y: y + s.font, stroke: '#ffffff', 'stroke-width': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, fit(text, w, s.font));
+    svg.el('text', { class: 'row', x: 0, y: y + s.font, ...HALO }, fit(text, w, s.font));
     const by = y + s.font + 4;
     const start = x(sf.start);
     const end = x(sf.end);

@@ -1,4 +1,4 @@
-/** Text forms shared by the CSV files and summary.json. */
+/** Text forms shared by the CSV files, summary.json, the terminal and report.html. */
 
 /** A 64-bit key as 0x + 16 hex digits. */
 export function key(hi: number, lo: number): string {
@@ -13,4 +13,12 @@ export function token(v: number): string {
 /** true / false, or empty when unknown. */
 export function boolText(v: boolean | undefined): string {
   return v === undefined ? '' : v ? 'true' : 'false';
+}
+
+/** A byte count for people: 16 B, 44.0 kB, 12.00 MB (SI prefixes). */
+export function bytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
 }

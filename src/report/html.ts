@@ -1,4 +1,5 @@
 import type { EventRow } from '../analyze/model.js';
+import { bytes as byteText } from './format.js';
 import type { Summary } from './summary.js';
 import type { TimeBase } from './time.js';
 
@@ -20,13 +21,8 @@ export interface HtmlInput {
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-function bytes(n: number | null): string {
-  if (n === null) return '?';
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
+/** Bytes, or '?' when unknown. */
+const bytes = (n: number | null): string => (n === null ? '?' : byteText(n));
 
 /** A table cell; `v` is what sorting compares (a number, or text). */
 const td = (text: string, v?: number | string | null): string => `<td${v === undefined || v === null ? '' : ` data-v="${esc(v)}"`}>${text}</td>`;

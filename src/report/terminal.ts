@@ -1,12 +1,7 @@
+import { bytes } from './format.js';
 import type { UnknownCause } from '../analyze/record.js';
 import type { Summary } from './summary.js';
 
-function bytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
 
 /** What the terminal says of unknown figures (summary.json has the whole reason). */
 const UNKNOWN_SHORT: Record<UnknownCause, string> = {

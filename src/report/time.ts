@@ -44,3 +44,42 @@ export class TimeBase {
     return d.toFixed(this.digits);
   }
 }
+
+/** What the user asked to see: connections by number (--conn), a time window in seconds since the capture's first packet (--since, --until). */
+export interface Selection {
+  conns?: readonly number[];
+  since?: number;
+  until?: number;
+}
+
+/**
+ * --since/--until against analysis times: the bounds count from the
+ * capture's first packet, known only once it is read (`base.first`).
+ */
+export class TimeWindow {
+  readonly since: number;
+  readonly until: number;
+
+  constructor(
+    s: Selection,
+    private readonly base: { readonly first: number },
+  ) {
+    this.since = s.since ?? -Infinity;
+    this.until = s.until ?? Infinity;
+  }
+
+  /** A window was asked for. */
+  get bounded(): boolean {
+    return this.since !== -Infinity || this.until !== Infinity;
+  }
+
+  has(t: number): boolean {
+    const at = t - this.base.first;
+    return at >= this.since && at <= this.until;
+  }
+
+  /** [from, to] meets the window; `to` NaN: still open at the end. */
+  overlaps(from: number, to: number): boolean {
+    return from - this.base.first <= this.until && (Number.isNaN(to) || to - this.base.first >= this.since);
+  }
+}
