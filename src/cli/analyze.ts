@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Analyzer, type Hints, type Limits } from '../analyze/analyzer.js';
 import type { AnalysisSink } from '../analyze/model.js';
@@ -10,13 +10,14 @@ import { Frame } from '../decode/frame.js';
 import { linkTypeName } from '../decode/linktype.js';
 import { DecodedPacket, decodePacket, DecodeStats } from '../decode/packet.js';
 import type { CaptureReader } from '../decode/reader.js';
-import { CaptureError, fsReason, OutputError } from '../errors.js';
+import { CaptureError } from '../errors.js';
 import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
-import { buildSummary, type AnalysisFacts, type InputFacts, type PlotFacts, type Summary } from '../report/summary.js';
+import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
 import { TABLE_FILES } from '../report/tables.js';
 import { TimeBase, type Selection } from '../report/time.js';
 import type { RenderOptions } from '../plot/render.js';
+import { PlotWriter } from './plot-writer.js';
 import { PlotCollector } from '../plot/collector.js';
 import { STYLES, type StyleName } from '../plot/style.js';
 import { selectingSink, selects } from './select.js';
@@ -70,6 +71,8 @@ export interface PassOptions {
   packets?: boolean;
   vantage?: 'client' | 'server';
   chunkSize?: number;
+  /** Packets analysed between two drains of the outputs (default 65536; smaller in tests, to drain often). */
+  chunkPackets?: number;
   limits?: Partial<Limits>;
   /** Called between chunks of packets with the bytes read so far and the input's size. */
   progress?: (done: number, size: number) => void;
@@ -90,7 +93,7 @@ export interface PassResult<S extends PassSink> {
  * relative-DSN base or an ISN only at the end, into the sink `make`
  * builds for each pass. A bad input throws before `make` is called.
  */
-export async function runPasses<S extends PassSink>(trace: string, opts: PassOptions, make: (time: TimeBase) => S): Promise<PassResult<S>> {
+export async function runPasses<S extends PassSink>(trace: string, opts: PassOptions, make: (time: TimeBase, reader: CaptureReader) => S): Promise<PassResult<S>> {
   const open = (): { diag: Diagnostics; reader: CaptureReader } => {
     const diag = new Diagnostics(trace);
     return { diag, reader: openCapture(trace, diag, opts.chunkSize === undefined ? {} : { chunkSize: opts.chunkSize }) };
@@ -99,6 +102,7 @@ export async function runPasses<S extends PassSink>(trace: string, opts: PassOpt
   let input: { diag: Diagnostics; reader: CaptureReader } | null = open();
   let hints: Hints | undefined;
   let size = 0;
+  const chunkPackets = opts.chunkPackets ?? CHUNK_PACKETS;
   try {
     size = statSync(trace).size;
   } catch {
@@ -109,14 +113,14 @@ export async function runPasses<S extends PassSink>(trace: string, opts: PassOpt
     input = null;
     try {
       const time = new TimeBase(-1, 6);
-      const out = make(time);
+      const out = make(time, reader);
       const analyzer = new Analyzer(out.sink, { packets: opts.packets === true, ...(hints ? { hints } : {}), ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.vantage ? { vantage: opts.vantage } : {}) });
       const stats = new DecodeStats();
       const f = new Frame();
       const p = new DecodedPacket();
       let more = true;
       while (more) {
-        for (let i = 0; i < CHUNK_PACKETS; i++) {
+        for (let i = 0; i < chunkPackets; i++) {
           if (!reader.next(f)) {
             more = false;
             break;
@@ -158,19 +162,23 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
   // Made when the first pass starts: a bad input leaves no empty output directory behind.
   let dir: OutputDir | null = null;
   try {
-    const r = await runPasses(trace, opts, (time) => {
+    const r = await runPasses(trace, opts, (time, reader) => {
       const out = (dir ??= new OutputDir(outPath));
       const report = new ReportSink(out, time, { packets: opts.packets === true });
       const sel = opts.select ?? {};
-      const plots = opts.plots === false ? null : new PlotCollector({ ...sel, ...(opts.plotLimit !== undefined ? { limit: opts.plotLimit } : {}) }, time);
+      const plots = opts.plots === false ? null : new PlotWriter(out, new PlotCollector({ ...sel, ...(opts.plotLimit !== undefined ? { limit: opts.plotLimit } : {}) }, time), () => (rendering ??= renderOptions(opts, time, reader)));
+      let rendering: RenderOptions | undefined;
       return {
         report,
         plots,
-        sink: tee(selects(sel) ? selectingSink(report, sel, time) : report, plots, opts.onRecord),
+        sink: tee(selects(sel) ? selectingSink(report, sel, time) : report, plots?.plots ?? null, opts.onRecord),
         get needsDrain() {
-          return report.needsDrain;
+          return report.needsDrain || plots?.needsDrain === true;
         },
-        drain: () => report.drain(),
+        drain: async () => {
+          await report.drain();
+          await plots?.drain();
+        },
         discard: async () => {
           await report.close();
           out.abort();
@@ -179,29 +187,22 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     });
     const { report, plots } = r.out;
     const out = dir!;
-    const plotFacts = plots === null ? null : await writePlots(out, plots, renderOptions(opts, r.time, r.reader));
+    await plots?.drain();
+    const plotFacts = plots?.facts() ?? null;
     const sel = opts.select;
     const selection = sel === undefined || !selects(sel) ? null : { conns: sel.conns === undefined ? null : [...sel.conns], since: sel.since ?? null, until: sel.until ?? null };
     const summary = buildSummary(opts.version ?? '', inputFacts(opts.name ?? trace, r.reader, r.stats, r.diag, r.analyzer, r.time), { passes: r.pass, ...analysisFacts(r.analyzer) }, report, plotFacts, selection);
-    writeOutput(out, 'summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+    out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     // The page: loaded only here (its template is of no use to a run without outputs).
     const { reportHtml } = await import('../report/html.js');
     const files = [...CSV_FILES, ...(opts.packets === true ? ['packets.csv'] : []), 'summary.json'];
-    writeOutput(out, 'report.html', reportHtml({ summary, files, events: report.events, time: r.time }));
+    out.write('report.html', reportHtml({ summary, files, events: report.events, time: r.time }));
     await report.close();
     out.commit(isOutputName);
     return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: r.diag.count + r.analyzer.warnings.length };
   } catch (e) {
     (dir as OutputDir | null)?.abort();
     throw e;
-  }
-}
-
-function writeOutput(out: OutputDir, name: string, text: string): void {
-  try {
-    writeFileSync(out.file(name), text);
-  } catch (e) {
-    throw new OutputError(`${out.path}/${name}`, `cannot write: ${fsReason(e)}`);
   }
 }
 
@@ -236,14 +237,14 @@ function inputFacts(trace: string, reader: CaptureReader, stats: DecodeStats, di
 
 /** How plots look and what their time axes count from; interfaces named as pcapng names them, numbered when a capture has several. */
 function renderOptions(opts: AnalyzeOptions, time: TimeBase, reader: CaptureReader): RenderOptions {
-  const ifaces = reader.interfaces();
   const sel = opts.select ?? {};
   return {
     style: STYLES[opts.style ?? 'screen'],
     timeBase: opts.timeBase ?? 'connection',
     time,
-    // tcpdump's 'any' names no interface.
+    // tcpdump's 'any' names no interface. Asked at each render: pcapng may describe an interface late in the file.
     iface: (i) => {
+      const ifaces = reader.interfaces();
       const name = ifaces[i]?.name ?? '';
       return name !== '' && name !== 'any' ? name : ifaces.length > 1 ? `interface ${i}` : '';
     },
@@ -268,23 +269,3 @@ function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
 }
 
 
-/**
- * Renders the finished connections' plots into DIR/plots/ (under
- * temporary names, as every output). The renderer (d3's scales and
- * shapes, 45 ms to load) loads only when there is something to draw.
- */
-async function writePlots(out: OutputDir, plots: PlotCollector, o: RenderOptions): Promise<PlotFacts> {
-  const written: string[] = [];
-  const skipped: PlotFacts['directions_not_plotted'] = [];
-  const facts: PlotFacts = { files: written, style: o.style.name, time_base: o.timeBase, connections_not_plotted: [...plots.notPlotted].sort((a, b) => a - b), directions_not_plotted: skipped };
-  if (plots.finished.length === 0) return facts;
-  const { renderConnection } = await import('../plot/render.js');
-  out.subdir('plots');
-  for (const { c, p } of [...plots.finished].sort((a, b) => a.c.id - b.c.id)) {
-    for (const f of renderConnection(c, p, o, skipped)) {
-      writeOutput(out, `plots/${f.name}`, f.svg);
-      written.push(`plots/${f.name}`);
-    }
-  }
-  return facts;
-}

@@ -17,9 +17,10 @@ export function tee(report: AnalysisSink, plots: PlotCollector | null, onRecord?
     },
   };
   if (plots !== null) {
-    sink.ofo = (conn, dir, t, bytes) => plots.ofo(conn, dir, t, bytes);
-    sink.segment = (conn, dir, sub, t, s, e, fresh, r) => plots.segment(conn, dir, sub, t, s, e, fresh, r);
-    sink.dataAck = (conn, dir, t, a) => plots.dataAck(conn, dir, t, a);
+    // Called per segment and per data ACK: bound, not wrapped, to keep one call.
+    sink.ofo = plots.ofo.bind(plots);
+    sink.segment = plots.segment.bind(plots);
+    sink.dataAck = plots.dataAck.bind(plots);
   }
   if (report.packet !== undefined) sink.packet = report.packet;
   return sink;

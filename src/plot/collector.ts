@@ -24,9 +24,8 @@ const LATEST_HOLES = 64;
 
 /** What the plots of one direction of one connection draw, decimated. */
 export class PlotDir {
-  /** Per subflow: DSNs carried (min/max per bucket) and bytes new to the connection (sum per bucket: goodput). */
+  /** Per subflow: DSNs carried (min/max per bucket) and, in `fresh`, bytes new to the connection (sum per bucket: goodput). */
   readonly dsn: Decimated[] = [];
-  readonly fresh: Decimated[] = [];
   /** Data ACKs for this direction's data, and the bytes held out of order. */
   readonly acks = new Decimated();
   readonly ofo = new Decimated();
@@ -40,6 +39,14 @@ export class PlotDir {
   /** With several subflows: the latest segments and data ACKs, and the zooms still filling. */
   recent: Recent | null = null;
   readonly filling: Zoom[] = [];
+  /**
+   * The data ACK drawn last, and when it was last seen again (NaN: not
+   * since). ACKs are drawn as a step line, so only a new value is a point;
+   * repeats (most ACKs: every data segment of the other direction carries
+   * one) only move where the line ends.
+   */
+  ack = NaN;
+  ackAgain = NaN;
 
   constructor(readonly t0: number) {
     this.acks.start(t0);
@@ -49,12 +56,9 @@ export class PlotDir {
   /** Makes the series of subflow `sub` exist. */
   fit(sub: number): void {
     while (this.dsn.length <= sub) {
-      const d = new Decimated();
+      const d = new Decimated(undefined, undefined, true);
       d.start(this.t0);
-      const b = new Decimated();
-      b.start(this.t0);
       this.dsn.push(d);
-      this.fresh.push(b);
     }
   }
 }
@@ -114,11 +118,11 @@ export class PlotConn {
 }
 
 /**
- * The plots' tap on the analysis: it keeps decimated series for the first
- * MAX_PLOTTED_CONNECTIONS connections with data, and the finished ones
- * until the run ends (rendering waits for the end, so that the renderer,
- * d3 over a DOM, loads only when there is something to draw). Memory is
- * fixed per plotted connection.
+ * The plots' tap on the analysis: it keeps decimated series for the
+ * connections chosen for plots (the first MAX_PLOTTED_CONNECTIONS by
+ * number unless told otherwise) while they are in flight, and hands each
+ * one over in `finished` when it ends, for the writer to render between
+ * chunks and drop. Memory is fixed per plotted connection in flight.
  */
 export class PlotCollector {
   private readonly conns = new Map<number, PlotConn>();
@@ -152,7 +156,7 @@ export class PlotCollector {
     return id < this.limit;
   }
 
-  /** Finished connections with data, in the order they finished. */
+  /** Finished connections with data, in the order they finished, until the writer takes them. */
   readonly finished: Array<{ c: ConnectionRecord; p: PlotConn }> = [];
 
   /** The last connection looked up: packets come in runs of one connection's. */
@@ -179,7 +183,7 @@ export class PlotCollector {
   }
 
   segment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
-    if (!this.window.has(t)) return;
+    if (this.window.bounded && !this.window.has(t)) return;
     const p = this.conn(conn, t);
     if (!p.plotted) {
       if (p.refused) return;
@@ -198,28 +202,35 @@ export class PlotCollector {
     if (subflow > 0 && !p.multi) p.becomeMulti();
     const d = p.dir(dir);
     const k = subflow < MAX_PLOTTED_SUBFLOWS ? subflow : MAX_PLOTTED_SUBFLOWS;
-    d.fit(k);
-    d.dsn[k]!.addSpan(t, dsnStart, dsnEnd);
-    d.fresh[k]!.add(t, fresh);
+    if (k >= d.dsn.length) d.fit(k);
+    d.dsn[k]!.addSpan(t, dsnStart, dsnEnd, fresh);
     if (reinjection) {
       if (d.reinjections.length < 2 * MAX_REINJECTIONS) d.reinjections.push(t, dsnStart);
       else d.reinjectionsLeftOut++;
     }
     if (d.recent !== null) d.recent.segment(t, dsnStart, dsnEnd, k, reinjection);
     if (d.filling.length > 0) {
+      retire(d, t);
       for (const z of d.filling) z.segment(t, dsnStart, dsnEnd, k, reinjection);
-      // A zoom is done once time runs past its end.
-      for (let i = d.filling.length - 1; i >= 0; i--) if (t >= d.filling[i]!.to) d.filling.splice(i, 1);
     }
   }
 
   dataAck(conn: number, dir: number, t: number, ack: number): void {
     const p = this.find(conn);
-    if (!p?.plotted || !this.window.has(t)) return;
+    if (!p?.plotted || (this.window.bounded && !this.window.has(t))) return;
     const d = p.dir(dir);
+    if (ack === d.ack) {
+      d.ackAgain = t;
+      return;
+    }
+    d.ack = ack;
+    d.ackAgain = NaN;
     d.acks.add(t, ack);
     if (d.recent !== null) d.recent.ack(t, ack);
-    for (const z of d.filling) z.ack(t, ack);
+    if (d.filling.length > 0) {
+      retire(d, t);
+      for (const z of d.filling) z.ack(t, ack);
+    }
   }
 
   ofo(conn: number, dir: number, t: number, bytes: number): void {
@@ -285,6 +296,22 @@ export class PlotCollector {
     if (p === undefined) return;
     this.conns.delete(c.id);
     if (this.lastId === c.id) this.lastId = -1;
-    if (p.plotted) this.finished.push({ c, p });
+    if (!p.plotted) return;
+    for (const d of p.dirs) {
+      if (d === null) continue;
+      retire(d, Infinity);
+      if (!Number.isNaN(d.ackAgain)) d.acks.add(d.ackAgain, d.ack);
+    }
+    this.finished.push({ c, p });
+  }
+}
+
+/** Ends the zooms time has run past (at `t`), each with the data ACK line drawn to where it was last seen inside. */
+function retire(d: PlotDir, t: number): void {
+  for (let i = d.filling.length - 1; i >= 0; i--) {
+    const z = d.filling[i]!;
+    if (t < z.to) continue;
+    if (!Number.isNaN(d.ackAgain)) z.ack(d.ackAgain, d.ack);
+    d.filling.splice(i, 1);
   }
 }

@@ -16,12 +16,20 @@ export class Decimated {
   readonly sum: Float64Array;
   readonly last: Float64Array;
   readonly count: Float64Array;
+  /**
+   * With `fresh`: a second sum per bucket, taken with addSpan (the bytes
+   * new to the connection among a segment's DSNs: goodput), so one bucket
+   * lookup serves both a subflow's DSN plot and its goodput.
+   */
+  readonly fresh: Float64Array | null;
 
   constructor(
     readonly buckets = 1024,
     width = 0.001,
+    fresh = false,
   ) {
     this.width = width;
+    this.fresh = fresh ? new Float64Array(buckets) : null;
     this.min = new Float64Array(buckets);
     this.max = new Float64Array(buckets);
     this.sum = new Float64Array(buckets);
@@ -47,11 +55,12 @@ export class Decimated {
    * its ends, sum adds its length, so a bucket's sum against max − min
    * tells a continuous stretch from distant ranges (drawn apart).
    */
-  addSpan(t: number, lo: number, hi: number): void {
+  addSpan(t: number, lo: number, hi: number, fresh = 0): void {
     const k = this.bucket(t);
     this.extend(k, lo, hi);
     this.sum[k]! += hi - lo;
     this.count[k]! += 1;
+    if (this.fresh !== null) this.fresh[k]! += fresh;
   }
 
   /** The bucket of time t, coarsening first when t is past the last one. */
@@ -107,6 +116,7 @@ export class Decimated {
         this.last[w] = this.last[r]!;
       }
       this.sum[w] = this.sum[r]! + (r + 1 < n ? this.sum[r + 1]! : 0);
+      if (this.fresh !== null) this.fresh[w] = this.fresh[r]! + (r + 1 < n ? this.fresh[r + 1]! : 0);
       this.count[w] = a + b;
     }
     const half = n >> 1;
@@ -115,6 +125,7 @@ export class Decimated {
     this.sum.fill(0, half);
     this.last.fill(0, half);
     this.count.fill(0, half);
+    this.fresh?.fill(0, half);
     this.used = Math.ceil(this.used / 2);
     this.width *= 2;
   }

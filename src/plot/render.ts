@@ -98,7 +98,7 @@ interface Ctx {
 
 /** Gives every series of a direction the widest bucket width, so that they share columns. */
 function align(pd: PlotDir): void {
-  const all = [...pd.dsn, ...pd.fresh, pd.acks, pd.ofo];
+  const all = [...pd.dsn, pd.acks, pd.ofo];
   const w = Math.max(...all.map((s) => s.width));
   for (const s of all) s.widenTo(w);
 }
@@ -490,31 +490,31 @@ const pathOf = (d: string | null): string => (d ?? '').replace(/(\d+\.\d)\d+/g, 
 const RATE_COLUMNS = 240;
 
 function goodputPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
-  const used = Math.max(...pd.fresh.map((s) => s.used));
+  const used = Math.max(...pd.dsn.map((s) => s.used));
   const group = Math.max(1, Math.ceil(used / RATE_COLUMNS));
-  const width = pd.fresh[0]!.width;
+  const width = pd.dsn[0]!.width;
   // Per subflow, then all subflows together: bits/s of new data, over columns of `group` buckets.
   const rates = (sums: (k: number) => number): Array<[number, number]> => {
     const pts: Array<[number, number]> = [];
     for (let k = 0; k < used; k += group) {
       let sum = 0;
       for (let j = k; j < k + group && j < used; j++) sum += sums(j);
-      pts.push([pd.fresh[0]!.time(k) + (group * width) / 2, (sum * 8) / (group * width)]);
+      pts.push([pd.dsn[0]!.time(k) + (group * width) / 2, (sum * 8) / (group * width)]);
     }
     return pts;
   };
-  const rows = pd.fresh.map((s) => rates((j) => s.sum[j]!));
-  const all = rates((j) => pd.fresh.reduce((a, s) => a + s.sum[j]!, 0));
+  const rows = pd.dsn.map((s) => rates((j) => s.fresh![j]!));
+  const all = rates((j) => pd.dsn.reduce((a, s) => a + s.fresh![j]!, 0));
   const yMax = Math.max(0, ...all.map((q) => q[1]));
   const bin = group * width;
   const binText = bin >= 1 ? `${r3(bin)} s` : `${r3(bin * 1000)} ms`;
-  const legend: LegendItem[] = [...subflowItems(ctx, pd.fresh), ...(rows.length > 1 ? [{ label: 'all subflows', kind: 'line', colour: '#bbbbbb' } as const] : [])];
+  const legend: LegendItem[] = [...subflowItems(ctx, pd.dsn), ...(rows.length > 1 ? [{ label: 'all subflows', kind: 'line', colour: '#bbbbbb' } as const] : [])];
   const f = frame(ctx, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: goodput per subflow (data new to the connection)`, span, 0, yMax, `goodput (bit/s, ${binText} bins)`, si, legend);
   const pts = (q: Array<[number, number]>): Array<[number, number]> => q.map(([t, v]) => [f.x(t), f.y(v)]);
   f.svg.open('g', { 'clip-path': 'url(#area)' });
   if (rows.length > 1) f.svg.el('path', { class: 'total', d: pathOf(d3line()(pts(all))), fill: 'none', stroke: '#bbbbbb', 'stroke-width': 3 * f.s.line });
   rows.forEach((q, i) => {
-    if (carries(pd.fresh[i]!)) series(f, i, rows.length, pathOf(d3line()(pts(q))), pts(q));
+    if (carries(pd.dsn[i]!)) series(f, i, rows.length, pathOf(d3line()(pts(q))), pts(q));
   });
   f.svg.close('g');
   events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
@@ -586,7 +586,7 @@ function timelinePlot(ctx: Ctx, span: Span): string {
     svg.el('rect', { x: r1(start), y: by, width: r1(Math.max(1, end - start)), height: bar, fill: '#dddddd' });
     if (sf.backup) svg.el('rect', { x: r1(start), y: by, width: r1(Math.max(1, end - start)), height: bar, fill: 'url(#backup)' });
     // Active periods: buckets where the subflow carried data, either direction.
-    const own = i < MAX_PLOTTED_SUBFLOWS ? p.dirs.map((pd) => pd?.fresh[i]) : [p.activity[i]];
+    const own = i < MAX_PLOTTED_SUBFLOWS ? p.dirs.map((pd) => pd?.dsn[i]) : [p.activity[i]];
     let d = '';
     for (const b of own) {
       if (b !== undefined) for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${by + bar / 2}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;

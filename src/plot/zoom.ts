@@ -16,7 +16,7 @@ const ZOOM_BUCKETS = 1024;
 const MAX_MARKS = 500;
 const MAX_HOLES = 300;
 const MAX_EVENTS = 40;
-/** Segments and data ACKs a direction remembers (about 420 kB). */
+/** Segments and data ACKs a direction remembers (about 420 kB; a power of two). */
 const RECENT = 16384;
 /** Tag of a data ACK in Recent; a segment's tag is its subflow, plus REINJECTED for a reinjection. */
 const ACK = -1;
@@ -43,25 +43,38 @@ export class Recent {
   }
 
   private put(t: number, a: number, b: number, tag: number): void {
-    const k = this.n++ % RECENT;
+    const k = this.n++ & (RECENT - 1);
     this.t[k] = t;
     this.a[k] = a;
     this.b[k] = b;
     this.tag[k] = tag;
   }
 
-  /** Hands the entries from time `from` on to the zoom, oldest first; the zoom learns how far back they reach. */
+  /**
+   * Hands the entries from time `from` on to the zoom, oldest first, after
+   * the data ACK in force at `from` (only new ACK values are kept); the
+   * zoom learns how far back they reach.
+   */
   replay(from: number, z: Zoom): void {
     const first = Math.max(0, this.n - RECENT);
-    if (this.n > RECENT && this.t[first % RECENT]! > from) z.keptFrom = this.t[first % RECENT]!;
+    if (this.n > RECENT && this.t[first & (RECENT - 1)]! > from) z.keptFrom = this.t[first & (RECENT - 1)]!;
+    let before = NaN;
     for (let i = first; i < this.n; i++) {
-      const k = i % RECENT;
+      const k = i & (RECENT - 1);
       const t = this.t[k]!;
-      if (t < from) continue;
+      if (t < from) {
+        if (this.tag[k] === ACK) before = this.a[k]!;
+        continue;
+      }
+      if (!Number.isNaN(before)) {
+        z.ack(from, before);
+        before = NaN;
+      }
       const tag = this.tag[k]!;
       if (tag === ACK) z.ack(t, this.a[k]!);
       else z.segment(t, this.a[k]!, this.b[k]!, tag & (REINJECTED - 1), tag >= REINJECTED);
     }
+    if (!Number.isNaN(before)) z.ack(from, before);
   }
 }
 

@@ -29,6 +29,15 @@ export class OutputDir {
     return tmp;
   }
 
+  /** Writes a whole output file at once (under its temporary name). */
+  write(name: string, text: string): void {
+    try {
+      fs.writeFileSync(this.file(name), text);
+    } catch (e) {
+      throw new OutputError(`${this.path}/${name}`, `cannot write: ${fsReason(e)}`);
+    }
+  }
+
   subdir(name: string): string {
     const p = join(this.path, name);
     try {

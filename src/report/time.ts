@@ -59,6 +59,8 @@ export interface Selection {
 export class TimeWindow {
   readonly since: number;
   readonly until: number;
+  /** A window was asked for (a field: asked per packet). */
+  readonly bounded: boolean;
 
   constructor(
     s: Selection,
@@ -66,11 +68,7 @@ export class TimeWindow {
   ) {
     this.since = s.since ?? -Infinity;
     this.until = s.until ?? Infinity;
-  }
-
-  /** A window was asked for. */
-  get bounded(): boolean {
-    return this.since !== -Infinity || this.until !== Infinity;
+    this.bounded = this.since !== -Infinity || this.until !== Infinity;
   }
 
   has(t: number): boolean {

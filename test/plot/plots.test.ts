@@ -240,6 +240,8 @@ describe('handover close ups', () => {
     const late = new Zoom(handover, 1, 14.25, 16.5);
     r.replay(late.from, late);
     expect(late.keptFrom).toBe(14.25);
-    expect(late.acks.count.reduce((a, b) => a + b, 0)).toBe(225);
+    // 225 ACKs in the span, and the one in force at its start (14.24 s), drawn at 14.25 s with the ACK of 14.25 s in the first bucket: the step line starts at the edge.
+    expect(late.acks.count.reduce((a, b) => a + b, 0)).toBe(226);
+    expect([late.acks.min[0], late.acks.max[0]]).toEqual([1_424_000, 1_425_000]);
   });
 });
