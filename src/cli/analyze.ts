@@ -166,8 +166,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
       const out = (dir ??= new OutputDir(outPath));
       const report = new ReportSink(out, time, { packets: opts.packets === true });
       const sel = opts.select ?? {};
-      const plots = opts.plots === false ? null : new PlotWriter(out, new PlotCollector({ ...sel, ...(opts.plotLimit !== undefined ? { limit: opts.plotLimit } : {}) }, time), () => (rendering ??= renderOptions(opts, time, reader)));
-      let rendering: RenderOptions | undefined;
+      const plots = opts.plots === false ? null : new PlotWriter(out, new PlotCollector({ ...sel, ...(opts.plotLimit !== undefined ? { limit: opts.plotLimit } : {}) }, time), () => renderOptions(opts, time, reader));
       return {
         report,
         plots,

@@ -20,7 +20,7 @@ export class PlotWriter {
   constructor(
     private readonly out: OutputDir,
     readonly plots: PlotCollector,
-    /** Known once the capture's first packet is read: asked for at each render. */
+    /** Known once the capture's first packet is read: asked for at each drain. */
     private readonly options: () => RenderOptions,
   ) {}
 

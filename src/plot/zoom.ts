@@ -58,23 +58,19 @@ export class Recent {
   replay(from: number, z: Zoom): void {
     const first = Math.max(0, this.n - RECENT);
     if (this.n > RECENT && this.t[first & (RECENT - 1)]! > from) z.keptFrom = this.t[first & (RECENT - 1)]!;
+    // Up to `from`: only the data ACK in force there, drawn at the zoom's edge.
+    let i = first;
     let before = NaN;
-    for (let i = first; i < this.n; i++) {
+    for (; i < this.n && this.t[i & (RECENT - 1)]! < from; i++) if (this.tag[i & (RECENT - 1)] === ACK) before = this.a[i & (RECENT - 1)]!;
+    if (!Number.isNaN(before)) z.ack(from, before);
+    // From there (a later entry a little earlier in time, as captures have, is left out by the zoom's span).
+    for (; i < this.n; i++) {
       const k = i & (RECENT - 1);
       const t = this.t[k]!;
-      if (t < from) {
-        if (this.tag[k] === ACK) before = this.a[k]!;
-        continue;
-      }
-      if (!Number.isNaN(before)) {
-        z.ack(from, before);
-        before = NaN;
-      }
       const tag = this.tag[k]!;
       if (tag === ACK) z.ack(t, this.a[k]!);
       else z.segment(t, this.a[k]!, this.b[k]!, tag & (REINJECTED - 1), tag >= REINJECTED);
     }
-    if (!Number.isNaN(before)) z.ack(from, before);
   }
 }
 
