@@ -177,7 +177,6 @@ export class Analyzer {
     );
     this.cur = new PacketContext(this.tcp.facts);
     this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
-    const plots = sink.segment;
     const emit: EmitEvent = (e, c) => this.emit(e, c);
     this.detectors = [
       new FallbackDetector(emit),
@@ -186,8 +185,6 @@ export class Analyzer {
       // First to see each segment: a checksum failure is reported before what the segment's DSNs show.
       new ChecksumDetector(emit),
       this.reinjection,
-      // The plots' tap sees each segment with its reinjection verdict, before the holes move.
-      ...(plots === undefined ? [] : [{ name: 'segment tap', segment: (x: SegmentFacts) => plots(x.conn.id, x.dir, x.sub.index, x.t, x.ds, x.de, x.fresh, x.reinjected > 0) }]),
       new HoleDetector(sink),
       new HandoverDetector(sink, emit),
       new MptcpRttDetector(sink),
@@ -648,11 +645,12 @@ export class Analyzer {
       }
       const near = Number.isNaN(other.lastAck) ? other.lastDsn : other.lastAck;
       const a = other.rel(m.ackHi, m.ackLo, m.ack64, near);
+      const changed = a !== other.lastAck;
       other.lastAck = a;
       if (a < other.minAck) other.minAck = a;
       if (a > other.maxAck) other.maxAck = a;
       if (this.wantPackets) row.dataAck = a;
-      if (this.sink.dataAck !== undefined) this.sink.dataAck(c.id, otherDir(dir), t, a);
+      if (changed && this.sink.dataAck !== undefined) this.sink.dataAck(c.id, otherDir(dir), t, a);
       for (const d of this.onDataAck) d.dataAck!(c, otherDir(dir), a, t, f.index);
     }
     if (!m.hasMap) return;
@@ -900,6 +898,8 @@ export class Analyzer {
     x.reinjected = 0;
     x.advanced = false;
     for (const d of this.onSegment) d.segment!(x);
+    // Called here, not as one more detector: the detectors' loop is megamorphic, this call is not.
+    if (this.sink.segment !== undefined) this.sink.segment(x.conn.id, x.dir, x.sub.index, x.t, ds, de, fresh, x.reinjected > 0);
   }
 
   private subflowReset(sub: Subflow, dir: Dir): void {

@@ -184,6 +184,10 @@ export interface AnalysisSink {
   ofo?(conn: number, dir: number, time: number, bytes: number): void;
   /** Every data range a segment carried (for plots): DSNs [start, end), how many of its bytes were new to the connection, and whether it was a reinjection. */
   segment?(conn: number, dir: number, subflow: number, time: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void;
-  /** Every data ACK, relative, for the direction whose data it acknowledges (for plots). */
+  /**
+   * A data ACK that differs from the one before it (relative), for the
+   * direction whose data it acknowledges (for plots, which draw it as a
+   * step line: repeats, most ACKs, would draw nothing new).
+   */
   dataAck?(conn: number, dir: number, time: number, ack: number): void;
 }

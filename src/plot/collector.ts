@@ -21,6 +21,17 @@ export const MAX_ZOOMS = 4;
 /** Latest events remembered per connection, for a zoom that starts before its handover is known. */
 const LATEST_EVENTS = 16;
 const LATEST_HOLES = 64;
+/**
+ * Segments of one subflow that continue each other's DSNs within this
+ * time (s) are drawn as one span, at the first one's time, and the bytes
+ * held out of order as one level: a bulk transfer's bursts cost one
+ * bucket update, not one per segment. A tenth
+ * of a millisecond is under a seventh of the finest bucket drawn (a
+ * close up's: 0.75 s over 1024 buckets).
+ */
+const RUN_TIME = 1e-4;
+/** Run slots per direction: one per subflow drawn in its own colour, and one for the rest. */
+const RUN_SLOTS = MAX_PLOTTED_SUBFLOWS + 1;
 
 /** What the plots of one direction of one connection draw, decimated. */
 export class PlotDir {
@@ -39,14 +50,24 @@ export class PlotDir {
   /** With several subflows: the latest segments and data ACKs, and the zooms still filling. */
   recent: Recent | null = null;
   readonly filling: Zoom[] = [];
-  /**
-   * The data ACK drawn last, and when it was last seen again (NaN: not
-   * since). ACKs are drawn as a step line, so only a new value is a point;
-   * repeats (most ACKs: every data segment of the other direction carries
-   * one) only move where the line ends.
-   */
+  /** When the first of the filling zooms ends (Infinity: none filling). */
+  until = Infinity;
+  /** The data ACK in force (drawn last; the analysis reports only changes). */
   ack = NaN;
-  ackAgain = NaN;
+  /**
+   * Per run slot (subflow): the run of contiguous segments not yet drawn,
+   * from time runT (NaN: none) over DSNs [runLo, runHi), runFresh of them
+   * new to the connection.
+   */
+  readonly runT = new Float64Array(RUN_SLOTS).fill(NaN);
+  readonly runLo = new Float64Array(RUN_SLOTS);
+  readonly runHi = new Float64Array(RUN_SLOTS).fill(NaN);
+  readonly runFresh = new Float64Array(RUN_SLOTS);
+  /** Out-of-order bytes since ofoT (NaN: none) not yet drawn: their least, most and latest (a level line needs no more). */
+  ofoT = NaN;
+  ofoMin = 0;
+  ofoMax = 0;
+  ofoLast = 0;
 
   constructor(readonly t0: number) {
     this.acks.start(t0);
@@ -93,6 +114,7 @@ export class PlotConn {
     readonly t0: number,
   ) {}
 
+  /** Direction d's plot data, made on first use (with a recent ring once multi: `dirs[d] ?? dir(d)` is the same, faster). */
   dir(d: number): PlotDir {
     const pd = (this.dirs[d] ??= new PlotDir(this.t0));
     if (this.multi) pd.recent ??= new Recent();
@@ -200,42 +222,51 @@ export class PlotCollector {
     }
     if (subflow >= MAX_PLOTTED_SUBFLOWS) p.active(subflow, t);
     if (subflow > 0 && !p.multi) p.becomeMulti();
-    const d = p.dir(dir);
+    const d = p.dirs[dir] ?? p.dir(dir);
+    if (t >= d.until) retire(d, t);
     const k = subflow < MAX_PLOTTED_SUBFLOWS ? subflow : MAX_PLOTTED_SUBFLOWS;
+    if (!reinjection && dsnStart === d.runHi[k] && t - d.runT[k]! < RUN_TIME) {
+      d.runHi[k] = dsnEnd;
+      d.runFresh[k]! += fresh;
+      return;
+    }
     if (k >= d.dsn.length) d.fit(k);
-    d.dsn[k]!.addSpan(t, dsnStart, dsnEnd, fresh);
+    if (!Number.isNaN(d.runT[k]!)) endRun(d, k);
     if (reinjection) {
-      if (d.reinjections.length < 2 * MAX_REINJECTIONS) d.reinjections.push(t, dsnStart);
-      else d.reinjectionsLeftOut++;
+      draw(d, k, t, dsnStart, dsnEnd, fresh, true);
+      return;
     }
-    if (d.recent !== null) d.recent.segment(t, dsnStart, dsnEnd, k, reinjection);
-    if (d.filling.length > 0) {
-      retire(d, t);
-      for (const z of d.filling) z.segment(t, dsnStart, dsnEnd, k, reinjection);
-    }
+    d.runT[k] = t;
+    d.runLo[k] = dsnStart;
+    d.runHi[k] = dsnEnd;
+    d.runFresh[k] = fresh;
   }
 
   dataAck(conn: number, dir: number, t: number, ack: number): void {
     const p = this.find(conn);
     if (!p?.plotted || (this.window.bounded && !this.window.has(t))) return;
-    const d = p.dir(dir);
-    if (ack === d.ack) {
-      d.ackAgain = t;
-      return;
-    }
+    const d = p.dirs[dir] ?? p.dir(dir);
+    // The zooms this ACK ends take the runs begun before it, and the ACK in force before it.
+    if (t >= d.until) retire(d, t);
     d.ack = ack;
-    d.ackAgain = NaN;
     d.acks.add(t, ack);
     if (d.recent !== null) d.recent.ack(t, ack);
-    if (d.filling.length > 0) {
-      retire(d, t);
-      for (const z of d.filling) z.ack(t, ack);
-    }
+    for (const z of d.filling) z.ack(t, ack);
   }
 
   ofo(conn: number, dir: number, t: number, bytes: number): void {
     const p = this.find(conn);
-    if (p?.plotted && this.window.has(t)) p.dir(dir).ofo.add(t, bytes);
+    if (!p?.plotted || (this.window.bounded && !this.window.has(t))) return;
+    const d = p.dirs[dir] ?? p.dir(dir);
+    if (t - d.ofoT < RUN_TIME) {
+      if (bytes < d.ofoMin) d.ofoMin = bytes;
+      else if (bytes > d.ofoMax) d.ofoMax = bytes;
+      d.ofoLast = bytes;
+      return;
+    }
+    if (!Number.isNaN(d.ofoT)) d.ofo.addLevels(d.ofoT, d.ofoMin, d.ofoMax, d.ofoLast);
+    d.ofoT = t;
+    d.ofoMin = d.ofoMax = d.ofoLast = bytes;
   }
 
   /** The table rows plots draw: events, holes, handovers. */
@@ -282,6 +313,7 @@ export class PlotCollector {
     const span = zoomSpan(h.time, h.stall);
     const z = new Zoom(h, p.handovers.length - 1, span.from, span.to);
     const d = p.dir(h.dir);
+    endRuns(d);
     d.recent?.replay(z.from, z);
     for (const hole of d.holes) z.hole(hole);
     for (const hole of d.latestHoles) z.hole(hole);
@@ -289,6 +321,7 @@ export class PlotCollector {
     for (const e of p.latestEvents) z.event(e);
     p.zooms.push(z);
     d.filling.push(z);
+    if (z.to < d.until) d.until = z.to;
   }
 
   connection(c: ConnectionRecord): void {
@@ -299,19 +332,54 @@ export class PlotCollector {
     if (!p.plotted) return;
     for (const d of p.dirs) {
       if (d === null) continue;
-      retire(d, Infinity);
-      if (!Number.isNaN(d.ackAgain)) d.acks.add(d.ackAgain, d.ack);
+      // The ACK in force holds to the connection's last packet (in the window).
+      const end = this.window.clamp(c.end);
+      if (!Number.isNaN(d.ofoT)) d.ofo.addLevels(d.ofoT, d.ofoMin, d.ofoMax, d.ofoLast);
+      retire(d, Infinity, end);
+      if (!Number.isNaN(d.ack)) d.acks.add(end, d.ack);
     }
     this.finished.push({ c, p });
   }
 }
 
-/** Ends the zooms time has run past (at `t`), each with the data ACK line drawn to where it was last seen inside. */
-function retire(d: PlotDir, t: number): void {
+/** Draws a segment, or a run of them, of run slot (subflow) k from time t: the subflow's series, reinjection marks, the recent ring and the zooms. */
+function draw(d: PlotDir, k: number, t: number, lo: number, hi: number, fresh: number, reinjection: boolean): void {
+  d.dsn[k]!.addSpan(t, lo, hi, fresh);
+  if (reinjection) {
+    if (d.reinjections.length < 2 * MAX_REINJECTIONS) d.reinjections.push(t, lo);
+    else d.reinjectionsLeftOut++;
+  }
+  if (d.recent !== null) d.recent.segment(t, lo, hi, k, reinjection);
+  for (const z of d.filling) z.segment(t, lo, hi, k, reinjection);
+}
+
+/** Draws the run of slot k and forgets it. */
+function endRun(d: PlotDir, k: number): void {
+  draw(d, k, d.runT[k]!, d.runLo[k]!, d.runHi[k]!, d.runFresh[k]!, false);
+  d.runT[k] = NaN;
+  d.runHi[k] = NaN;
+}
+
+function endRuns(d: PlotDir): void {
+  for (let k = 0; k < RUN_SLOTS; k++) if (!Number.isNaN(d.runT[k]!)) endRun(d, k);
+}
+
+/**
+ * Ends the zooms time has run past at t (all of them at a connection's
+ * end), after drawing the runs begun before it; each ends with the data
+ * ACK in force drawn up to `tail` or its right edge.
+ */
+function retire(d: PlotDir, t: number, tail = t): void {
+  endRuns(d);
+  let until = Infinity;
   for (let i = d.filling.length - 1; i >= 0; i--) {
     const z = d.filling[i]!;
-    if (t < z.to) continue;
-    if (!Number.isNaN(d.ackAgain)) z.ack(d.ackAgain, d.ack);
+    if (t < z.to) {
+      if (z.to < until) until = z.to;
+      continue;
+    }
+    if (!Number.isNaN(d.ack)) z.ackUntil(tail, d.ack);
     d.filling.splice(i, 1);
   }
+  d.until = until;
 }

@@ -50,6 +50,14 @@ export class Decimated {
     this.count[k]! += 1;
   }
 
+  /** Adds levels seen at time t (a step line's least, most and latest; sum is left alone). */
+  addLevels(t: number, lo: number, hi: number, last: number): void {
+    const k = this.bucket(t);
+    this.extend(k, lo, hi);
+    this.last[k] = last;
+    this.count[k]! += 1;
+  }
+
   /**
    * Adds a range [lo, hi) at time t (a segment's DSNs): min and max keep
    * its ends, sum adds its length, so a bucket's sum against max − min

@@ -125,6 +125,11 @@ export class Zoom {
     if (this.covers(t)) this.acks.add(t, ack);
   }
 
+  /** The data ACK `ack` held until t: drawn at t, or in the last bucket when t is past the zoom. */
+  ackUntil(t: number, ack: number): void {
+    this.ack(Math.min(t, this.from + (ZOOM_BUCKETS - 0.5) * this.acks.width), ack);
+  }
+
   hole(h: HoleRow): void {
     if (h.openedTime >= this.to || (!Number.isNaN(h.closedTime) && h.closedTime < this.from)) return;
     if (this.holes.length < MAX_HOLES) this.holes.push(h);

@@ -76,6 +76,11 @@ export class TimeWindow {
     return at >= this.since && at <= this.until;
   }
 
+  /** t, or the window's end if t is past it. */
+  clamp(t: number): number {
+    return Math.min(t, this.base.first + this.until);
+  }
+
   /** [from, to] meets the window; `to` NaN: still open at the end. */
   overlaps(from: number, to: number): boolean {
     return from - this.base.first <= this.until && (Number.isNaN(to) || to - this.base.first >= this.since);
