@@ -77,7 +77,7 @@ export class PlotDir {
   /** Makes the series of subflow `sub` exist. */
   fit(sub: number): void {
     while (this.dsn.length <= sub) {
-      const d = new Decimated(undefined, undefined, true);
+      const d = new Decimated();
       d.start(this.t0);
       this.dsn.push(d);
     }
@@ -184,6 +184,13 @@ export class PlotCollector {
   /** The last connection looked up: packets come in runs of one connection's. */
   private lastId = -1;
   private last: PlotConn | undefined;
+  /**
+   * The last plotted connection a segment went to, and its directions,
+   * when no time window is set (-1: none): the taps' fast paths, kept
+   * small so that they are compiled early and inlined.
+   */
+  private hotId = -1;
+  private hotDirs: PlotConn['dirs'] = [null, null];
 
   private find(id: number): PlotConn | undefined {
     if (id !== this.lastId) {
@@ -205,6 +212,17 @@ export class PlotCollector {
   }
 
   segment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
+    // Most segments continue their subflow's run (a subflow from MAX_PLOTTED_SUBFLOWS + 1 on has no slot: the read is undefined).
+    const d = conn === this.hotId ? this.hotDirs[dir] : null;
+    if (d != null && dsnStart === d.runHi[subflow] && t - d.runT[subflow]! < RUN_TIME && !reinjection) {
+      d.runHi[subflow] = dsnEnd;
+      d.runFresh[subflow]! += fresh;
+      return;
+    }
+    this.newSegment(conn, dir, subflow, t, dsnStart, dsnEnd, fresh, reinjection);
+  }
+
+  private newSegment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
     if (this.window.bounded && !this.window.has(t)) return;
     const p = this.conn(conn, t);
     if (!p.plotted) {
@@ -219,6 +237,10 @@ export class PlotCollector {
       }
       this.started++;
       p.plotted = true;
+    }
+    if (!this.window.bounded) {
+      this.hotId = conn;
+      this.hotDirs = p.dirs;
     }
     if (subflow >= MAX_PLOTTED_SUBFLOWS) p.active(subflow, t);
     if (subflow > 0 && !p.multi) p.becomeMulti();
@@ -242,10 +264,16 @@ export class PlotCollector {
     d.runFresh[k] = fresh;
   }
 
-  dataAck(conn: number, dir: number, t: number, ack: number): void {
+  /** Direction `dir` of connection `conn` if it is plotted and t is in the window, else null. */
+  private plotted(conn: number, dir: number, t: number): PlotDir | null {
     const p = this.find(conn);
-    if (!p?.plotted || (this.window.bounded && !this.window.has(t))) return;
-    const d = p.dirs[dir] ?? p.dir(dir);
+    if (!p?.plotted || (this.window.bounded && !this.window.has(t))) return null;
+    return p.dirs[dir] ?? p.dir(dir);
+  }
+
+  dataAck(conn: number, dir: number, t: number, ack: number): void {
+    const d = (conn === this.hotId ? this.hotDirs[dir] : null) ?? this.plotted(conn, dir, t);
+    if (d === null) return;
     // The zooms this ACK ends take the runs begun before it, and the ACK in force before it.
     if (t >= d.until) retire(d, t);
     d.ack = ack;
@@ -255,9 +283,8 @@ export class PlotCollector {
   }
 
   ofo(conn: number, dir: number, t: number, bytes: number): void {
-    const p = this.find(conn);
-    if (!p?.plotted || (this.window.bounded && !this.window.has(t))) return;
-    const d = p.dirs[dir] ?? p.dir(dir);
+    const d = (conn === this.hotId ? this.hotDirs[dir] : null) ?? this.plotted(conn, dir, t);
+    if (d === null) return;
     if (t - d.ofoT < RUN_TIME) {
       if (bytes < d.ofoMin) d.ofoMin = bytes;
       else if (bytes > d.ofoMax) d.ofoMax = bytes;
@@ -329,6 +356,7 @@ export class PlotCollector {
     if (p === undefined) return;
     this.conns.delete(c.id);
     if (this.lastId === c.id) this.lastId = -1;
+    if (this.hotId === c.id) this.hotId = -1;
     if (!p.plotted) return;
     for (const d of p.dirs) {
       if (d === null) continue;

@@ -1,40 +1,60 @@
+/** Numbers kept per bucket, side by side (one cache line): min, max, sum, last, count, fresh. */
+const MIN = 0;
+const MAX = 1;
+const SUM = 2;
+const LAST = 3;
+const COUNT = 4;
+const FRESH = 5;
+const STRIDE = 6;
+
 /**
  * A time series thinned as it grows (plots draw a few points per pixel
  * column, whatever the trace length): values fall into at most `buckets`
  * time buckets, each keeping the min, max, sum and last value; when time
  * runs past the last bucket, neighbouring buckets merge in pairs and the
  * width doubles. Fixed memory; times are seconds relative to the
- * analysis's base.
+ * analysis's base. A bucket's numbers sit together in one array: an
+ * update touches one cache line, not five (the plot taps run per packet).
  */
 export class Decimated {
   t0 = NaN;
   width: number;
   /** Buckets in use (the last one holding the latest time). */
   used = 0;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly sum: Float64Array;
-  readonly last: Float64Array;
-  readonly count: Float64Array;
-  /**
-   * With `fresh`: a second sum per bucket, taken with addSpan (the bytes
-   * new to the connection among a segment's DSNs: goodput), so one bucket
-   * lookup serves both a subflow's DSN plot and its goodput.
-   */
-  readonly fresh: Float64Array | null;
+  private readonly b: Float64Array;
 
   constructor(
     readonly buckets = 1024,
     width = 0.001,
-    fresh = false,
   ) {
     this.width = width;
-    this.fresh = fresh ? new Float64Array(buckets) : null;
-    this.min = new Float64Array(buckets);
-    this.max = new Float64Array(buckets);
-    this.sum = new Float64Array(buckets);
-    this.last = new Float64Array(buckets);
-    this.count = new Float64Array(buckets);
+    this.b = new Float64Array(buckets * STRIDE);
+  }
+
+  min(k: number): number {
+    return this.b[k * STRIDE + MIN]!;
+  }
+
+  max(k: number): number {
+    return this.b[k * STRIDE + MAX]!;
+  }
+
+  sum(k: number): number {
+    return this.b[k * STRIDE + SUM]!;
+  }
+
+  last(k: number): number {
+    return this.b[k * STRIDE + LAST]!;
+  }
+
+  /** Values added to bucket k (0: empty). */
+  count(k: number): number {
+    return this.b[k * STRIDE + COUNT]!;
+  }
+
+  /** The second sum of addSpan: the bytes new to the connection among a segment's DSNs (goodput), so one bucket lookup serves a subflow's DSN plot and its goodput. */
+  fresh(k: number): number {
+    return this.b[k * STRIDE + FRESH]!;
   }
 
   /** Starts the buckets at `t0` (to align several series), if not started. */
@@ -44,31 +64,42 @@ export class Decimated {
 
   /** Adds a value at time t: min, max and last keep it, sum adds it. */
   add(t: number, v: number): void {
-    const k = this.bucket(t);
-    this.extend(k, v, v);
-    this.sum[k]! += v;
-    this.count[k]! += 1;
+    const i = this.extend(t, v, v);
+    this.b[i + SUM]! += v;
   }
 
   /** Adds levels seen at time t (a step line's least, most and latest; sum is left alone). */
   addLevels(t: number, lo: number, hi: number, last: number): void {
-    const k = this.bucket(t);
-    this.extend(k, lo, hi);
-    this.last[k] = last;
-    this.count[k]! += 1;
+    const i = this.extend(t, lo, hi);
+    this.b[i + LAST] = last;
   }
 
   /**
    * Adds a range [lo, hi) at time t (a segment's DSNs): min and max keep
    * its ends, sum adds its length, so a bucket's sum against max − min
-   * tells a continuous stretch from distant ranges (drawn apart).
+   * tells a continuous stretch from distant ranges (drawn apart); fresh
+   * adds the bytes of it new to the connection.
    */
   addSpan(t: number, lo: number, hi: number, fresh = 0): void {
-    const k = this.bucket(t);
-    this.extend(k, lo, hi);
-    this.sum[k]! += hi - lo;
-    this.count[k]! += 1;
-    if (this.fresh !== null) this.fresh[k]! += fresh;
+    const i = this.extend(t, lo, hi);
+    this.b[i + SUM]! += hi - lo;
+    this.b[i + FRESH]! += fresh;
+  }
+
+  /** Counts a value in the bucket of time t, widening [min, max] to [lo, hi] and setting last to hi; returns where the bucket's numbers start. */
+  private extend(t: number, lo: number, hi: number): number {
+    const b = this.b;
+    const i = this.bucket(t) * STRIDE;
+    if (b[i + COUNT] === 0) {
+      b[i + MIN] = lo;
+      b[i + MAX] = hi;
+    } else {
+      if (lo < b[i + MIN]!) b[i + MIN] = lo;
+      if (hi > b[i + MAX]!) b[i + MAX] = hi;
+    }
+    b[i + LAST] = hi;
+    b[i + COUNT]! += 1;
+    return i;
   }
 
   /** The bucket of time t, coarsening first when t is past the last one. */
@@ -84,17 +115,6 @@ export class Decimated {
     return k;
   }
 
-  private extend(k: number, lo: number, hi: number): void {
-    if (this.count[k] === 0) {
-      this.min[k] = lo;
-      this.max[k] = hi;
-    } else {
-      if (lo < this.min[k]!) this.min[k] = lo;
-      if (hi > this.max[k]!) this.max[k] = hi;
-    }
-    this.last[k] = hi;
-  }
-
   /** Time at the start of bucket k. */
   time(k: number): number {
     return this.t0 + k * this.width;
@@ -105,35 +125,34 @@ export class Decimated {
     while (this.width < width * 0.999) this.coarsen();
   }
 
+  /** Merges buckets in pairs: bucket w takes 2w and 2w + 1 (min of mins, max of maxes, the later last, sums added). */
   private coarsen(): void {
+    const b = this.b;
     const n = this.buckets;
     for (let w = 0, r = 0; r < n; w++, r += 2) {
-      const a = this.count[r]!;
-      const b = r + 1 < n ? this.count[r + 1]! : 0;
-      if (a > 0 && b > 0) {
-        this.min[w] = Math.min(this.min[r]!, this.min[r + 1]!);
-        this.max[w] = Math.max(this.max[r]!, this.max[r + 1]!);
-        this.last[w] = this.last[r + 1]!;
-      } else if (b > 0) {
-        this.min[w] = this.min[r + 1]!;
-        this.max[w] = this.max[r + 1]!;
-        this.last[w] = this.last[r + 1]!;
+      const i = r * STRIDE;
+      const j = i + STRIDE;
+      const o = w * STRIDE;
+      const a = b[i + COUNT]!;
+      const c = r + 1 < n ? b[j + COUNT]! : 0;
+      if (a > 0 && c > 0) {
+        b[o + MIN] = Math.min(b[i + MIN]!, b[j + MIN]!);
+        b[o + MAX] = Math.max(b[i + MAX]!, b[j + MAX]!);
+        b[o + LAST] = b[j + LAST]!;
+      } else if (c > 0) {
+        b[o + MIN] = b[j + MIN]!;
+        b[o + MAX] = b[j + MAX]!;
+        b[o + LAST] = b[j + LAST]!;
       } else {
-        this.min[w] = this.min[r]!;
-        this.max[w] = this.max[r]!;
-        this.last[w] = this.last[r]!;
+        b[o + MIN] = b[i + MIN]!;
+        b[o + MAX] = b[i + MAX]!;
+        b[o + LAST] = b[i + LAST]!;
       }
-      this.sum[w] = this.sum[r]! + (r + 1 < n ? this.sum[r + 1]! : 0);
-      if (this.fresh !== null) this.fresh[w] = this.fresh[r]! + (r + 1 < n ? this.fresh[r + 1]! : 0);
-      this.count[w] = a + b;
+      b[o + SUM] = b[i + SUM]! + (c > 0 ? b[j + SUM]! : 0);
+      b[o + FRESH] = b[i + FRESH]! + (c > 0 ? b[j + FRESH]! : 0);
+      b[o + COUNT] = a + c;
     }
-    const half = n >> 1;
-    this.min.fill(0, half);
-    this.max.fill(0, half);
-    this.sum.fill(0, half);
-    this.last.fill(0, half);
-    this.count.fill(0, half);
-    this.fresh?.fill(0, half);
+    b.fill(0, (n >> 1) * STRIDE);
     this.used = Math.ceil(this.used / 2);
     this.width *= 2;
   }

@@ -252,12 +252,12 @@ const cross = (x: number, y: number, s: number): string => `M${r1(x - s)},${r1(y
 export function columns(s: Decimated, x: (t: number) => number, y: (v: number) => number, spans = false): string {
   let d = '';
   for (let k = 0; k < s.used; k++) {
-    if (s.count[k] === 0) continue;
+    if (s.count(k) === 0) continue;
     const px = r1(x(s.time(k) + s.width / 2));
-    const y0 = y(s.min[k]!);
-    const y1 = y(s.max[k]!);
+    const y0 = y(s.min(k));
+    const y1 = y(s.max(k));
     if (Math.abs(y0 - y1) < 1) d += `M${px},${r1(y0)}h1`;
-    else if (spans && Math.abs(y0 - y1) > 4 && s.sum[k]! < 0.5 * (s.max[k]! - s.min[k]!)) d += `M${px},${r1(y0)}v-2M${px},${r1(y1)}v2`;
+    else if (spans && Math.abs(y0 - y1) > 4 && s.sum(k) < 0.5 * (s.max(k) - s.min(k))) d += `M${px},${r1(y0)}v-2M${px},${r1(y1)}v2`;
     else d += `M${px},${r1(y0)}V${r1(y1)}`;
   }
   return d;
@@ -271,10 +271,10 @@ export function columns(s: Decimated, x: (t: number) => number, y: (v: number) =
 export function levels(s: Decimated, x: (t: number) => number, y: (v: number) => number): string {
   let d = '';
   for (let k = 0; k < s.used; k++) {
-    if (s.count[k] === 0) continue;
+    if (s.count(k) === 0) continue;
     const px = r1(x(s.time(k) + s.width / 2));
-    d += d === '' ? `M${px},${r1(y(s.min[k]!))}` : `H${px}V${r1(y(s.min[k]!))}`;
-    d += `V${r1(y(s.max[k]!))}V${r1(y(s.last[k]!))}`;
+    d += d === '' ? `M${px},${r1(y(s.min(k)))}` : `H${px}V${r1(y(s.min(k)))}`;
+    d += `V${r1(y(s.max(k)))}V${r1(y(s.last(k)))}`;
   }
   return d;
 }
@@ -296,7 +296,7 @@ function markersAlong(points: Iterable<[number, number]>, i: number, n: number, 
 }
 
 function* columnTops(s: Decimated, f: Frame): Generator<[number, number]> {
-  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0) yield [f.x(s.time(k) + s.width / 2), f.y(s.max[k]!)];
+  for (let k = 0; k < s.used; k++) if (s.count(k) > 0) yield [f.x(s.time(k) + s.width / 2), f.y(s.max(k))];
 }
 
 /** A subflow's series: its path, then its markers. */
@@ -336,7 +336,7 @@ const subflowItems = (ctx: Ctx, series: readonly Decimated[]): LegendItem[] =>
   });
 
 function carries(s: Decimated): boolean {
-  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0) return true;
+  for (let k = 0; k < s.used; k++) if (s.count(k) > 0) return true;
   return false;
 }
 
@@ -431,7 +431,7 @@ function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: S
   }
   // Data ACKs (under the data): the highest per column, as a step line.
   const acks: Array<[number, number]> = [];
-  for (let k = 0; k < v.acks.used; k++) if (v.acks.count[k]! > 0) acks.push([f.x(v.acks.time(k) + v.acks.width / 2), f.y(v.acks.max[k]!)]);
+  for (let k = 0; k < v.acks.used; k++) if (v.acks.count(k) > 0) acks.push([f.x(v.acks.time(k) + v.acks.width / 2), f.y(v.acks.max(k))]);
   if (acks.length > 0) f.svg.el('path', { class: 'ack', d: pathOf(d3line().curve(curveStepAfter)(acks)), fill: 'none', stroke: ACK_COLOUR, 'stroke-width': 1, 'stroke-dasharray': '4 2' });
   // The subflow that carried the least on top, so that a minority stays visible.
   const order = v.dsn.map((s, i) => [i, total(s)] as const).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
@@ -460,7 +460,7 @@ function shareStrip(f: Frame, dsn: readonly Decimated[]): void {
   for (let k = 0; k < used; k += group) {
     const sums = dsn.map((s) => {
       let v = 0;
-      for (let j = k; j < k + group && j < s.used; j++) v += s.sum[j]!;
+      for (let j = k; j < k + group && j < s.used; j++) v += s.sum(j);
       return v;
     });
     const all = sums.reduce((a, b) => a + b, 0);
@@ -503,8 +503,8 @@ function goodputPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
     }
     return pts;
   };
-  const rows = pd.dsn.map((s) => rates((j) => s.fresh![j]!));
-  const all = rates((j) => pd.dsn.reduce((a, s) => a + s.fresh![j]!, 0));
+  const rows = pd.dsn.map((s) => rates((j) => s.fresh(j)));
+  const all = rates((j) => pd.dsn.reduce((a, s) => a + s.fresh(j), 0));
   const yMax = Math.max(0, ...all.map((q) => q[1]));
   const bin = group * width;
   const binText = bin >= 1 ? `${r3(bin)} s` : `${r3(bin * 1000)} ms`;
@@ -589,7 +589,7 @@ function timelinePlot(ctx: Ctx, span: Span): string {
     const own = i < MAX_PLOTTED_SUBFLOWS ? p.dirs.map((pd) => pd?.dsn[i]) : [p.activity[i]];
     let d = '';
     for (const b of own) {
-      if (b !== undefined) for (let k = 0; k < b.used; k++) if (b.count[k]! > 0) d += `M${r1(x(b.time(k)))},${by + bar / 2}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
+      if (b !== undefined) for (let k = 0; k < b.used; k++) if (b.count(k) > 0) d += `M${r1(x(b.time(k)))},${by + bar / 2}h${r1(Math.max(1, x(b.time(k) + b.width) - x(b.time(k))))}`;
     }
     if (d) svg.el('path', { class: `series s${i}`, d, stroke: subflowColour(i), 'stroke-width': bar, fill: 'none' });
   });
@@ -606,19 +606,19 @@ function timelinePlot(ctx: Ctx, span: Span): string {
 
 function total(s: Decimated): number {
   let v = 0;
-  for (let k = 0; k < s.used; k++) v += s.sum[k]!;
+  for (let k = 0; k < s.used; k++) v += s.sum(k);
   return v;
 }
 
 function minOf(s: Decimated): number {
   let m = Infinity;
-  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0 && s.min[k]! < m) m = s.min[k]!;
+  for (let k = 0; k < s.used; k++) if (s.count(k) > 0 && s.min(k) < m) m = s.min(k);
   return m;
 }
 
 function maxOf(s: Decimated): number {
   let m = 0;
-  for (let k = 0; k < s.used; k++) if (s.count[k]! > 0 && s.max[k]! > m) m = s.max[k]!;
+  for (let k = 0; k < s.used; k++) if (s.count(k) > 0 && s.max(k) > m) m = s.max(k);
   return m;
 }
 

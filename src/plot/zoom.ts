@@ -16,7 +16,7 @@ const ZOOM_BUCKETS = 1024;
 const MAX_MARKS = 500;
 const MAX_HOLES = 300;
 const MAX_EVENTS = 40;
-/** Segments and data ACKs a direction remembers (about 420 kB; a power of two). */
+/** Runs of segments and data ACKs a direction remembers (512 kB; a power of two). */
 const RECENT = 16384;
 /** Tag of a data ACK in Recent; a segment's tag is its subflow, plus REINJECTED for a reinjection. */
 const ACK = -1;
@@ -28,10 +28,8 @@ const REINJECTED = 1 << 12;
  * has held the data for a while, and its zoom must start before it began.
  */
 export class Recent {
-  private readonly t = new Float64Array(RECENT);
-  private readonly a = new Float64Array(RECENT);
-  private readonly b = new Float64Array(RECENT);
-  private readonly tag = new Int16Array(RECENT);
+  /** Entry i at e[4 i ...]: time, a (DSN start or ACK), b (DSN end), tag; side by side, one cache line per two entries. */
+  private readonly e = new Float64Array(RECENT * 4);
   private n = 0;
 
   segment(t: number, dsnStart: number, dsnEnd: number, subflow: number, reinjection: boolean): void {
@@ -43,11 +41,12 @@ export class Recent {
   }
 
   private put(t: number, a: number, b: number, tag: number): void {
-    const k = this.n++ & (RECENT - 1);
-    this.t[k] = t;
-    this.a[k] = a;
-    this.b[k] = b;
-    this.tag[k] = tag;
+    const k = (this.n++ & (RECENT - 1)) * 4;
+    const e = this.e;
+    e[k] = t;
+    e[k + 1] = a;
+    e[k + 2] = b;
+    e[k + 3] = tag;
   }
 
   /**
@@ -56,20 +55,21 @@ export class Recent {
    * zoom learns how far back they reach.
    */
   replay(from: number, z: Zoom): void {
+    const e = this.e;
+    const at = (i: number): number => (i & (RECENT - 1)) * 4;
     const first = Math.max(0, this.n - RECENT);
-    if (this.n > RECENT && this.t[first & (RECENT - 1)]! > from) z.keptFrom = this.t[first & (RECENT - 1)]!;
+    if (this.n > RECENT && e[at(first)]! > from) z.keptFrom = e[at(first)]!;
     // Up to `from`: only the data ACK in force there, drawn at the zoom's edge.
     let i = first;
     let before = NaN;
-    for (; i < this.n && this.t[i & (RECENT - 1)]! < from; i++) if (this.tag[i & (RECENT - 1)] === ACK) before = this.a[i & (RECENT - 1)]!;
+    for (; i < this.n && e[at(i)]! < from; i++) if (e[at(i) + 3] === ACK) before = e[at(i) + 1]!;
     if (!Number.isNaN(before)) z.ack(from, before);
     // From there (a later entry a little earlier in time, as captures have, is left out by the zoom's span).
     for (; i < this.n; i++) {
-      const k = i & (RECENT - 1);
-      const t = this.t[k]!;
-      const tag = this.tag[k]!;
-      if (tag === ACK) z.ack(t, this.a[k]!);
-      else z.segment(t, this.a[k]!, this.b[k]!, tag & (REINJECTED - 1), tag >= REINJECTED);
+      const k = at(i);
+      const tag = e[k + 3]!;
+      if (tag === ACK) z.ack(e[k]!, e[k + 1]!);
+      else z.segment(e[k]!, e[k + 1]!, e[k + 2]!, tag & (REINJECTED - 1), tag >= REINJECTED);
     }
   }
 }
