@@ -40,19 +40,27 @@ img.plot { max-width: 100%; border: 1px solid #eee; margin: 0.4em 0; display: bl
 .files a { margin-right: 1em; }
 `;
 
-/** Sorts a table by the clicked heading: numbers by value, text in order. */
+/**
+ * Sorts a table by the clicked heading: numbers by value, text in order;
+ * a second click reverses. A link can ask for a sorted view:
+ * report.html#sort=TABLE:COLUMN[:desc] (the table's id, the column from 0).
+ */
 const SCRIPT = `
-for (const table of document.querySelectorAll('table.sortable')) {
-  table.querySelectorAll('th').forEach((th, col) => th.addEventListener('click', () => {
-    const body = table.tBodies[0];
-    const up = !th.classList.contains('asc');
-    table.querySelectorAll('th').forEach((h) => h.classList.remove('asc', 'desc'));
-    th.classList.add(up ? 'asc' : 'desc');
-    const key = (tr) => { const c = tr.cells[col]; const v = c.dataset.v; return v !== undefined && v !== '' && !isNaN(Number(v)) ? Number(v) : (v ?? c.textContent); };
-    const rows = [...body.rows].sort((a, b) => { const x = key(a), y = key(b); const r = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y)); return up ? r : -r; });
-    for (const r of rows) body.appendChild(r);
-  }));
+function sortBy(table, col, up) {
+  const body = table.tBodies[0];
+  const heads = table.querySelectorAll('th');
+  heads.forEach((h) => h.classList.remove('asc', 'desc'));
+  heads[col].classList.add(up ? 'asc' : 'desc');
+  const key = (tr) => { const c = tr.cells[col]; const v = c.dataset.v; return v !== undefined && v !== '' && !isNaN(Number(v)) ? Number(v) : (v ?? c.textContent); };
+  const rows = [...body.rows].sort((a, b) => { const x = key(a), y = key(b); const r = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y)); return up ? r : -r; });
+  for (const r of rows) body.appendChild(r);
 }
+for (const table of document.querySelectorAll('table.sortable')) {
+  table.querySelectorAll('th').forEach((th, col) => th.addEventListener('click', () => sortBy(table, col, !th.classList.contains('asc'))));
+}
+const asked = /^#sort=([\\w-]+):(\\d+)(:desc)?$/.exec(location.hash);
+const sorted = asked && document.getElementById(asked[1]);
+if (sorted && sorted.matches('table.sortable') && Number(asked[2]) < sorted.querySelectorAll('th').length) sortBy(sorted, Number(asked[2]), !asked[3]);
 // How many plots the browser could show (read by the tests through the DOM).
 window.addEventListener('load', () => {
   const imgs = [...document.images];

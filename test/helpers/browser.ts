@@ -16,9 +16,9 @@ export const CHROMIUM = ((): string | null => {
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--enable-logging=stderr', '--v=0', '--virtual-time-budget=10000'];
 
-/** Loads a page in headless chromium: the DOM after load, and what the page wrote to its console. */
-export function loadPage(file: string): { dom: string; console: string[] } {
-  const r = spawnSync(CHROMIUM!, [...FLAGS, '--dump-dom', pathToFileURL(file).href], { encoding: 'utf8', timeout: 60_000 });
+/** Loads a page (with an optional #fragment) in headless chromium: the DOM after load, and what the page wrote to its console. */
+export function loadPage(file: string, hash = ''): { dom: string; console: string[] } {
+  const r = spawnSync(CHROMIUM!, [...FLAGS, '--dump-dom', pathToFileURL(file).href + hash], { encoding: 'utf8', timeout: 60_000 });
   const console = r.stderr.split('\n').filter((l) => l.includes(':CONSOLE'));
   return { dom: r.stdout, console };
 }

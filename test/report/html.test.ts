@@ -52,5 +52,17 @@ describe.skipIf(!HAVE_TRACES || CHROMIUM === null)('report.html of lab/many in c
     const page = loadPage(join(out, 'report.html'));
     expect(page.console).toEqual([]);
     expect(page.dom).toContain('data-plots-shown="62/62"');
+
+    // A sorted view by link (the click handler sorts with the same function): longest connection first.
+    const sorted = loadPage(join(out, 'report.html'), '#sort=connections:14:desc');
+    expect(sorted.console).toEqual([]);
+    const table = sorted.dom.slice(sorted.dom.indexOf('<table class="sortable" id="connections">'));
+    const body = table.slice(0, table.indexOf('</tbody>'));
+    expect(body).toContain('<th class="desc">duration (s)</th>');
+    const order = [...body.matchAll(/<tr>\s*<td data-v="(\d+)">/g)].map((m) => Number(m[1]));
+    const longest = [...r.summary.connections].sort((a, b) => Number(b.duration) - Number(a.duration)).map((c) => c.conn);
+    expect(order).toEqual(longest);
+    // Connection 12 lasted 2.30 s, connection 0 0.15 s.
+    expect([order[0], order.at(-1)]).toEqual([12, 0]);
   });
 });
