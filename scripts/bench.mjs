@@ -5,7 +5,12 @@
 //   decode:   reading + decoding every packet down to the MPTCP options
 //   analyze:  the whole `mptrace analyze` (CSV files and summary.json to a temp dir)
 //   analyze --packets: the same plus packets.csv (one row per packet)
-import { execFileSync } from 'node:child_process';
+// then, as users run them (separate processes; wall time and peak RSS from GNU time):
+//   the plot layer's cost (plots against --no-plots, interleaved pairs),
+//   mptrace against mptcptrace (built from ../shared/tools/mptcptrace-src.tar.gz when not on PATH)
+//   and tshark's MPTCP analysis, on a v0 rewrite of the capture (mptcptrace reads v0 only).
+// BENCH_RUNS (default 9), BENCH_PAIRS (default 11), BENCH_TSHARK=0 and BENCH_MPTCPTRACE=0 to skip those.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -91,3 +96,97 @@ for (const [label, opts, runsA] of [
   console.log(`${label}: ${stats(t, n)}`);
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+
+// ---- Side by side, as users run them ----
+const benchDir = join(tmpdir(), 'mptrace-bench');
+const bin = join(root, 'bin', 'mptrace');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const onPath = (name) => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim() || null;
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+
+/** One run of a command: wall seconds and peak RSS in MB (NaN without GNU time). */
+function run(cmd, args, cwd = benchDir) {
+  const t0 = process.hrtime.bigint();
+  const r = TIME ? spawnSync(TIME, ['-f', '%e %M', cmd, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] }) : spawnSync(cmd, args, { cwd, stdio: 'ignore' });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}`);
+  const m = TIME ? /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(r.stderr) : null;
+  return { wall, rss: m ? Number(m[2]) / 1024 : NaN };
+}
+
+/** Median wall and largest RSS of k runs. */
+function timedRuns(k, cmd, args, cwd) {
+  const r = Array.from({ length: k }, () => run(cmd, args, cwd));
+  return { wall: median(r.map((x) => x.wall)), rss: Math.max(...r.map((x) => x.rss)) };
+}
+
+const mb = (x) => (Number.isNaN(x) ? '?' : `${x.toFixed(0)} MB`);
+const row = (label, r, extra = '') => console.log(`  ${label.padEnd(34)} ${r.wall.toFixed(2).padStart(6)} s ${mb(r.rss).padStart(8)}${extra}`);
+
+// The plot layer's cost as users pay it: interleaved pairs of processes, the median of the per-pair ratios (a noisy VM moves both runs of a pair alike).
+const pairs = Number(process.env.BENCH_PAIRS ?? 11);
+if (pairs > 0) {
+  const out = join(benchDir, 'out-cli');
+  const ratio = [];
+  for (let i = 0; i < pairs; i++) {
+    const a = run(process.execPath, [bin, 'analyze', file, '-o', out, '-q']);
+    const b = run(process.execPath, [bin, 'analyze', file, '-o', out, '-q', '--no-plots']);
+    ratio.push(a.wall / b.wall);
+  }
+  const q = [...ratio].sort((x, y) => x - y);
+  const pct = (r) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
+  console.log(`plot layer (analyze against analyze --no-plots, ${pairs} interleaved pairs of processes): ${pct(median(ratio))} median (quartiles ${pct(q[Math.floor(q.length / 4)])} .. ${pct(q[Math.floor((3 * q.length) / 4)])})`);
+}
+
+/** A v0 (RFC 6824) rewrite of the capture, for mptcptrace: editcap to pcap, then ../shared/tools/mptcp-v1-to-v0.py. */
+function v0Copy() {
+  const tool = join(root, '..', 'shared', 'tools', 'mptcp-v1-to-v0.py');
+  if (!existsSync(tool) || onPath('editcap') === null || onPath('python3') === null) return null;
+  const base = basename(file).replace(/\.(pcapng|pcap)$/, '');
+  const v0 = join(benchDir, `${base}-v0.pcap`);
+  if (!existsSync(v0) || statSync(v0).mtimeMs < statSync(file).mtimeMs) {
+    console.log(`bench: rewriting ${file} as MPTCP v0 to ${v0}`);
+    execFileSync('editcap', ['-F', 'pcap', file, `${v0}.v1`]);
+    execFileSync('python3', [tool, `${v0}.v1`, `${v0}.part`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('mv', [`${v0}.part`, v0]);
+    execFileSync('rm', ['-f', `${v0}.v1`]);
+  }
+  return v0;
+}
+
+/** mptcptrace from PATH, or built once from ../shared/tools/mptcptrace-src.tar.gz by scripts/build-mptcptrace.sh. */
+function mptcptrace() {
+  const found = onPath('mptcptrace');
+  if (found !== null) return found;
+  const built = join(benchDir, 'mptcptrace');
+  if (existsSync(built)) return built;
+  const src = join(root, '..', 'shared', 'tools', 'mptcptrace-src.tar.gz');
+  if (!existsSync(src)) return null;
+  const r = spawnSync('sh', [join(root, 'scripts', 'build-mptcptrace.sh'), src, built], { stdio: 'inherit' });
+  return r.status === 0 ? built : null;
+}
+
+const v0 = v0Copy();
+const mt = process.env.BENCH_MPTCPTRACE === '0' ? null : mptcptrace();
+const tshark = process.env.BENCH_TSHARK === '0' ? null : onPath('tshark');
+const k = Math.min(3, runs);
+const scratch = join(benchDir, 'scratch');
+mkdirSync(scratch, { recursive: true });
+for (const f of v0 === null ? [file] : [file, v0]) {
+  console.log(`side by side on ${basename(f)} (separate processes, median of ${k}; peak RSS):`);
+  const ours = timedRuns(k, process.execPath, [bin, 'analyze', f, '-o', join(benchDir, 'out-cli'), '-q']);
+  row('mptrace analyze (CSVs + plots)', ours);
+  row('mptrace analyze --no-plots', timedRuns(k, process.execPath, [bin, 'analyze', f, '-o', join(benchDir, 'out-cli'), '-q', '--no-plots']));
+  if (f === v0 && mt !== null) {
+    // mptcptrace writes its graphs into the working directory.
+    const s = timedRuns(k, mt, ['-f', f, '-s'], scratch);
+    row('mptcptrace -s (sequence graphs)', s, `   mptrace takes ${(ours.wall / s.wall).toFixed(2)}x its time`);
+    row('mptcptrace (no graphs)', timedRuns(k, mt, ['-f', f], scratch));
+  }
+  if (tshark !== null && f === (v0 ?? file)) {
+    const t = run(tshark, ['-r', f, '-o', 'mptcp.analyze_mptcp:TRUE', '-o', 'mptcp.analyze_mappings:TRUE', '-o', 'mptcp.relative_sequence_numbers:TRUE', '-o', 'tcp.analyze_sequence_numbers:TRUE', '-T', 'fields', '-e', 'frame.number', '-e', 'mptcp.dsn']);
+    row('tshark MPTCP analysis (1 run)', t, `   ${(t.wall / ours.wall).toFixed(1)}x mptrace's time`);
+  }
+}
+if (v0 === null) console.log('bench: no v0 rewrite (needs ../shared/tools/mptcp-v1-to-v0.py, editcap and python3): mptcptrace not compared');
+else if (mt === null) console.log('bench: mptcptrace not on PATH and not built (BENCH_MPTCPTRACE=0, or no ../shared/tools/mptcptrace-src.tar.gz, or the build failed)');
