@@ -9,7 +9,10 @@
 //   the plot layer's cost (plots against --no-plots, interleaved pairs),
 //   mptrace against mptcptrace (built from ../shared/tools/mptcptrace-src.tar.gz when not on PATH)
 //   and tshark's MPTCP analysis, on a v0 rewrite of the capture (mptcptrace reads v0 only).
-// BENCH_RUNS (default 9), BENCH_PAIRS (default 11), BENCH_TSHARK=0 and BENCH_MPTCPTRACE=0 to skip those.
+// and the memory curve: peak RSS of `mptrace analyze` on synthetic captures of one long connection
+// (BENCH_CURVE, millions of packets, default 1,10,30) and of 100 k short connections, written by
+// test/helpers/hostile.ts (the tests' fast capture writer).
+// BENCH_RUNS (default 9), BENCH_PAIRS (default 11), BENCH_TSHARK=0, BENCH_MPTCPTRACE=0, BENCH_CURVE= to skip those.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -190,3 +193,28 @@ for (const f of v0 === null ? [file] : [file, v0]) {
 }
 if (v0 === null) console.log('bench: no v0 rewrite (needs ../shared/tools/mptcp-v1-to-v0.py, editcap and python3): mptcptrace not compared');
 else if (mt === null) console.log('bench: mptcptrace not on PATH and not built (BENCH_MPTCPTRACE=0, or no ../shared/tools/mptcptrace-src.tar.gz, or the build failed)');
+
+// ---- Memory against capture length: synthetic captures, written by the tests' capture writer ----
+const curve = (process.env.BENCH_CURVE ?? '1,10,30').split(',').filter((x) => x !== '').map(Number);
+if (curve.length > 0) {
+  const synthDir = join(benchDir, 'synth');
+  // The writer is TypeScript under test/: compiled here, with its imports, into the bench's scratch space.
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--outDir', synthDir, join(root, 'test', 'helpers', 'hostile.ts')], { stdio: 'inherit' });
+  const { longConnection, tinyConnections } = await import(join(synthDir, 'hostile.js'));
+  const out = join(benchDir, 'out-curve');
+  console.log('memory against capture length (separate processes; synthetic, headers only; the capture is written, analyzed, deleted):');
+  const measure = (label, path, packets) => {
+    const r = run(process.execPath, [bin, 'analyze', path, '-o', out, '-q']);
+    execFileSync('rm', ['-f', path]);
+    console.log(`  ${label.padEnd(44)} ${r.wall.toFixed(1).padStart(6)} s ${mb(r.rss).padStart(8)}  ${(packets / r.wall / 1e6).toFixed(2)} M packets/s`);
+  };
+  for (const m of curve) {
+    const path = join(benchDir, `long-${m}M.pcap`);
+    // 2 data segments and 1 DATA_ACK per 3 packets.
+    const packets = longConnection(path, Math.round((m * 1e6 * 2) / 3));
+    measure(`one connection, ${(packets / 1e6).toFixed(1)} M packets`, path, packets);
+  }
+  const path = join(benchDir, 'short-100k.pcap');
+  const packets = tinyConnections(path, 100_000);
+  measure(`100 k short connections, ${(packets / 1e6).toFixed(1)} M packets`, path, packets);
+}

@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { concat, ethernet, ipTcp, le32, mp, tcpOpt, type Bytes } from './build.js';
+import { concat, ethernet, ipTcp, ipv4, le32, mp, tcpOpt, tcpSegment, type Bytes } from './build.js';
+import { joinMac, keyInfo } from './conversation.js';
 import { rng } from './random.js';
 
 /**
@@ -27,8 +28,8 @@ class PcapWriter {
     this.len += b.length;
   }
 
-  /** Appends a packet made from `template`, patched by `patch` in place. */
-  packet(template: Bytes, usec: number, patch: (p: Uint8Array) => void): void {
+  /** Appends a packet made from `template`, patched by `patch` in place; `cut` bytes more were on the wire than captured (a snaplen). */
+  packet(template: Bytes, usec: number, patch: (p: Uint8Array) => void, cut = 0): void {
     const need = 16 + template.length;
     if (this.len + need > this.buf.length) this.flush();
     const o = this.len;
@@ -44,7 +45,7 @@ class PcapWriter {
     w32(o, sec);
     w32(o + 4, us);
     w32(o + 8, template.length);
-    w32(o + 12, template.length);
+    w32(o + 12, template.length + cut);
     const p = b.subarray(o + 16, o + need);
     p.set(template);
     patch(p);
@@ -173,6 +174,83 @@ export function holes(path: string, count: number): number {
       be32at(p, dsnAt + 4, dsn >>> 0);
       be32at(p, dsnAt + 8, 1 + i * 100);
     });
+  }
+  w.close();
+  return w.packets;
+}
+
+/** Payload of each data segment of longConnection: on the wire, not in the capture (headers only, as a snaplen of 96 keeps). */
+const MSS = 1400;
+
+/**
+ * One MPTCP v1 download of `count` data segments over two subflows, the
+ * way the lab's bulk capture looks (headers only): MP_CAPABLE handshake,
+ * a join, then segments of 1400 bytes alternating between the subflows,
+ * each with its DSS mapping, a DATA_ACK from the client every second
+ * segment, and DATA_FIN and FINs at the end. Memory-curve material for
+ * `npm run bench`: it must not matter to the analysis how long it runs.
+ */
+export function longConnection(path: string, count: number): number {
+  const w = new PcapWriter(path);
+  const keyC = 0x1111222233334444n;
+  const keyS = 0x5555666677778888n;
+  const { token } = keyInfo(1, keyS);
+  const { idsn } = keyInfo(1, keyS);
+  const cli = ['10.0.0.1', '10.0.1.1'];
+  const srv = '192.0.2.1';
+  const sport = [40000, 40001];
+  const up = (i: number): { src: string; dst: string; sport: number; dport: number } => ({ src: cli[i]!, dst: srv, sport: sport[i]!, dport: 80 });
+  const down = (i: number): { src: string; dst: string; sport: number; dport: number } => ({ src: srv, dst: cli[i]!, sport: 80, dport: sport[i]! });
+  let usec = 0;
+  const once = (b: Bytes): void => w.packet(b, usec++, () => {});
+  // Handshakes: subflow 0 with MP_CAPABLE (v1: keys from the SYN/ACK on), subflow 1 joining by the server's token.
+  once(ethernet(ipTcp({ ...up(0), seq: 0, flags: 'S', options: [mp.capable({})] })));
+  once(ethernet(ipTcp({ ...down(0), seq: 0, ack: 1, flags: 'SA', options: [mp.capable({ senderKey: keyS })] })));
+  once(ethernet(ipTcp({ ...up(0), seq: 1, ack: 1, flags: 'A', options: [mp.capable({ senderKey: keyC, receiverKey: keyS })] })));
+  once(ethernet(ipTcp({ ...up(1), seq: 0, flags: 'S', options: [mp.joinSyn({ addrId: 1, token, nonce: 7 })] })));
+  once(ethernet(ipTcp({ ...down(1), seq: 0, ack: 1, flags: 'SA', options: [mp.joinSynAck({ addrId: 0, hmac: joinMac(1, keyS, keyC, 9, 7), nonce: 9 })] })));
+  once(ethernet(ipTcp({ ...up(1), seq: 1, ack: 1, flags: 'A', options: [mp.joinAck(joinMac(1, keyC, keyS, 7, 9))] })));
+  // Data from the server, headers only: DSS (flags, DATA_ACK 8, DSN 8, SSN 4, length 2) first in the options.
+  const data = [0, 1].map((i) => {
+    const tcp = tcpSegment({ ...down(i), seq: 1, ack: 1, flags: 'A', options: [mp.dss({ ack: 1n, dsn: idsn + 1n, ssn: 1, len: MSS })] });
+    return ethernet(ipv4(srv, cli[i]!, 6, tcp, { totalLength: 20 + tcp.length + MSS }));
+  });
+  const acks = [0, 1].map((i) => ethernet(ipTcp({ ...up(i), seq: 1, ack: 1, flags: 'A', options: [mp.dss({ ack: idsn + 1n })] })));
+  const DSS = OPTS + 4;
+  const next = [1, 1];
+  // 64-bit DSNs as halves: the IDSN's, plus an offset that a double holds exactly.
+  const idsnHi = Number(idsn >> 32n);
+  const idsnLo = Number(idsn & 0xffffffffn);
+  const put64 = (p: Uint8Array, at: number, offset: number): void => {
+    const lo = idsnLo + offset;
+    be32at(p, at, (idsnHi + Math.floor(lo / 4294967296)) >>> 0);
+    be32at(p, at + 4, lo >>> 0);
+  };
+  for (let k = 0; k < count; k++) {
+    const i = k & 1;
+    const dsn = 1 + k * MSS;
+    const seq = next[i]!;
+    next[i] = seq + MSS;
+    w.packet(data[i]!, usec, (p) => {
+      be32at(p, TCP + 4, seq >>> 0);
+      put64(p, DSS + 8, dsn);
+      be32at(p, DSS + 16, seq >>> 0);
+    }, MSS);
+    usec += 10;
+    if (i === 1) {
+      w.packet(acks[i]!, usec++, (p) => {
+        be32at(p, TCP + 8, next[i]! >>> 0);
+        put64(p, DSS, dsn + MSS);
+      });
+    }
+  }
+  // The end: DATA_FIN from the server, the client's DATA_ACK of it and FINs on both subflows.
+  const fin = idsn + 1n + BigInt(count) * BigInt(MSS);
+  once(ethernet(ipTcp({ ...down(0), seq: next[0]!, ack: 1, flags: 'A', options: [mp.dss({ ack: 1n, dsn: fin, ssn: 0, len: 1, fin: true })] })));
+  once(ethernet(ipTcp({ ...up(0), seq: 1, ack: next[0]!, flags: 'A', options: [mp.dss({ ack: fin + 1n, dsn: 1n, ssn: 0, len: 1, fin: true })] })));
+  for (const i of [0, 1]) {
+    once(ethernet(ipTcp({ ...down(i), seq: next[i]!, ack: 1, flags: 'FA', options: [mp.dss({ ack: 2n })] })));
+    once(ethernet(ipTcp({ ...up(i), seq: 1, ack: next[i]! + 1, flags: 'FA', options: [mp.dss({ ack: fin + 1n })] })));
   }
   w.close();
   return w.packets;
