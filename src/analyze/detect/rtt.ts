@@ -57,9 +57,14 @@ export interface RttStats {
  * connection costs a few bytes per sample up to EXACT_SAMPLES and 4 kB at most.
  */
 const EXACT_SAMPLES = 256;
+/** Empty buffers shared until a first value is stored (never written: grow() makes new ones). */
+const NO_SAMPLES = new Float64Array(0);
+const NO_SUBFLOWS = new Int32Array(0);
+const NO_FLAGS = new Uint8Array(0);
 
 export class RttHistogram {
-  private exact: Float64Array | null = new Float64Array(8);
+  /** Made with the first sample: a connection without samples costs no buffer. */
+  private exact: Float64Array | null = NO_SAMPLES;
   private counts: Uint32Array | null = null;
   n = 0;
   min = Infinity;
@@ -71,7 +76,7 @@ export class RttHistogram {
     if (this.exact !== null) {
       if (this.n < EXACT_SAMPLES) {
         if (this.n === this.exact.length) {
-          const e = new Float64Array(this.n * 2);
+          const e = new Float64Array(Math.max(8, this.n * 2));
           e.set(this.exact);
           this.exact = e;
         }
@@ -115,12 +120,13 @@ function bucket(x: number): number {
 
 /** Ranges sent and not yet acknowledged, in sending order: start and end DSN, time, frame, subflow, usable (Karn). */
 class InFlight {
-  private start = new Float64Array(64);
-  private end = new Float64Array(64);
-  private time = new Float64Array(64);
-  private frame = new Float64Array(64);
-  private sub = new Int32Array(64);
-  private ok = new Uint8Array(64);
+  // Shared empty buffers until the first range (grow() replaces them): a short connection costs no buffers.
+  private start = NO_SAMPLES;
+  private end = NO_SAMPLES;
+  private time = NO_SAMPLES;
+  private frame = NO_SAMPLES;
+  private sub = NO_SUBFLOWS;
+  private ok = NO_FLAGS;
   private head = 0;
   private size = 0;
   readonly hist = new RttHistogram();
@@ -178,7 +184,7 @@ class InFlight {
   }
 
   private grow(): void {
-    const n = this.end.length * 2;
+    const n = Math.max(8, this.end.length * 2);
     const re = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       for (let i = 0; i < this.size; i++) b[i] = a[(this.head + i) % a.length]!;
