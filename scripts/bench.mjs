@@ -8,13 +8,14 @@
 // then, as users run them (separate processes; wall time and peak RSS from GNU time):
 //   the plot layer's cost (plots against --no-plots, interleaved pairs),
 //   mptrace against mptcptrace (built from ../shared/tools/mptcptrace-src.tar.gz when not on PATH)
-//   and tshark's MPTCP analysis, on a v0 rewrite of the capture (mptcptrace reads v0 only).
+//   and tshark's MPTCP analysis, on a v0 rewrite of the capture (mptcptrace reads v0 only),
+//   and --jobs 2 against --jobs 1 on a directory holding the capture twice;
 // and the memory curve: peak RSS of `mptrace analyze` on synthetic captures of one long connection
 // (BENCH_CURVE, millions of packets, default 1,10,30) and of 100 k short connections, written by
 // test/helpers/hostile.ts (the tests' fast capture writer).
 // BENCH_RUNS (default 9), BENCH_PAIRS (default 11), BENCH_TSHARK=0, BENCH_MPTCPTRACE=0, BENCH_CURVE= to skip those.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -190,6 +191,19 @@ for (const f of v0 === null ? [file] : [file, v0]) {
     const t = run(tshark, ['-r', f, '-o', 'mptcp.analyze_mptcp:TRUE', '-o', 'mptcp.analyze_mappings:TRUE', '-o', 'mptcp.relative_sequence_numbers:TRUE', '-o', 'tcp.analyze_sequence_numbers:TRUE', '-T', 'fields', '-e', 'frame.number', '-e', 'mptcp.dsn']);
     row('tshark MPTCP analysis (1 run)', t, `   ${(t.wall / ours.wall).toFixed(1)}x mptrace's time`);
   }
+}
+// Several traces at once: a directory holding the capture twice, with one thread and with a worker (--jobs 2).
+{
+  const dir = join(benchDir, 'jobs');
+  mkdirSync(dir, { recursive: true });
+  for (const name of ['a', 'b']) {
+    const link = join(dir, `${name}-${basename(file)}`);
+    if (!existsSync(link)) symlinkSync(file, link);
+  }
+  const out = join(benchDir, 'out-jobs');
+  const one = timedRuns(k, process.execPath, [bin, 'analyze', dir, '-o', out, '-q', '--jobs', '1']);
+  const two = timedRuns(k, process.execPath, [bin, 'analyze', dir, '-o', out, '-q', '--jobs', '2']);
+  console.log(`--jobs on a directory of 2 copies of the capture (median of ${k}): ${one.wall.toFixed(2)} s with --jobs 1, ${two.wall.toFixed(2)} s with --jobs 2 (${(one.wall / two.wall).toFixed(2)}x; ${mb(one.rss)} / ${mb(two.rss)})`);
 }
 if (v0 === null) console.log('bench: no v0 rewrite (needs ../shared/tools/mptcp-v1-to-v0.py, editcap and python3): mptcptrace not compared');
 else if (mt === null) console.log('bench: mptcptrace not on PATH and not built (BENCH_MPTCPTRACE=0, or no ../shared/tools/mptcptrace-src.tar.gz, or the build failed)');
