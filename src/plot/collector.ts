@@ -265,14 +265,14 @@ export class PlotCollector {
   }
 
   /** Direction `dir` of connection `conn` if it is plotted and t is in the window, else null. */
-  private plotted(conn: number, dir: number, t: number): PlotDir | null {
+  private plottedDir(conn: number, dir: number, t: number): PlotDir | null {
     const p = this.find(conn);
     if (!p?.plotted || (this.window.bounded && !this.window.has(t))) return null;
     return p.dirs[dir] ?? p.dir(dir);
   }
 
   dataAck(conn: number, dir: number, t: number, ack: number): void {
-    const d = (conn === this.hotId ? this.hotDirs[dir] : null) ?? this.plotted(conn, dir, t);
+    const d = (conn === this.hotId ? this.hotDirs[dir] : null) ?? this.plottedDir(conn, dir, t);
     if (d === null) return;
     // The zooms this ACK ends take the runs begun before it, and the ACK in force before it.
     if (t >= d.until) retire(d, t);
@@ -283,7 +283,7 @@ export class PlotCollector {
   }
 
   ofo(conn: number, dir: number, t: number, bytes: number): void {
-    const d = (conn === this.hotId ? this.hotDirs[dir] : null) ?? this.plotted(conn, dir, t);
+    const d = (conn === this.hotId ? this.hotDirs[dir] : null) ?? this.plottedDir(conn, dir, t);
     if (d === null) return;
     if (t - d.ofoT < RUN_TIME) {
       if (bytes < d.ofoMin) d.ofoMin = bytes;
