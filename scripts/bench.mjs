@@ -27,6 +27,8 @@ const { Diagnostics } = await import(dist('decode/diagnostics.js'));
 const { Frame } = await import(dist('decode/frame.js'));
 const { DecodedPacket, decodePacket } = await import(dist('decode/packet.js'));
 const { analyze } = await import(dist('cli/analyze.js'));
+/** Where the bench keeps what it makes: the decompressed capture, its v0 rewrite, mptcptrace, outputs. */
+const benchDir = join(tmpdir(), 'mptrace-bench');
 
 function capture() {
   const arg = process.argv[2];
@@ -36,10 +38,9 @@ function capture() {
     process.exit(0);
   }
   if (!src.endsWith('.xz')) return src;
-  const dir = join(tmpdir(), 'mptrace-bench');
-  const out = join(dir, basename(src, '.xz'));
+  const out = join(benchDir, basename(src, '.xz'));
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(benchDir, { recursive: true });
     console.log(`bench: decompressing ${src} to ${out}`);
     execFileSync('sh', ['-c', `xz -dc "${src}" > "${out}.part" && mv "${out}.part" "${out}"`], { stdio: 'inherit' });
   }
@@ -91,7 +92,7 @@ for (const [label, opts, runsA] of [
   ['analyze --packets', { packets: true }, Math.min(3, runs)],
 ]) {
   const t = [];
-  const out = join(tmpdir(), 'mptrace-bench', 'out');
+  const out = join(benchDir, 'out');
   for (let i = 0; i < runsA; i++) {
     const t0 = process.hrtime.bigint();
     await analyze(file, { out, ...opts });
@@ -102,7 +103,6 @@ for (const [label, opts, runsA] of [
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 
 // ---- Side by side, as users run them ----
-const benchDir = join(tmpdir(), 'mptrace-bench');
 const bin = join(root, 'bin', 'mptrace');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const onPath = (name) => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim() || null;

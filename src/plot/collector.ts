@@ -214,11 +214,7 @@ export class PlotCollector {
   segment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
     // Most segments continue their subflow's run (a subflow from MAX_PLOTTED_SUBFLOWS + 1 on has no slot: the read is undefined).
     const d = conn === this.hotId ? this.hotDirs[dir] : null;
-    if (d != null && dsnStart === d.runHi[subflow] && t - d.runT[subflow]! < RUN_TIME && !reinjection) {
-      d.runHi[subflow] = dsnEnd;
-      d.runFresh[subflow]! += fresh;
-      return;
-    }
+    if (d != null && !reinjection && extendRun(d, subflow, t, dsnStart, dsnEnd, fresh)) return;
     this.newSegment(conn, dir, subflow, t, dsnStart, dsnEnd, fresh, reinjection);
   }
 
@@ -247,11 +243,7 @@ export class PlotCollector {
     const d = p.dirs[dir] ?? p.dir(dir);
     if (t >= d.until) retire(d, t);
     const k = subflow < MAX_PLOTTED_SUBFLOWS ? subflow : MAX_PLOTTED_SUBFLOWS;
-    if (!reinjection && dsnStart === d.runHi[k] && t - d.runT[k]! < RUN_TIME) {
-      d.runHi[k] = dsnEnd;
-      d.runFresh[k]! += fresh;
-      return;
-    }
+    if (!reinjection && extendRun(d, k, t, dsnStart, dsnEnd, fresh)) return;
     if (k >= d.dsn.length) d.fit(k);
     if (!Number.isNaN(d.runT[k]!)) endRun(d, k);
     if (reinjection) {
@@ -291,7 +283,7 @@ export class PlotCollector {
       d.ofoLast = bytes;
       return;
     }
-    if (!Number.isNaN(d.ofoT)) d.ofo.addLevels(d.ofoT, d.ofoMin, d.ofoMax, d.ofoLast);
+    endLevels(d);
     d.ofoT = t;
     d.ofoMin = d.ofoMax = d.ofoLast = bytes;
   }
@@ -362,7 +354,7 @@ export class PlotCollector {
       if (d === null) continue;
       // The ACK in force holds to the connection's last packet (in the window).
       const end = this.window.clamp(c.end);
-      if (!Number.isNaN(d.ofoT)) d.ofo.addLevels(d.ofoT, d.ofoMin, d.ofoMax, d.ofoLast);
+      endLevels(d);
       retire(d, Infinity, end);
       if (!Number.isNaN(d.ack)) d.acks.add(end, d.ack);
     }
@@ -379,6 +371,19 @@ function draw(d: PlotDir, k: number, t: number, lo: number, hi: number, fresh: n
   }
   if (d.recent !== null) d.recent.segment(t, lo, hi, k, reinjection);
   for (const z of d.filling) z.segment(t, lo, hi, k, reinjection);
+}
+
+/** Extends the run of slot k with the segment [lo, hi) at t when it continues it in time and DSN. */
+function extendRun(d: PlotDir, k: number, t: number, lo: number, hi: number, fresh: number): boolean {
+  if (lo !== d.runHi[k] || !(t - d.runT[k]! < RUN_TIME)) return false;
+  d.runHi[k] = hi;
+  d.runFresh[k]! += fresh;
+  return true;
+}
+
+/** Draws the out-of-order levels not yet drawn. */
+function endLevels(d: PlotDir): void {
+  if (!Number.isNaN(d.ofoT)) d.ofo.addLevels(d.ofoT, d.ofoMin, d.ofoMax, d.ofoLast);
 }
 
 /** Draws the run of slot k and forgets it. */

@@ -194,8 +194,7 @@ export function longConnection(path: string, count: number): number {
   const w = new PcapWriter(path);
   const keyC = 0x1111222233334444n;
   const keyS = 0x5555666677778888n;
-  const { token } = keyInfo(1, keyS);
-  const { idsn } = keyInfo(1, keyS);
+  const { token, idsn } = keyInfo(1, keyS);
   const cli = ['10.0.0.1', '10.0.1.1'];
   const srv = '192.0.2.1';
   const sport = [40000, 40001];
