@@ -647,6 +647,7 @@ export class Analyzer {
       const a = other.rel(m.ackHi, m.ackLo, m.ack64, near);
       const changed = a !== other.lastAck;
       other.lastAck = a;
+      other.lastAckTime = t;
       if (a < other.minAck) other.minAck = a;
       if (a > other.maxAck) other.maxAck = a;
       if (this.wantPackets) row.dataAck = a;
@@ -938,6 +939,13 @@ export class Analyzer {
       if (sub.close === null) sub.close = sub.flow.evicted ? 'evicted' : 'open';
     }
     for (const d of this.detectors) d.finish?.(c);
+    // The sink had each data ACK that changed; the last one again where it was last seen (a step line ends there).
+    if (this.sink.dataAck !== undefined) {
+      for (let d = 0; d < 2; d++) {
+        const m = c.dirs[d]!;
+        if (!Number.isNaN(m.lastAckTime)) this.sink.dataAck(c.id, d, m.lastAckTime, m.lastAck);
+      }
+    }
     this.recordBases(c);
     c.close = c.howClosed();
     const rec = freezeConnection(c, this.vantage);

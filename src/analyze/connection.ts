@@ -38,6 +38,8 @@ export class MetaDir {
   /** Last relative DSN and data ACK, to widen 32-bit ones. */
   lastDsn = 0;
   lastAck = NaN;
+  /** When the last data ACK for this direction's data was seen (NaN: none). */
+  lastAckTime = NaN;
   /** Lowest relative DSN of any data segment, and of any data ACK (for the observed base). */
   minDsn = Infinity;
   minAck = Infinity;

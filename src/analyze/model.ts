@@ -187,7 +187,9 @@ export interface AnalysisSink {
   /**
    * A data ACK that differs from the one before it (relative), for the
    * direction whose data it acknowledges (for plots, which draw it as a
-   * step line: repeats, most ACKs, would draw nothing new).
+   * step line: repeats, most ACKs, would draw nothing new); and when the
+   * connection ends, before `connection`, the last one again at the time
+   * it was last seen, where the line ends.
    */
   dataAck?(conn: number, dir: number, time: number, ack: number): void;
 }

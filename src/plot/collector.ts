@@ -52,8 +52,9 @@ export class PlotDir {
   readonly filling: Zoom[] = [];
   /** When the first of the filling zooms ends (Infinity: none filling). */
   until = Infinity;
-  /** The data ACK in force (drawn last; the analysis reports only changes). */
+  /** The data ACK in force (drawn last; the analysis reports only changes), and when it was last seen (told at the connection's end; NaN before). */
   ack = NaN;
+  ackSeen = NaN;
   /**
    * Per run slot (subflow): the run of contiguous segments not yet drawn,
    * from time runT (NaN: none) over DSNs [runLo, runHi), runFresh of them
@@ -266,6 +267,11 @@ export class PlotCollector {
   dataAck(conn: number, dir: number, t: number, ack: number): void {
     const d = (conn === this.hotId ? this.hotDirs[dir] : null) ?? this.plottedDir(conn, dir, t);
     if (d === null) return;
+    if (ack === d.ack) {
+      // The last data ACK again, at the connection's end: where its line ends.
+      d.ackSeen = t;
+      return;
+    }
     // The zooms this ACK ends take the runs begun before it, and the ACK in force before it.
     if (t >= d.until) retire(d, t);
     d.ack = ack;
@@ -352,8 +358,8 @@ export class PlotCollector {
     if (!p.plotted) return;
     for (const d of p.dirs) {
       if (d === null) continue;
-      // The ACK in force holds to the connection's last packet (in the window).
-      const end = this.window.clamp(c.end);
+      // The ACK line ends where the last data ACK was seen; told outside the window, at the window's end.
+      const end = Number.isNaN(d.ackSeen) ? this.window.clamp(c.end) : d.ackSeen;
       endLevels(d);
       retire(d, Infinity, end);
       if (!Number.isNaN(d.ack)) d.acks.add(end, d.ack);

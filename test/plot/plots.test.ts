@@ -17,7 +17,7 @@ function counted(d: Decimated): number {
 }
 import { runCli } from '../helpers/cli.js';
 import { Conversation, joinMac, keyInfo } from '../helpers/conversation.js';
-import { ROOT } from '../helpers/shared.js';
+import { HAVE_TRACES, ROOT, TRACES } from '../helpers/shared.js';
 import { expectGolden } from '../helpers/golden.js';
 import { checkSvg, eventMarks, timeTicks } from '../helpers/svg.js';
 
@@ -172,6 +172,21 @@ describe('a connection with 40 subflows', async () => {
     expect(text).toContain('subflow 31:');
     expect(text).not.toContain('subflow 32:');
     expect(text).toContain('8 more subflows not shown (subflows.csv has them)');
+  });
+});
+
+describe.skipIf(!HAVE_TRACES)('the data ACK line of a connection that fell back', () => {
+  it('ends where the last data ACK was seen (the fallback), not at the connection end 1.7 s later', async () => {
+    const out = join(tmp(), 'out');
+    await analyze(join(TRACES, 'lab', 'fallback-middlebox.client.pcap'), { out });
+    const text = readFileSync(join(out, 'plots', 'conn-0-s2c-dsn.svg'), 'utf8');
+    const fallback = eventMarks(text).find((e) => e.label === 'fallback (0)')!;
+    const ack = /class="ack" d="([^"]*)"/.exec(text)![1]!;
+    const lastX = Number(/L([\d.]+),[\d.]+$/.exec(ack)![1]);
+    // The mark is at 118.9 px, the subflow FIN at the plot's right edge (847.3 px).
+    expect(fallback.x).toBeCloseTo(118.9, 1);
+    expect(lastX).toBeGreaterThanOrEqual(fallback.x);
+    expect(lastX - fallback.x).toBeLessThan(5);
   });
 });
 
