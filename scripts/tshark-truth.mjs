@@ -19,7 +19,7 @@ if (spawnSync('tshark', ['--version']).status !== 0) {
   execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark'], { stdio: 'inherit' });
 }
 
-export const FIELDS = ['frame.number', 'tcp.stream', 'mptcp.stream', 'tcp.len', 'tcp.options.mptcp.subtype', 'mptcp.dsn', 'mptcp.ack', 'mptcp.reinjection_of'];
+export const FIELDS = ['frame.number', 'tcp.stream', 'mptcp.stream', 'tcp.len', 'tcp.options.mptcp.subtype', 'mptcp.dsn', 'mptcp.ack', 'mptcp.reinjection_of', 'tcp.analysis.ack_rtt', 'tcp.analysis.acks_frame'];
 
 function captures(dir) {
   const found = [];

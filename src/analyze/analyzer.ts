@@ -15,13 +15,15 @@ import {
   type SubflowDir,
 } from './connection.js';
 import { addAddrHmac, deriveFromKey, joinHmac, keyBytes } from './crypto.js';
-import { BarePacket, MappingFacts, SegmentFacts, type Detector, type EmitEvent, type SubflowEvent } from './detect/detector.js';
+import { SubflowPacket, MappingFacts, SegmentFacts, type Detector, type EmitEvent, type SubflowEvent } from './detect/detector.js';
 import { ChecksumDetector } from './detect/checksum.js';
 import { FallbackDetector } from './detect/fallback.js';
 import { JoinFailureDetector } from './detect/join-failure.js';
 import { HandoverDetector } from './detect/handover.js';
 import { HoleDetector } from './detect/holes.js';
 import { ReinjectionDetector } from './detect/reinjection.js';
+import { SubflowRttDetector } from './detect/subflow-rtt.js';
+import { FlightDetector } from './detect/flight.js';
 import { MptcpRttDetector } from './detect/rtt.js';
 import type { Flow, FlowDir } from './flow.js';
 import { C2S, EVENTS, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
@@ -148,9 +150,10 @@ export class Analyzer {
   private readonly onMapping: Detector[];
   private readonly onDataAck: Detector[];
   private readonly onSubflowEvent: Detector[];
+  private readonly onTcpPacket: Detector[];
   private readonly onBarePacket: Detector[];
   private readonly onEvent: Detector[];
-  private readonly bare = new BarePacket();
+  private readonly sp = new SubflowPacket();
   /** The packet being analyzed, as every step of the MPTCP tracker reads it. */
   private readonly cur: PacketContext;
   /** The segment and the mapping handed to the detectors: one object each, refilled. */
@@ -188,12 +191,15 @@ export class Analyzer {
       new HoleDetector(sink),
       new HandoverDetector(sink, emit),
       new MptcpRttDetector(sink),
+      new SubflowRttDetector(sink),
+      new FlightDetector(sink),
     ];
     this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
     this.onSegment = this.detectors.filter((d) => d.segment !== undefined);
     this.onMapping = this.detectors.filter((d) => d.mapping !== undefined);
     this.onDataAck = this.detectors.filter((d) => d.dataAck !== undefined);
     this.onSubflowEvent = this.detectors.filter((d) => d.subflowEvent !== undefined);
+    this.onTcpPacket = this.detectors.filter((d) => d.tcpPacket !== undefined);
     this.onBarePacket = this.detectors.filter((d) => d.barePacket !== undefined);
     this.onEvent = this.detectors.filter((d) => d.event !== undefined);
   }
@@ -245,23 +251,27 @@ export class Analyzer {
       if (t > conn.end) conn.end = t;
       sub.end = t;
       const dir = sub.dirOf(fromA);
+      let ack = NaN;
       if ((flags & TCP_ACK) !== 0) {
-        // The subflow ACK releases the other direction's mappings it has passed.
         const od = flow.dirs[fromA ? 1 : 0];
-        const osd = sub.dirs[otherDir(dir)];
-        if (od.baseSet && osd.isnMode !== ISN_NONE) osd.maps.prune(od.lastRel + seqDiff(p.ack, od.lastRaw) + seqDiff(od.base, osd.isn));
+        if (od.baseSet) {
+          ack = od.relAck(p.ack);
+          // The subflow ACK releases the other direction's mappings it has passed.
+          const osd = sub.dirs[otherDir(dir)];
+          if (osd.isnMode !== ISN_NONE) osd.maps.prune(ack + seqDiff(od.base, osd.isn));
+        }
       }
-      if (p.mptcpCount === 0 && this.onBarePacket.length > 0) {
-        const b = this.bare;
-        b.frame = f.index;
-        b.t = t;
-        b.conn = conn;
-        b.sub = sub;
-        b.dir = dir;
-        b.tcp = tcp;
-        b.packet = p;
-        for (const d of this.onBarePacket) d.barePacket!(b);
-      }
+      const b = this.sp;
+      b.frame = f.index;
+      b.t = t;
+      b.conn = conn;
+      b.sub = sub;
+      b.dir = dir;
+      b.tcp = tcp;
+      b.packet = p;
+      b.ack = ack;
+      for (const d of this.onTcpPacket) d.tcpPacket!(b);
+      if (p.mptcpCount === 0) for (const d of this.onBarePacket) d.barePacket!(b);
       if (len > 0) {
         if (cut) conn.dirs[dir].cutPackets++;
         // A retransmission after a silence of at least the minimum RTO (200 ms in Linux,

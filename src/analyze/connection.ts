@@ -154,6 +154,8 @@ export class SubflowDir {
   unmappedSegments = 0;
   dataFin = false;
   lastData = NaN;
+  /** Subflow RTT figures of this direction's data, set when the connection is finished (detect/subflow-rtt.ts). */
+  rtt: RttStats | null = null;
   /** The checksum detector's: the DSS checksum being summed over the current mapping (made when checksums appear). */
   csum: ChecksumCheck | null = null;
 }

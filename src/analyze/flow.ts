@@ -30,6 +30,11 @@ export class FlowDir {
   /** Largest TTL / hop limit seen (the capture point's distance from this sender: see vantage). */
   ttlMax = -1;
 
+  /** An acknowledgment number of the other direction, relative to this direction's `base` and unwrapped near its last sequence number. */
+  relAck(ack: number): number {
+    return this.lastRel + seqDiff(ack, this.lastRaw);
+  }
+
   /** Sequence number relative to `base`, unwrapped; sets the base on first use. */
   relSeq(seq: number, syn: boolean): number {
     if (!this.baseSet || (syn && !this.synSeen)) {

@@ -35,6 +35,9 @@ export interface SubflowDirRecord {
   reinjectedBytes: number;
   reinjectedAwayBytes: number;
   isn: { value: number; source: 'syn' | 'inferred' } | null;
+  /** Subflow RTT samples' figures for this direction's data (null: no sample), and what they measure from the capture point. */
+  rtt: RttStats | null;
+  rttMeasures: RttMeasures | null;
 }
 
 export interface SubflowRecord {
@@ -159,8 +162,8 @@ export interface ConnectionRecord {
 
 /** Freezes a finished connection into its record. `vantage` is the user's word, when given. */
 export function freezeConnection(c: Connection, vantage?: 'client' | 'server'): ConnectionRecord {
-  const subflows = c.subflows.map(subflowRecord);
   const v = vantage ? { vantage, source: 'option' as const } : vantageOf(c);
+  const subflows = c.subflows.map((s) => subflowRecord(s, v.vantage));
   const rec: ConnectionRecord = {
     id: c.id,
     version: c.version < 0 ? null : c.version,
@@ -211,7 +214,7 @@ function dsnBase(c: Connection): ConnectionRecord['dsnBase'] {
   return 'mixed';
 }
 
-function subflowRecord(s: Subflow): SubflowRecord {
+function subflowRecord(s: Subflow, vantage: Vantage): SubflowRecord {
   const f = s.flow;
   const a = s.aIsClient;
   return {
@@ -239,11 +242,11 @@ function subflowRecord(s: Subflow): SubflowRecord {
     closeReason: s.closeReason,
     failed: s.failed,
     fallback: s.fallback === '' ? null : s.fallback,
-    dirs: [subflowDir(s, 0), subflowDir(s, 1)],
+    dirs: [subflowDir(s, 0, vantage), subflowDir(s, 1, vantage)],
   };
 }
 
-function subflowDir(s: Subflow, d: 0 | 1): SubflowDirRecord {
+function subflowDir(s: Subflow, d: 0 | 1, vantage: Vantage): SubflowDirRecord {
   const fd = s.flow.dirs[(d === 0) === s.aIsClient ? 0 : 1];
   const sd = s.dirs[d];
   return {
@@ -255,6 +258,8 @@ function subflowDir(s: Subflow, d: 0 | 1): SubflowDirRecord {
     reinjectedBytes: sd.reinjected,
     reinjectedAwayBytes: sd.reinjectedAway,
     isn: fd.synSeen ? { value: fd.base, source: 'syn' } : sd.isnMode === ISN_INFERRED ? { value: sd.isn, source: 'inferred' } : null,
+    rtt: sd.rtt,
+    rttMeasures: rttMeasures(vantage, d),
   };
 }
 

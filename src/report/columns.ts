@@ -99,12 +99,32 @@ export const SUBFLOW_COLUMNS: readonly Column<SubflowRow>[] = [
   { name: 'close_reason', type: 'text', unit: '', description: 'the MP_TCPRST reason name (RFC 8684 §3.6) when close is `mp_tcprst`', get: (r) => r.s.closeReason },
   ...subDir('retransmitted_bytes', 'integer', 'B', 'payload bytes of DIR that repeated sequence space already sent on this subflow', (d) => d.retransmittedBytes),
   ...subDir('reinjected_bytes', 'integer', 'B', 'bytes of DIR this subflow sent that another subflow had sent before', (d) => d.reinjectedBytes),
+  ...subDir('rtt_samples', 'integer', '', "subflow RTT samples of DIR's data (rtt.csv rows of level `subflow`): segment sent → first ACK covering it (Karn's rule), or the TCP timestamp echo where that rule gives none; 0 without samples. Near the receiver they measure its ACK delay (summary.json's rtt.measures)", (d) => (d.rtt === null ? 0 : d.rtt.samples)),
+  ...subDirTime('rtt_min', "the least of DIR's subflow RTT samples; empty without samples", (d) => d.rtt?.min),
+  ...subDirTime('rtt_median', 'their median (exact up to 256 samples, to within 2% beyond)', (d) => d.rtt?.median),
+  ...subDirTime('rtt_p95', 'their 95th percentile (likewise)', (d) => d.rtt?.p95),
+  ...subDirTime('rtt_max', 'the greatest', (d) => d.rtt?.max),
   { name: 'fallback', type: 'text', unit: '', description: 'the fallback kind detected on this subflow, if any', get: (r) => r.s.fallback },
   { name: 'failed', type: 'text', unit: '', description: 'why the join failed: `SYN never answered`, `answered without MP_JOIN`, `answered without MP_JOIN, then reset`, `reset`, `reset (mp_tcprst REASON)`, `HMAC mismatch`', get: (r) => r.s.failed },
 ];
 
 function subDir(name: string, type: Column<SubflowRow>['type'], unit: string, description: string, get: (d: SubflowRecord['dirs'][0]) => Cell): Column<SubflowRow>[] {
   return (['c2s', 's2c'] as const).map((dir, d) => ({ name: `${dir}_${name}`, type, unit, description: description.replace('DIR', dir), pair: { suffix: name, template: description }, get: (r: SubflowRow) => get(r.s.dirs[d]!) }));
+}
+
+/** A c2s_/s2c_ pair of durations that may be unknown (undefined: an empty cell). */
+function subDirTime(name: string, description: string, get: (d: SubflowRecord['dirs'][0]) => number | undefined): Column<SubflowRow>[] {
+  return (['c2s', 's2c'] as const).map((dir, d) => ({
+    name: `${dir}_${name}`,
+    type: 'seconds' as const,
+    unit: 's',
+    description: description.replace('DIR', dir),
+    pair: { suffix: name, template: description },
+    get: (r: SubflowRow, t: TimeBase) => {
+      const v = get(r.s.dirs[d]!);
+      return v === undefined ? null : t.duration(v);
+    },
+  }));
 }
 
 /** The column's text never contains a comma, a quote or a line end: numbers, booleans, hex, and text marked plain. */

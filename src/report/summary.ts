@@ -1,4 +1,5 @@
-import type { ConnectionRecord, SubflowRecord } from '../analyze/record.js';
+import type { RttStats } from '../analyze/detect/rtt.js';
+import type { ConnectionRecord, RttMeasures, SubflowRecord } from '../analyze/record.js';
 import { key, token } from './format.js';
 import type { ReportSink } from './report-sink.js';
 import type { TimeBase } from './time.js';
@@ -85,6 +86,10 @@ function roundOrNull(x: number | null, digits: number): number | null {
   return x === null ? null : round(x, digits);
 }
 
+function rttSummary(r: RttStats | null, measures: RttMeasures | null, t: TimeBase) {
+  return r === null ? null : { samples: r.samples, min: round(r.min, t.digits), median: round(r.median, t.digits), p95: round(r.p95, t.digits), max: round(r.max, t.digits), measures };
+}
+
 function subflowSummary(s: SubflowRecord, t: TimeBase) {
   const dir = (d: 0 | 1) => {
     const x = s.dirs[d];
@@ -96,6 +101,7 @@ function subflowSummary(s: SubflowRecord, t: TimeBase) {
       dsn_bytes: x.dsnBytes,
       reinjected_bytes: x.reinjectedBytes,
       reinjected_away_bytes: x.reinjectedAwayBytes,
+      rtt: rttSummary(x.rtt, x.rttMeasures, t),
     };
   };
   return {
@@ -151,10 +157,7 @@ export function connectionSummary(c: ConnectionRecord, t: TimeBase) {
       last_data: m.lastData === null ? null : t.format(m.lastData),
       data_fin: m.dataFin === null ? null : { dsn: m.dataFin.dsn, frame: m.dataFin.frame, time: t.format(m.dataFin.time) },
       per_subflow: m.perSubflow.map((p) => ({ subflow: p.subflow, dsn_bytes: p.dsnBytes, share: round(p.share, 4) })),
-      mptcp_rtt:
-        m.mptcpRtt === null
-          ? null
-          : { samples: m.mptcpRtt.samples, min: round(m.mptcpRtt.min, t.digits), median: round(m.mptcpRtt.median, t.digits), p95: round(m.mptcpRtt.p95, t.digits), max: round(m.mptcpRtt.max, t.digits), measures: m.rttMeasures },
+      mptcp_rtt: rttSummary(m.mptcpRtt, m.rttMeasures, t),
     };
   };
   return {

@@ -1,6 +1,6 @@
 /**
  * The row tables the analysis streams (events, reinjections, holes,
- * handovers, RTT samples, packets), one column declaration each: the CSV
+ * handovers, RTT samples, flight size, packets), one column declaration each: the CSV
  * header, the cell, and the documentation table in docs/outputs.md
  * (generated, checked by a test) all come from here. A detector that
  * reports a new table declares its `Table` beside its row type and its
@@ -8,6 +8,7 @@
  */
 import { DIR_NAMES, EVENTS, HANDOVERS, HOLES, REINJECTIONS, type EventRow, type HandoverRow, type HoleRow, type PacketRow, type ReinjectionRow, type Table } from '../analyze/model.js';
 import { RTT, type RttRow } from '../analyze/detect/rtt.js';
+import { FLIGHT, type FlightRow } from '../analyze/detect/flight.js';
 import { u64String } from '../analyze/numbers.js';
 import type { Column } from './columns.js';
 import { tcpFlags } from './dump.js';
@@ -96,14 +97,35 @@ export const HANDOVER_COLUMNS = [
 
 export const RTT_COLUMNS = [
   ...connDir<RttRow>('of the data sampled'),
-  { name: 'level', type: 'text', plain: true, unit: '', description: '`mptcp`', get: (r) => r.level },
-  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the sampled range', get: (r) => r.subflow },
-  { name: 'frame', type: 'integer', unit: '', description: 'the DATA_ACK', get: (r) => r.frame },
-  { name: 'segment_frame', type: 'integer', unit: '', description: "the sampled range's segment", get: (r) => r.segmentFrame },
-  { name: 'rtt', type: 'seconds', unit: 's', description: 'from the segment to the DATA_ACK, at the capture point', get: (r, t) => t.duration(r.rtt) },
-  { name: 'time', type: 'time', unit: 's', description: "the DATA_ACK's time", get: (r, t) => t.format(r.time) },
+  { name: 'level', type: 'text', plain: true, unit: '', description: '`subflow` (a subflow segment and the subflow ACK) or `mptcp` (a DSN range and the DATA_ACK)', get: (r) => r.level },
+  {
+    name: 'method',
+    type: 'text',
+    plain: true,
+    unit: '',
+    description:
+      "`ack`: the newest segment the ACK covers, sent once and not SACKed before (Karn's rule; as Wireshark's `tcp.analysis.ack_rtt`); `tsecr`: where that rule gives no sample, the first segment that carried the TSval the ACK's TSecr echoes (RFC 7323); `data_ack`: the newest DSN range the DATA_ACK covers, sent once on any subflow",
+    get: (r) => r.method,
+  },
+  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the sampled segment (for `subflow`, also the one whose ACK it is)', get: (r) => r.subflow },
+  { name: 'frame', type: 'integer', unit: '', description: 'the ACK (or DATA_ACK)', get: (r) => r.frame },
+  { name: 'segment_frame', type: 'integer', unit: '', description: 'the sampled segment', get: (r) => r.segmentFrame },
+  { name: 'rtt', type: 'seconds', unit: 's', description: 'from the segment to the ACK, at the capture point', get: (r, t) => t.duration(r.rtt) },
+  { name: 'time', type: 'time', unit: 's', description: "the ACK's time", get: (r, t) => t.format(r.time) },
   sinceStart<RttRow>(),
 ] as const satisfies readonly Column<RttRow>[];
+
+export const FLIGHT_COLUMNS = [
+  ...connDir<FlightRow>('of the data in flight'),
+  { name: 'level', type: 'text', plain: true, unit: '', description: '`subflow` (highest subflow sequence sent − highest ACK of it) or `mptcp` (highest DSN sent − highest DATA_ACK)', get: (r) => r.level },
+  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow; empty at the `mptcp` level', get: (r) => (r.subflow < 0 ? null : r.subflow) },
+  { name: 'frame', type: 'integer', unit: '', description: 'the last packet in the millisecond that changed the flight size', get: (r) => r.frame },
+  { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time) },
+  sinceStart<FlightRow>(),
+  { name: 'bytes', type: 'integer', unit: 'B', description: 'bytes in flight after it', get: (r) => r.bytes },
+  { name: 'min_bytes', type: 'integer', unit: 'B', description: 'the least in flight during that millisecond of capture time (from the level it started with)', get: (r) => r.min },
+  { name: 'max_bytes', type: 'integer', unit: 'B', description: 'the most', get: (r) => r.max },
+] as const satisfies readonly Column<FlightRow>[];
 
 export const PACKET_COLUMNS = [
   { name: 'frame', type: 'integer', unit: '', description: '1-based frame number in the file', get: (r) => r.frame },
@@ -146,4 +168,5 @@ export const TABLE_FILES: readonly TableFile<never>[] = [
   file(HOLES, 'holes.csv', HOLE_COLUMNS, 'holes'),
   file(HANDOVERS, 'handovers.csv', HANDOVER_COLUMNS, 'handovers'),
   file(RTT, 'rtt.csv', RTT_COLUMNS),
+  file(FLIGHT, 'flight.csv', FLIGHT_COLUMNS),
 ] as unknown as readonly TableFile<never>[];

@@ -25,6 +25,7 @@ describe('determinism', () => {
     expect(Object.keys(a)).toEqual([
       'connections.csv',
       'events.csv',
+      'flight.csv',
       'handovers.csv',
       'holes.csv',
       'packets.csv',

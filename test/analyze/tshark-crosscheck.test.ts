@@ -91,6 +91,33 @@ function compare(rel: string, truth: TruthRow[], a: Analysis) {
   return { bad, dsnCompared, extraReinjections, ownRetransmissions };
 }
 
+/**
+ * Subflow RTT samples against Wireshark's tcp.analysis.ack_rtt. Where both
+ * sample an ACK with the `ack` method, they name the same segment and the
+ * same time. Where they differ it is by design: Wireshark also measures
+ * from segments retransmitted or SACKed before (rtt.csv then has a
+ * `tsecr` sample or none), and hides a round trip of 0 (ns-3's clock).
+ */
+function compareRtt(truth: TruthRow[], a: Analysis) {
+  const ours = new Map(a.rtt.filter((r) => r.level === 'subflow').map((r) => [Number(r.frame), r]));
+  const bad: string[] = [];
+  let same = 0;
+  let wiresharkOnly = 0;
+  let tsecr = 0;
+  const seen = new Set<number>();
+  for (const t of truth) {
+    if (t.ackRtt === '') continue;
+    const o = ours.get(t.frame);
+    seen.add(t.frame);
+    if (o === undefined) wiresharkOnly++;
+    else if (o.method === 'tsecr') tsecr++;
+    else if (o.segment_frame !== t.acksFrame || Math.abs(Number(o.rtt) - Number(t.ackRtt)) > 1.5e-6) bad.push(`${t.frame}: rtt ${o.rtt} of frame ${o.segment_frame}, Wireshark ${t.ackRtt} of ${t.acksFrame}`);
+    else same++;
+  }
+  for (const [frame, o] of ours) if (!seen.has(frame) && o.method === 'ack' && Number(o.rtt) !== 0) bad.push(`${frame}: rtt ${o.rtt} where Wireshark has none`);
+  return { bad, same, wiresharkOnly, tsecr };
+}
+
 describe.skipIf(!HAVE_TRACES)('analysis agrees with Wireshark on the shared captures', () => {
   for (const { rel, path } of checkedCaptures()) {
     it(rel, async () => {
@@ -100,6 +127,11 @@ describe.skipIf(!HAVE_TRACES)('analysis agrees with Wireshark on the shared capt
       expect(r.bad.slice(0, 10)).toEqual([]);
       expect(r.extraReinjections).toBe(EXTRA_REINJECTIONS[rel] ?? 0);
       expect(r.ownRetransmissions).toBe(RETRANSMISSIONS_NOT_REINJECTIONS[rel] ?? 0);
+      const rtt = compareRtt(truthRows(rel), a);
+      if (process.env.MPTRACE_REPORT) console.log(rel, 'subflow RTT samples equal to ack_rtt:', rtt.same, 'tsecr where Wireshark measures from a repeated segment:', rtt.tsecr, 'Wireshark only:', rtt.wiresharkOnly);
+      expect(rtt.bad.slice(0, 10)).toEqual([]);
+      // Every `ack` sample of a lab capture is one Wireshark takes too.
+      if (rel.startsWith('lab/')) expect(rtt.same).toBe(a.rtt.filter((x) => x.method === 'ack' && x.level === 'subflow' && Number(x.rtt) !== 0).length);
       // The plots of every real capture render, well-formed and compact.
       for (const f of a.summary.plots!.files) {
         const check = checkSvg(readFileSync(join(a.dir, f), 'utf8'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../src/cli/analyze.js';
 import type { Summary } from '../../src/report/summary.js';
-import { EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS, RTT_COLUMNS, type ColumnName } from '../../src/report/tables.js';
+import { EVENT_COLUMNS, HANDOVER_COLUMNS, HOLE_COLUMNS, PACKET_COLUMNS, REINJECTION_COLUMNS, RTT_COLUMNS, FLIGHT_COLUMNS, type ColumnName } from '../../src/report/tables.js';
 import { parseCsv } from './csv.js';
 
 /** Rows of a CSV file, typed by its columns. */
@@ -21,6 +21,7 @@ export interface Analysis {
   handovers: Rows<typeof HANDOVER_COLUMNS>;
   packets: Rows<typeof PACKET_COLUMNS>;
   rtt: Rows<typeof RTT_COLUMNS>;
+  flight: Rows<typeof FLIGHT_COLUMNS>;
   warnings: string[];
 }
 
@@ -47,6 +48,7 @@ export async function analyzeCapture(input: string | Uint8Array, opts: AnalyzeOp
     handovers: read('handovers.csv', HANDOVER_COLUMNS),
     packets: opts.packets === false ? [] : read('packets.csv', PACKET_COLUMNS),
     rtt: read('rtt.csv', RTT_COLUMNS),
+    flight: read('flight.csv', FLIGHT_COLUMNS),
     warnings: r.warnings,
   };
 }

@@ -30,6 +30,9 @@ export interface TruthRow {
   dsn: string;
   ack: string;
   reinjectionOf: string;
+  /** tcp.analysis.ack_rtt (seconds) and tcp.analysis.acks_frame; empty when Wireshark shows none. */
+  ackRtt: string;
+  acksFrame: string;
 }
 
 export function truthRows(rel: string): TruthRow[] {
@@ -47,6 +50,8 @@ export function truthRows(rel: string): TruthRow[] {
       dsn: c[5] ?? '',
       ack: c[6] ?? '',
       reinjectionOf: c[7] ?? '',
+      ackRtt: c[8] ?? '',
+      acksFrame: c[9] ?? '',
     });
   }
   return rows;

@@ -108,7 +108,7 @@ describe('plot outputs', () => {
     writeFileSync(join(out, 'notes.txt'), 'mine');
     // A short c2s-only transfer (TFO data on the SYN): three plots, none of them s2c.
     const r = await analyze(join(ROOT, 'fixtures', 'public', 'ptcpdump-tfo.pcap'), { out });
-    expect(readdirSync(out).sort()).toEqual(['connections.csv', 'events.csv', 'handovers.csv', 'holes.csv', 'notes.txt', 'plots', 'reinjections.csv', 'report.html', 'rtt.csv', 'subflows.csv', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['connections.csv', 'events.csv', 'flight.csv', 'handovers.csv', 'holes.csv', 'notes.txt', 'plots', 'reinjections.csv', 'report.html', 'rtt.csv', 'subflows.csv', 'summary.json']);
     expect(r.summary.plots!.files).toEqual(['plots/conn-0-c2s-dsn.svg', 'plots/conn-0-c2s-goodput.svg', 'plots/conn-0-timeline.svg']);
     expect(readdirSync(join(out, 'plots')).sort().map((f) => `plots/${f}`)).toEqual(r.summary.plots!.files);
   });

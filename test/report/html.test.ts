@@ -22,7 +22,7 @@ describe('report.html of the bundled capture', async () => {
 
   it('links every file written, and each link resolves', () => {
     const links = [...html.matchAll(/<a href="([^"#]+)"/g)].map((m) => m[1]!);
-    for (const f of ['connections.csv', 'subflows.csv', 'events.csv', 'reinjections.csv', 'holes.csv', 'handovers.csv', 'rtt.csv', 'packets.csv', 'summary.json', ...r.summary.plots!.files]) expect(links).toContain(f);
+    for (const f of ['connections.csv', 'subflows.csv', 'events.csv', 'reinjections.csv', 'holes.csv', 'handovers.csv', 'rtt.csv', 'flight.csv', 'packets.csv', 'summary.json', ...r.summary.plots!.files]) expect(links).toContain(f);
     for (const l of links) expect(existsSync(join(out, l)), l).toBe(true);
   });
 

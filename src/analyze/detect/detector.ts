@@ -70,15 +70,18 @@ export class MappingFacts {
  */
 export type EmitEvent = (e: EventRow, c: Connection) => void;
 
-/** A packet of a subflow that carries no MPTCP option (fallback and failed joins show in these). One object, refilled. */
-export class BarePacket {
+/** A packet of a subflow, as the TCP tracker saw it. One object, refilled. */
+export class SubflowPacket {
   frame = 0;
   t = 0;
   conn!: Connection;
   sub!: Subflow;
+  /** The direction it was sent in. */
   dir: Dir = 0;
   tcp!: TcpFacts;
   packet!: DecodedPacket;
+  /** Its acknowledgment number relative to the other direction's base (Wireshark's tcp.ack), unwrapped; NaN without the ACK flag or before the other direction's first packet. */
+  ack = NaN;
 }
 
 /** Something that happened to a subflow, for detectors that explain what they see (handover triggers, failed joins). */
@@ -100,8 +103,10 @@ export interface Detector {
   segment?(s: SegmentFacts): void;
   /** A DATA_ACK acknowledging `ack` (relative) of direction `dir`. */
   dataAck?(c: Connection, dir: Dir, ack: number, t: number, frame: number): void;
-  /** A subflow packet without MPTCP options. */
-  barePacket?(x: BarePacket): void;
+  /** Every packet of a subflow, before the MPTCP tracker reads its options (RTT and flight size read sequence and ACK numbers here). */
+  tcpPacket?(x: SubflowPacket): void;
+  /** A subflow packet without MPTCP options (fallback and failed joins show in these). */
+  barePacket?(x: SubflowPacket): void;
   /** An event the MPTCP tracker reported (an option seen, a mapping, a checksum), after it went to the sink. */
   event?(e: EventRow, c: Connection, sub: Subflow | null): void;
   subflowEvent?(c: Connection, sub: Subflow, e: SubflowEvent, t: number, frame: number): void;

@@ -9,7 +9,7 @@
 import { TCP_RST } from '../../decode/packet.js';
 import type { Connection, Subflow } from '../connection.js';
 import { C2S, type EventRow, type FallbackKind } from '../model.js';
-import type { BarePacket, Detector, EmitEvent } from './detector.js';
+import type { SubflowPacket, Detector, EmitEvent } from './detector.js';
 
 /** Data packets without DSS after which a subflow has fallen back (no-dss). */
 const NO_DSS_PACKETS = 3;
@@ -25,7 +25,7 @@ export class FallbackDetector implements Detector {
 
   constructor(private readonly emit: EmitEvent) {}
 
-  barePacket(x: BarePacket): void {
+  barePacket(x: SubflowPacket): void {
     const { conn: c, sub, dir, tcp, frame, t } = x;
     if (sub.kind === 'initial') {
       if (tcp.synOnly && c.synCount > 0 && !c.sawSynAck) return this.fallback(c, sub, 'syn-retry-without-mp-capable', frame, t);

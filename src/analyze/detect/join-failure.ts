@@ -6,14 +6,14 @@
  */
 import type { Connection, Subflow } from '../connection.js';
 import type { JoinFailure } from '../model.js';
-import type { BarePacket, Detector, EmitEvent, SubflowEvent } from './detector.js';
+import type { SubflowPacket, Detector, EmitEvent, SubflowEvent } from './detector.js';
 
 export class JoinFailureDetector implements Detector {
   readonly name = 'join-failure';
 
   constructor(private readonly emit: EmitEvent) {}
 
-  barePacket(x: BarePacket): void {
+  barePacket(x: SubflowPacket): void {
     const { sub, tcp } = x;
     if (sub.kind === 'join' && tcp.syn && !tcp.synOnly && !sub.synAckSeen) {
       sub.synAckSeen = true;

@@ -18,11 +18,20 @@ import type { Connection } from '../connection.js';
 import { Table, type AnalysisSink, type Dir } from '../model.js';
 import { ConnectionSlot, type Detector, type SegmentFacts } from './detector.js';
 
+/**
+ * How a sample was taken: a subflow ACK covering a segment sent once
+ * (`ack`), the echo of a segment's TCP timestamp in an ACK whose covered
+ * segments were not (`tsecr`), a DATA_ACK covering a range sent once
+ * (`data_ack`).
+ */
+export type RttMethod = 'ack' | 'tsecr' | 'data_ack';
+
 /** One round-trip sample: the ACK (frame, time) that first covered the sampled segment (segmentFrame). */
 export interface RttRow {
   conn: number;
   dir: number;
   level: 'mptcp' | 'subflow';
+  method: RttMethod;
   /** The subflow that carried the sampled segment. */
   subflow: number;
   frame: number;
@@ -35,7 +44,7 @@ export interface RttRow {
 export const RTT = new Table<RttRow>('rtt', (r) => r.conn, (r) => r.time);
 
 /** Ranges in flight remembered per direction (a window of 64 k segments is more than any path holds). */
-const MAX_IN_FLIGHT = 1 << 16;
+export const MAX_IN_FLIGHT = 1 << 16;
 
 /** Samples counted in buckets 2% wide from 1 µs to about 1000 s: percentiles to within 2%. */
 const H_MIN = 1e-6;
@@ -119,7 +128,7 @@ function bucket(x: number): number {
 }
 
 /** Ranges sent and not yet acknowledged, in sending order: start and end DSN, time, frame, subflow, usable (Karn). */
-class InFlight {
+export class InFlight {
   // Shared empty buffers until the first range (grow() replaces them): a short connection costs no buffers.
   private start = NO_SAMPLES;
   private end = NO_SAMPLES;
@@ -159,7 +168,13 @@ class InFlight {
     }
   }
 
-  /** Drops the ranges `ack` covers; returns the index of the newest one covered, or -1. */
+  /**
+   * Drops the ranges `ack` covers; returns the index of the newest one
+   * covered when `ack` ends exactly there, or -1. An ACK past the end of
+   * the newest range covered also covers bytes no range holds (a hole the
+   * capture saw filled, below the highest sent) or part of the next range:
+   * which segment it answers is not known, and it gives no sample.
+   */
   cover(ack: number): number {
     let last = -1;
     while (this.size > 0 && this.end[this.head]! <= ack) {
@@ -167,7 +182,7 @@ class InFlight {
       this.head = (this.head + 1) % this.end.length;
       this.size--;
     }
-    return last;
+    return last >= 0 && this.end[last] === ack ? last : -1;
   }
 
   usable(k: number): boolean {
@@ -229,7 +244,7 @@ export class MptcpRttDetector implements Detector {
     if (k < 0 || !f.usable(k)) return;
     const rtt = t - f.sentAt(k);
     f.hist.add(rtt);
-    this.sink.row(RTT, { conn: c.id, dir, level: 'mptcp', subflow: f.subflowAt(k), frame, segmentFrame: f.frameAt(k), rtt, time: t });
+    this.sink.row(RTT, { conn: c.id, dir, level: 'mptcp', method: 'data_ack', subflow: f.subflowAt(k), frame, segmentFrame: f.frameAt(k), rtt, time: t });
   }
 
   /** The samples' figures go on the direction, for the connection's record. */

@@ -1,0 +1,166 @@
+/**
+ * Subflow round-trip time (tcptrace's RTT module, Wireshark's
+ * tcp.analysis.ack_rtt): a segment of sequence space (SYN and FIN count,
+ * as they take a sequence number) sent for the first time → the first ACK
+ * of the other direction that covers it. One sample per ACK that moves the
+ * cumulative ACK forward:
+ *
+ * - `ack`: the ACK ends exactly where a segment the capture saw sent
+ *   once ends, and no SACK block covered that segment before (Karn's rule:
+ *   a retransmitted segment, or one a SACK already acknowledged, gives no
+ *   sample; nor does an ACK that also covers bytes the capture saw only
+ *   later, filling a hole);
+ * - `tsecr`: otherwise, when timestamps are on, the ACK's TSecr echoes a
+ *   TSval this direction sent: the time since the first segment that
+ *   carried it (RFC 7323's RTTM, which stays right across retransmissions).
+ *
+ * Near the receiver of the data this is the receiver's ACK delay (the
+ * subflow's `rtt.measures` says which, from the vantage). State per subflow
+ * direction: the segments in flight (bounded), the last distinct TSvals
+ * sent (bounded), the samples' histogram.
+ */
+import type { Connection } from '../connection.js';
+import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../decode/packet.js';
+import type { AnalysisSink } from '../model.js';
+import { ConnectionSlot, type Detector, type SubflowPacket } from './detector.js';
+import { InFlight, RTT } from './rtt.js';
+
+/** Distinct TSvals remembered per direction: at Linux's 1 kHz timestamp clock, a second of sending. */
+const MAX_TSVALS = 1024;
+const NO_VALUES = new Float64Array(0);
+
+/** The TSvals a direction sent, in sending order, each with the first segment that carried it. */
+class TsSent {
+  private val = NO_VALUES;
+  private time = NO_VALUES;
+  private frame = NO_VALUES;
+  private head = 0;
+  private size = 0;
+  private last = -1;
+
+  add(tsVal: number, t: number, frame: number): void {
+    if (tsVal === this.last) return;
+    this.last = tsVal;
+    if (this.size === this.val.length) {
+      if (this.size >= MAX_TSVALS) {
+        this.head = (this.head + 1) % this.size;
+        this.size--;
+      } else this.grow();
+    }
+    const k = (this.head + this.size) % this.val.length;
+    this.val[k] = tsVal;
+    this.time[k] = t;
+    this.frame[k] = frame;
+    this.size++;
+  }
+
+  /** The slot of `tsVal`, searched from the newest (an echo is of a recent value), or -1. */
+  find(tsVal: number): number {
+    for (let i = this.size - 1; i >= 0; i--) {
+      const k = (this.head + i) % this.val.length;
+      if (this.val[k] === tsVal) return k;
+    }
+    return -1;
+  }
+
+  timeAt(k: number): number {
+    return this.time[k]!;
+  }
+  frameAt(k: number): number {
+    return this.frame[k]!;
+  }
+
+  private grow(): void {
+    const n = Math.max(16, this.val.length * 2);
+    const re = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(n);
+      for (let i = 0; i < this.size; i++) b[i] = a[(this.head + i) % a.length]!;
+      return b;
+    };
+    this.val = re(this.val);
+    this.time = re(this.time);
+    this.frame = re(this.frame);
+    this.head = 0;
+  }
+}
+
+/** One subflow direction's data as its sender put it on the wire, and the other side's ACKs of it. */
+class SubflowRttDir {
+  readonly flight = new InFlight();
+  /** Highest relative ACK of this direction's sequence space seen. */
+  acked = -Infinity;
+  readonly ts = new TsSent();
+}
+
+export class SubflowRttDetector implements Detector {
+  readonly name = 'subflow-rtt';
+  /** Per connection: subflow index × 2 + direction. */
+  private readonly slot = new ConnectionSlot((): SubflowRttDir[] => []);
+
+  constructor(private readonly sink: AnalysisSink) {}
+
+  tcpPacket(x: SubflowPacket): void {
+    const p = x.packet;
+    const tcp = x.tcp;
+    const dirs = this.slot.of(x.conn);
+    const base = x.sub.index * 2;
+    const flags = p.flags;
+    const consumed = tcp.len + ((flags & TCP_SYN) !== 0 ? 1 : 0) + ((flags & TCP_FIN) !== 0 ? 1 : 0);
+    if (consumed > 0) {
+      const s = (dirs[base + x.dir] ??= new SubflowRttDir());
+      const f = s.flight;
+      const start = tcp.rel;
+      const end = start + consumed;
+      const clean = start >= tcp.newFrom;
+      if (!clean) f.taint(start, end);
+      if (end > f.top) {
+        f.push(Math.max(start, f.top), end, x.t, x.frame, x.sub.index, clean);
+        f.top = end;
+      }
+      if (p.hasTimestamp) s.ts.add(p.tsVal, x.t, x.frame);
+    }
+    if ((flags & TCP_ACK) === 0 || Number.isNaN(x.ack)) return;
+    const r = dirs[base + 1 - x.dir];
+    if (r === undefined) return;
+    if (p.sackCount > 0) this.sacked(x, r);
+    if (x.ack <= r.acked) return;
+    r.acked = x.ack;
+    const f = r.flight;
+    const k = f.cover(x.ack);
+    // Options cut by the snaplen may have held SACK blocks: whether the segment was acknowledged before is not known.
+    if (p.optionsTruncated) return;
+    let sent: number;
+    let segmentFrame: number;
+    let method: 'ack' | 'tsecr';
+    if (k >= 0 && f.usable(k)) {
+      sent = f.sentAt(k);
+      segmentFrame = f.frameAt(k);
+      method = 'ack';
+    } else {
+      const j = p.hasTimestamp ? r.ts.find(p.tsEcr) : -1;
+      if (j < 0) return;
+      sent = r.ts.timeAt(j);
+      segmentFrame = r.ts.frameAt(j);
+      method = 'tsecr';
+    }
+    const rtt = x.t - sent;
+    f.hist.add(rtt);
+    this.sink.row(RTT, { conn: x.conn.id, dir: 1 - x.dir, level: 'subflow', method, subflow: x.sub.index, frame: x.frame, segmentFrame, rtt, time: x.t });
+  }
+
+  /** Segments a SACK block covers were acknowledged by it: the cumulative ACK that covers them later is not their first. */
+  private sacked(x: SubflowPacket, r: SubflowRttDir): void {
+    const p = x.packet;
+    const od = x.tcp.flow.dirs[x.tcp.fromA ? 1 : 0];
+    for (let i = 0; i < p.sackCount; i++) r.flight.taint(od.relAck(p.sackLeft[i]!), od.relAck(p.sackRight[i]!));
+  }
+
+  /** The samples' figures go on the subflow directions, for the connection's record. */
+  finish(c: Connection): void {
+    const dirs = this.slot.peek(c);
+    if (dirs !== undefined) {
+      for (const s of c.subflows) for (const d of [0, 1] as const) s.dirs[d].rtt = dirs[s.index * 2 + d]?.flight.hist.stats() ?? null;
+    }
+    this.slot.clear(c);
+  }
+}
