@@ -144,6 +144,7 @@ export class Analyzer {
   /** The detectors, in the order their hooks run (a later one may read what an earlier one found). */
   private readonly detectors: readonly Detector[];
   private readonly reinjection: ReinjectionDetector;
+  private readonly subflowRtt: SubflowRttDetector;
   // The detectors that have each hook, so the per-packet loops skip the others.
   private readonly onDataPacket: Detector[];
   private readonly onSegment: Detector[];
@@ -180,6 +181,7 @@ export class Analyzer {
     );
     this.cur = new PacketContext(this.tcp.facts);
     this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
+    this.subflowRtt = new SubflowRttDetector(sink);
     const emit: EmitEvent = (e, c) => this.emit(e, c);
     this.detectors = [
       new FallbackDetector(emit),
@@ -191,7 +193,7 @@ export class Analyzer {
       new HoleDetector(sink),
       new HandoverDetector(sink, emit),
       new MptcpRttDetector(sink),
-      new SubflowRttDetector(sink),
+      this.subflowRtt,
       new FlightDetector(sink),
     ];
     this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
@@ -340,6 +342,8 @@ export class Analyzer {
     }
     if (u.unmapped > 0) this.warnings.push(`data without a DSS mapping (options stripped, or the keys never seen): DSN figures unknown for ${dirs(u.unmapped)}`);
     if (u['mid-connection'] > 0) this.warnings.push(`capture starts mid-connection (no MP_CAPABLE handshake): DSN figures unknown for ${dirs(u['mid-connection'])}; start the capture before the connection`);
+    const cut = this.subflowRtt.cutAcks;
+    if (cut > 0) this.warnings.push(`TCP options cut by the snaplen on ${cut} ACK${cut === 1 ? '' : 's'} of new data: no subflow RTT sample from ${cut === 1 ? 'it' : 'them'} (SACK blocks unknown); capture with a snaplen of at least 128 (tcpdump -s 128)`);
   }
 
   /** What a second pass needs to know (see Hints); meaningful after finish(). */

@@ -1,5 +1,7 @@
 import type { ConnectionRecord } from '../analyze/record.js';
 import { EVENTS, HANDOVERS, HOLES, type EventRow, type HandoverRow, type HoleRow, type Table } from '../analyze/model.js';
+import { RTT, type RttRow } from '../analyze/detect/rtt.js';
+import { FLIGHT, type FlightRow } from '../analyze/detect/flight.js';
 import { TimeWindow, type Selection } from '../report/time.js';
 import { Decimated } from './decimate.js';
 import { Recent, Zoom, zoomSpan } from './zoom.js';
@@ -69,6 +71,14 @@ export class PlotDir {
   ofoMin = 0;
   ofoMax = 0;
   ofoLast = 0;
+
+  /**
+   * Round-trip samples of this direction's data and its bytes in flight:
+   * per subflow (the first MAX_PLOTTED_SUBFLOWS, then the rest together),
+   * then the MPTCP level in the last slot; made with their first value.
+   */
+  readonly rtt: Array<Decimated | undefined> = [];
+  readonly flight: Array<Decimated | undefined> = [];
 
   constructor(readonly t0: number) {
     this.acks.start(t0);
@@ -294,12 +304,24 @@ export class PlotCollector {
     d.ofoMin = d.ofoMax = d.ofoLast = bytes;
   }
 
-  /** The table rows plots draw: events, holes, handovers. */
+  /** The table rows plots draw: events, holes, handovers, RTT samples, flight size. */
   row<R>(table: Table<R>, r: R): void {
     const t = table as Table<unknown>;
     if (t === EVENTS) this.event(r as EventRow);
     else if (t === HOLES) this.hole(r as HoleRow);
     else if (t === HANDOVERS) this.handover(r as HandoverRow);
+    else if (t === RTT) this.rtt(r as RttRow);
+    else if (t === FLIGHT) this.flight(r as FlightRow);
+  }
+
+  rtt(r: RttRow): void {
+    const d = this.plottedDir(r.conn, r.dir, r.time);
+    if (d !== null) series(d.rtt, r.level === 'mptcp' ? -1 : r.subflow, d.t0).add(r.time, r.rtt);
+  }
+
+  flight(r: FlightRow): void {
+    const d = this.plottedDir(r.conn, r.dir, r.time);
+    if (d !== null) series(d.flight, r.subflow, d.t0).addLevels(r.time, r.min, r.max, r.bytes);
   }
 
   event(e: EventRow): void {
@@ -366,6 +388,17 @@ export class PlotCollector {
     }
     this.finished.push({ c, p });
   }
+}
+
+/** The series of subflow `sub` (-1: the MPTCP level, in the last slot) among a direction's per-subflow series, made on first use. */
+function series(list: Array<Decimated | undefined>, sub: number, t0: number): Decimated {
+  const k = sub < 0 ? RUN_SLOTS : Math.min(sub, MAX_PLOTTED_SUBFLOWS);
+  let s = list[k];
+  if (s === undefined) {
+    s = list[k] = new Decimated();
+    s.start(t0);
+  }
+  return s;
 }
 
 /** Draws a segment, or a run of them, of run slot (subflow) k from time t: the subflow's series, reinjection marks, the recent ring and the zooms. */

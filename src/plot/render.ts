@@ -75,6 +75,8 @@ export function renderConnection(c: Connection, p: PlotConn, o: RenderOptions, s
     out.push({ name: `${name}-goodput.svg`, svg: goodputPlot(ctx, pd, d, whole) });
     // Nothing ever held out of order: an empty plot says less than its absence (summary.json has max_ofo_bytes 0).
     if (maxOf(pd.ofo) > 0) out.push({ name: `${name}-ofo.svg`, svg: ofoPlot(ctx, pd, d, whole) });
+    if (pd.rtt.some((x) => x !== undefined)) out.push({ name: `${name}-rtt.svg`, svg: rttPlot(ctx, pd, d, whole) });
+    if (pd.flight.some((x) => x !== undefined)) out.push({ name: `${name}-flight.svg`, svg: flightPlot(ctx, pd, d, whole) });
   }
   for (const z of p.zooms) {
     const h = z.handover;
@@ -528,6 +530,75 @@ function ofoPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
   if (d) f.svg.el('path', { class: 'series', fill: 'none', stroke: '#332288', 'stroke-width': f.s.line, d });
   f.svg.close('g');
   events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'subflow_rst');
+  return done(f);
+}
+
+/** The MPTCP level's slot among a direction's rtt and flight series (after the subflows'). */
+const MPTCP_SLOT = MAX_PLOTTED_SUBFLOWS + 1;
+const MPTCP_COLOUR = '#bbbbbb';
+
+/** The subflow series of a direction's rtt or flight list, the MPTCP level's slot left out (undefined where a subflow has none). */
+const subflowSeries = (list: ReadonlyArray<Decimated | undefined>): Array<Decimated | undefined> => list.slice(0, MPTCP_SLOT);
+
+/** Legend entries of per-subflow series that may have gaps, then the MPTCP level's line when it has one. */
+function levelItems(ctx: Ctx, list: ReadonlyArray<Decimated | undefined>, mptcp: string): LegendItem[] {
+  const items: LegendItem[] = [];
+  subflowSeries(list).forEach((d, i) => {
+    if (d === undefined || !carries(d)) return;
+    const label = subflowLabel(ctx.c, i, ctx.o);
+    items.push({ label, short: label.replace(/\) .*$/, ')'), kind: 'series', colour: subflowColour(i), index: i });
+  });
+  if (list[MPTCP_SLOT] !== undefined) items.push({ label: mptcp, kind: 'line', colour: MPTCP_COLOUR });
+  return items;
+}
+
+const ms = (v: number): string => r3(v * 1000);
+
+/**
+ * Round-trip samples over time: per subflow (segment → the ACK that first
+ * covers it) one stroke per pixel column from the least to the most
+ * sample in it, and the MPTCP level (data → DATA_ACK) in grey beneath.
+ * Near the data's receiver the samples are its ACK delay, and the title
+ * says so.
+ */
+function rttPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
+  const measures = ctx.c.dirs[dir]!.rttMeasures;
+  const what = measures === 'ack-delay' ? "receiver's ACK delay per subflow (the capture is near the receiver)" : measures === 'partial' ? 'round-trip time per subflow (captured between the ends)' : 'round-trip time per subflow (segment → first ACK of it)';
+  const all = pd.rtt.filter((x): x is Decimated => x !== undefined);
+  const yMax = Math.max(0, ...all.map(maxOf));
+  const legend = levelItems(ctx, pd.rtt, 'MPTCP level (data → DATA_ACK)');
+  const f = frame(ctx, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: ${what}`, span, 0, yMax, measures === 'ack-delay' ? 'ACK delay (ms)' : 'RTT (ms)', ms, legend);
+  f.svg.open('g', { 'clip-path': 'url(#area)' });
+  const m = pd.rtt[MPTCP_SLOT];
+  if (m !== undefined) f.svg.el('path', { class: 'total', d: columns(m, f.x, f.y), fill: 'none', stroke: MPTCP_COLOUR, 'stroke-width': 3 * f.s.line });
+  const subs = subflowSeries(pd.rtt);
+  subs.forEach((x, i) => {
+    if (x !== undefined) series(f, i, subs.length, columns(x, f.x, f.y), columnTops(x, f));
+  });
+  f.svg.close('g');
+  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
+  return done(f);
+}
+
+/**
+ * Bytes in flight over time (sent, not yet acknowledged, at the capture
+ * point): per subflow as a level line, and the connection's (highest DSN
+ * sent − data ACK) as a wide grey line beneath.
+ */
+function flightPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
+  const all = pd.flight.filter((x): x is Decimated => x !== undefined);
+  const yMax = Math.max(0, ...all.map(maxOf));
+  const legend = levelItems(ctx, pd.flight, 'MPTCP level (DSN sent − data ACK)');
+  const f = frame(ctx, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: bytes in flight per subflow and for the connection`, span, 0, yMax, 'in flight (bytes)', si, legend);
+  f.svg.open('g', { 'clip-path': 'url(#area)' });
+  const m = pd.flight[MPTCP_SLOT];
+  if (m !== undefined) f.svg.el('path', { class: 'total', d: levels(m, f.x, f.y), fill: 'none', stroke: MPTCP_COLOUR, 'stroke-width': 3 * f.s.line });
+  const subs = subflowSeries(pd.flight);
+  subs.forEach((x, i) => {
+    if (x !== undefined) series(f, i, subs.length, levels(x, f.x, f.y), columnTops(x, f));
+  });
+  f.svg.close('g');
+  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
   return done(f);
 }
 

@@ -44,7 +44,7 @@ describe('plot layout on the bundled capture', async () => {
   const r = await analyze(HANDOVER, { out });
 
   it('every plot: text of 12 px or more, the legend below the data, a series and a legend entry per subflow that carried data', () => {
-    expect(checkPlots(out, r.summary, 12)).toBe(5);
+    expect(checkPlots(out, r.summary, 12)).toBe(7);
     expect(r.summary.plots!.style).toBe('screen');
     expect(r.summary.plots!.time_base).toBe('connection');
   });
@@ -77,7 +77,7 @@ describe('--style paper and paper-wide', async () => {
     const out = join(tmp(), 'out');
     const r = await analyze(HANDOVER, { out, style });
     it(`${style}: ${inches} wide, 8 pt text, no CSS, the legend below the data`, () => {
-      expect(checkPlots(out, r.summary, 8)).toBe(5);
+      expect(checkPlots(out, r.summary, 8)).toBe(7);
       for (const f of r.summary.plots!.files) {
         const svg = readFileSync(join(out, f), 'utf8');
         expect(svg.startsWith(`<svg xmlns="http://www.w3.org/2000/svg" width="${inches}"`), f).toBe(true);
@@ -134,7 +134,7 @@ describe.skipIf(!HAVE_TRACES)('plots of the shared captures the plots issue name
   it('lab/many: --conn 17 gives connection 17 alone, its plots and its rows', async () => {
     const out = join(tmp(), 'out');
     const r = await analyze(join(TRACES, 'lab/many.pcapng'), { out, select: { conns: [17] } });
-    expect(readdirSync(join(out, 'plots')).sort()).toEqual(['conn-17-s2c-dsn.svg', 'conn-17-s2c-goodput.svg', 'conn-17-s2c-ofo.svg', 'conn-17-timeline.svg']);
+    expect(readdirSync(join(out, 'plots')).sort()).toEqual(['conn-17-s2c-dsn.svg', 'conn-17-s2c-flight.svg', 'conn-17-s2c-goodput.svg', 'conn-17-s2c-ofo.svg', 'conn-17-s2c-rtt.svg', 'conn-17-timeline.svg']);
     expect(readCsv(join(out, 'connections.csv')).map((x) => x.conn)).toEqual(['17']);
     expect(new Set(readCsv(join(out, 'holes.csv')).map((x) => x.conn))).toEqual(new Set(['17']));
     expect(r.summary.connections.map((x) => x.conn)).toEqual([17]);

@@ -30,11 +30,11 @@ describe('plots of the handover capture', async () => {
   const svg = (name: string): string => readFileSync(join(out, 'plots', name), 'utf8');
 
   it('writes the DSN, goodput and OFO plots of the download, the handover close up and the timeline; not the 16-byte request', () => {
-    const files = ['conn-0-s2c-dsn.svg', 'conn-0-s2c-goodput.svg', 'conn-0-s2c-handover-0.svg', 'conn-0-s2c-ofo.svg', 'conn-0-timeline.svg'];
+    const files = ['conn-0-s2c-dsn.svg', 'conn-0-s2c-flight.svg', 'conn-0-s2c-goodput.svg', 'conn-0-s2c-handover-0.svg', 'conn-0-s2c-ofo.svg', 'conn-0-s2c-rtt.svg', 'conn-0-timeline.svg'];
     expect(readdirSync(join(out, 'plots')).sort()).toEqual(files);
     expect(r.summary.plots!.connections_not_plotted).toEqual([]);
     // In summary.json, per connection: each direction's plots, the close ups, the timeline.
-    expect(r.summary.plots!.files).toEqual(['s2c-dsn', 's2c-goodput', 's2c-ofo', 's2c-handover-0', 'timeline'].map((f) => `plots/conn-0-${f}.svg`));
+    expect(r.summary.plots!.files).toEqual(['s2c-dsn', 's2c-goodput', 's2c-ofo', 's2c-rtt', 's2c-flight', 's2c-handover-0', 'timeline'].map((f) => `plots/conn-0-${f}.svg`));
     expect(r.summary.plots!.directions_not_plotted).toEqual([{ conn: 0, dir: 'c2s', unique_bytes: 16, reason: 'fewer than 4096 unique bytes' }]);
   });
 
@@ -106,11 +106,11 @@ describe('plot outputs', () => {
     const out = join(tmp(), 'out');
     await analyze(HANDOVER, { out, packets: true });
     writeFileSync(join(out, 'notes.txt'), 'mine');
-    // A short c2s-only transfer (TFO data on the SYN): three plots, none of them s2c.
+    // A short c2s-only transfer (TFO data on the SYN): four plots, none of them s2c (no RTT sample: the SYN/ACK covers the SYN, not its data).
     const r = await analyze(join(ROOT, 'fixtures', 'public', 'ptcpdump-tfo.pcap'), { out });
     expect(readdirSync(out).sort()).toEqual(['connections.csv', 'events.csv', 'flight.csv', 'handovers.csv', 'holes.csv', 'notes.txt', 'plots', 'reinjections.csv', 'report.html', 'rtt.csv', 'subflows.csv', 'summary.json']);
-    expect(r.summary.plots!.files).toEqual(['plots/conn-0-c2s-dsn.svg', 'plots/conn-0-c2s-goodput.svg', 'plots/conn-0-timeline.svg']);
-    expect(readdirSync(join(out, 'plots')).sort().map((f) => `plots/${f}`)).toEqual(r.summary.plots!.files);
+    expect(r.summary.plots!.files).toEqual(['plots/conn-0-c2s-dsn.svg', 'plots/conn-0-c2s-goodput.svg', 'plots/conn-0-c2s-flight.svg', 'plots/conn-0-timeline.svg']);
+    expect(readdirSync(join(out, 'plots')).sort().map((f) => `plots/${f}`)).toEqual([...r.summary.plots!.files].sort());
   });
 
   it(`plots the first ${MAX_PLOTTED_CONNECTIONS} connections with data and counts the others`, async () => {

@@ -46,10 +46,10 @@ describe('plots rendered as connections finish', () => {
     const drawnSoFar: number[] = [];
     await analyze(input, { out: often, plotLimit: Infinity, chunkPackets: 4, progress: () => drawnSoFar.push(readdirSync(often).filter((f) => f.startsWith('.plots_conn-0-')).length) });
     // 22 packets per connection; the first packet of connection 1 (packet 23, 100 s on) finishes connection 0, in the sixth chunk of 4.
-    expect(drawnSoFar).toEqual([0, 0, 0, 0, 0, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
+    expect(drawnSoFar).toEqual([0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]);
     const once = join(dir, 'once');
     const r = await analyze(input, { out: once, plotLimit: Infinity });
-    expect(r.summary.plots!.files).toEqual([0, 1, 2].flatMap((i) => ['c2s-dsn', 'c2s-goodput', 's2c-dsn', 's2c-goodput', 'timeline'].map((k) => `plots/conn-${i}-${k}.svg`)));
+    expect(r.summary.plots!.files).toEqual([0, 1, 2].flatMap((i) => ['c2s-dsn', 'c2s-goodput', 'c2s-rtt', 'c2s-flight', 's2c-dsn', 's2c-goodput', 's2c-rtt', 's2c-flight', 'timeline'].map((k) => `plots/conn-${i}-${k}.svg`)));
     for (const f of [...readdirSync(join(once, 'plots')).map((f) => `plots/${f}`), 'summary.json']) expect(readFileSync(join(often, f), 'utf8'), f).toBe(readFileSync(join(once, f), 'utf8'));
   });
 });

@@ -30,7 +30,7 @@ describe('report.html of the bundled capture', async () => {
     expect(html).toContain('<table class="sortable" id="connections">');
     expect(html).toContain('<h2 id="conn-0">Connection 0: 10.1.1.1:52190 → 10.1.2.1:5201</h2>');
     expect(html).toMatch(/<td>s2c<\/td><td>1795371253\.570850413<\/td><td data-v="0">0<\/td><td data-v="1">1<\/td><td data-v="0\.201482281">0\.201482281<\/td>/);
-    expect(html.match(/<img class="plot"/g)).toHaveLength(5);
+    expect(html.match(/<img class="plot"/g)).toHaveLength(7);
   });
 
   it.skipIf(CHROMIUM === null)('opens in headless chromium with no console message and shows all 5 plots', () => {

@@ -110,7 +110,8 @@ export class FlightDetector implements Detector {
 
   private update(c: Connection, s: FlightSeries, t: number, frame: number): void {
     const v = Math.max(0, s.top - s.acked);
-    const bin = Math.floor(t / FLIGHT_BIN);
+    // A tenth of a nanosecond up: a time on a millisecond's edge (µs and ns clocks have many) falls in the millisecond it starts, not below it by a rounding error.
+    const bin = Math.floor(t / FLIGHT_BIN + 1e-7);
     if (bin !== s.bin) {
       if (s.pending) this.emit(c, s);
       s.bin = bin;

@@ -96,6 +96,8 @@ export class SubflowRttDetector implements Detector {
   readonly name = 'subflow-rtt';
   /** Per connection: subflow index × 2 + direction. */
   private readonly slot = new ConnectionSlot((): SubflowRttDir[] => []);
+  /** ACKs of new data that gave no sample because the snaplen cut their options (for the run's warning). */
+  cutAcks = 0;
 
   constructor(private readonly sink: AnalysisSink) {}
 
@@ -128,7 +130,10 @@ export class SubflowRttDetector implements Detector {
     const f = r.flight;
     const k = f.cover(x.ack);
     // Options cut by the snaplen may have held SACK blocks: whether the segment was acknowledged before is not known.
-    if (p.optionsTruncated) return;
+    if (p.optionsTruncated) {
+      this.cutAcks++;
+      return;
+    }
     let sent: number;
     let segmentFrame: number;
     let method: 'ack' | 'tsecr';
