@@ -62,6 +62,8 @@ export interface AnalyzerOptions {
   limits?: Partial<Limits>;
   /** The side the capture was taken nearest to, when the user says so (else inferred per connection). */
   vantage?: 'client' | 'server';
+  /** More detectors, after the built-in ones (`compare` taps every packet this way). */
+  detectors?: readonly Detector[];
 }
 
 /** Counters for the summary. */
@@ -195,6 +197,7 @@ export class Analyzer {
       new MptcpRttDetector(sink),
       this.subflowRtt,
       new FlightDetector(sink),
+      ...(opts.detectors ?? []),
     ];
     this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
     this.onSegment = this.detectors.filter((d) => d.segment !== undefined);

@@ -69,6 +69,8 @@ export class DecodedPacket {
   addrLen = 0;
   /** TTL or hop limit of the innermost IP header. */
   ttl = 0;
+  /** IPv4 identification of the innermost header (a sender's per-packet counter on Linux), or -1 for IPv6. */
+  ipId = -1;
   /** A fragment (the first one, holding the TCP header, when status is S_TCP). */
   fragment = false;
   /** Encapsulations crossed to reach the TCP packet (GTP-U, IP in IP). */
@@ -371,6 +373,7 @@ function ipv4(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: nu
   p.dstOff = off + 16;
   p.addrLen = 4;
   p.ttl = b[off + 8]!;
+  p.ipId = dv.getUint16(off + 4);
   if ((frag & 0x3fff) !== 0) {
     p.fragment = true;
     if ((frag & 0x1fff) !== 0) {
@@ -406,6 +409,7 @@ function ipv6(b: Uint8Array, dv: DataView, off: number, end: number, wireEnd: nu
   p.dstOff = off + 24;
   p.addrLen = 16;
   p.ttl = b[off + 7]!;
+  p.ipId = -1;
   const dEnd = off + 40 + plen;
   const cEnd = end < dEnd ? end : dEnd;
   let nh = b[off + 6]!;
