@@ -13,9 +13,10 @@
 import { basename } from 'node:path';
 import { Analyzer } from '../analyze/analyzer.js';
 import { Matcher, type Side } from '../analyze/compare/matcher.js';
-import { Pairs, type LostRow, type OwdRow } from '../analyze/compare/pairs.js';
+import { Pairs, type LostRow, type OwdRow, type QualifiedReinjection } from '../analyze/compare/pairs.js';
 import { WireTap } from '../analyze/compare/wire-tap.js';
-import type { AnalysisSink } from '../analyze/model.js';
+import type { HolFacts } from '../analyze/compare/hol.js';
+import { REINJECTIONS, type AnalysisSink, type ReinjectionRow, type Table } from '../analyze/model.js';
 import type { ConnectionRecord } from '../analyze/record.js';
 import { openCapture } from '../decode/capture.js';
 import { Diagnostics } from '../decode/diagnostics.js';
@@ -23,7 +24,7 @@ import { Frame } from '../decode/frame.js';
 import { DecodedPacket, decodePacket } from '../decode/packet.js';
 import type { CaptureReader } from '../decode/reader.js';
 import { plainLine, type Column } from '../report/columns.js';
-import { LOST_COLUMNS, OWD_COLUMNS, type Timed } from '../report/compare-tables.js';
+import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS, type Timed } from '../report/compare-tables.js';
 import { CsvFile } from '../report/csv.js';
 import { OutputDir } from '../report/outdir.js';
 import { TimeBase } from '../report/time.js';
@@ -33,7 +34,12 @@ export interface CompareOptions {
   /** Both captures were stamped by one clock: no offset is estimated. */
   sameClock?: boolean;
   version?: string;
+  /** The captures as the user named them (summary.json), when the files read are spooled copies. */
+  names?: [string, string];
 }
+
+/** The files compare writes (what an earlier run left under these names is removed). */
+const OUTPUTS = ['owd.csv', 'lost.csv', 'reinjections.csv', 'summary.json'];
 
 /** Packets read between two drains of the output files. */
 const CHUNK = 1 << 14;
@@ -47,6 +53,7 @@ class Source {
   readonly time = new TimeBase(-1, 6);
   readonly records = new Map<number, ConnectionRecord>();
   analyzer!: Analyzer;
+  tap!: WireTap;
   /** A frame is read and waiting to be analyzed. */
   ready = false;
   frames = 0;
@@ -97,7 +104,9 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
     const [m01, m10] = r.pairs.minDelta;
     // One clock gives no negative delay either way; the offsets that keep every delay non-negative are [−m10, m01].
     const range: ClockFacts['range'] = [Number.isFinite(m10) ? -m10 : null, Number.isFinite(m01) ? m01 : null];
-    const fits = (range[0] === null || range[0] <= 0) && (range[1] === null || range[1] >= 0);
+    // Within the coarser capture's timestamp resolution (a µs capture truncates): a delay of −1 µs is still one clock.
+    const tol = 10 ** -Math.min(r.sources[0].time.digits, r.sources[1].time.digits);
+    const fits = (range[0] === null || range[0] <= tol) && (range[1] === null || range[1] >= -tol);
     if (pass === 1 && !opts.sameClock && !fits && range[0] !== null && range[1] !== null) {
       // Two clocks: the middle of what the least delays allow (equal least delays both ways); within half the width of the truth.
       offset = (range[0] + range[1]) / 2;
@@ -106,10 +115,10 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
       continue;
     }
     const clock: ClockFacts = { mode: opts.sameClock ? 'same' : pass === 1 ? 'one-clock' : 'estimated', offset, range: pass === 1 ? range : [range[0] === null ? null : range[0] + offset, range[1] === null ? null : range[1] + offset] };
-    const summary = summarize(opts.version ?? '', r, clock);
+    const summary = summarize(opts.version ?? '', r, clock, opts.names ?? [a, b]);
     r.out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     await r.close();
-    r.out.commit((name) => name === 'owd.csv' || name === 'lost.csv' || name === 'summary.json');
+    r.out.commit((name) => OUTPUTS.includes(name));
     return { outDir: r.out.path, summary };
   }
 }
@@ -130,8 +139,10 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
   const tb = [sources[0].time, sources[1].time] as const;
   const owdFile = new CsvFile(out.file('owd.csv'), `${out.path}/owd.csv`, OWD_COLUMNS.map((c) => c.name));
   const lostFile = new CsvFile(out.file('lost.csv'), `${out.path}/lost.csv`, LOST_COLUMNS.map((c) => c.name));
+  const reinjFile = new CsvFile(out.file('reinjections.csv'), `${out.path}/reinjections.csv`, QUALIFIED_COLUMNS.map((c) => c.name));
   const owdLine: Timed<OwdRow> = { r: null as unknown as OwdRow, tb };
   const lostLine: Timed<LostRow> = { r: null as unknown as LostRow, tb };
+  const reinjLine: Timed<QualifiedReinjection> = { r: null as unknown as QualifiedReinjection, tb };
   const pairs = new Pairs(
     {
       owd: (r) => {
@@ -142,14 +153,28 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
         lostLine.r = r;
         lostFile.writeLine(plainLine(LOST_COLUMNS as readonly Column<Timed<LostRow>>[], lostLine, tb[0]));
       },
+      reinjection: (r) => {
+        reinjLine.r = r;
+        reinjFile.writeLine(plainLine(QUALIFIED_COLUMNS as readonly Column<Timed<QualifiedReinjection>>[], reinjLine, tb[0]));
+      },
     },
     offset,
   );
   const matcher = new Matcher(pairs);
+  pairs.gconnDirOf = (side, conn, dir) => {
+    const g = matcher.globalConnection(side, conn);
+    return g < 0 ? -1 : g * 2 + dir;
+  };
   for (const side of [0, 1] as const) {
     const s = sources[side];
-    const sink: AnalysisSink = { row: () => {}, connection: (c) => s.records.set(c.id, c) };
-    s.analyzer = new Analyzer(sink, { detectors: [new WireTap(matcher, side)] });
+    const sink: AnalysisSink = {
+      row: <R>(table: Table<R>, r: R) => {
+        if (table === (REINJECTIONS as Table<unknown>)) pairs.reinjection(side, r as ReinjectionRow);
+      },
+      connection: (c) => s.records.set(c.id, c),
+    };
+    s.tap = new WireTap(matcher, side);
+    s.analyzer = new Analyzer(sink, { detectors: [s.tap] });
     s.pull();
     matcher.baseSec[side] = s.time.baseSec;
   }
@@ -157,6 +182,7 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
     for (const s of sources) s.reader.close();
     await owdFile.close();
     await lostFile.close();
+    await reinjFile.close();
   };
   try {
     let n = 0;
@@ -176,6 +202,7 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
       s.pull();
       if (++n === CHUNK) {
         n = 0;
+        pairs.settle();
         if (owdFile.needsDrain) await owdFile.drain();
         if (lostFile.needsDrain) await lostFile.drain();
       }
@@ -192,9 +219,21 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
 }
 
 const CAPTURE = ['a', 'b'] as const;
+
+/** Head-of-line blocking of a direction, times as the receiver's capture gives them. */
+function holSummary(h: HolFacts, tb: TimeBase) {
+  return {
+    bytes: h.bytes,
+    delayed_bytes: h.delayedBytes,
+    delayed_share: h.bytes > 0 ? Number((h.delayedBytes / h.bytes).toFixed(4)) : 0,
+    mean_delay_per_byte: Number(h.meanByByte.toFixed(9)),
+    delayed_segments: h.delay === null ? null : { count: h.delay.samples, min: Number(h.delay.min.toFixed(9)), median: Number(h.delay.median.toFixed(9)), p95: Number(h.delay.p95.toFixed(9)), max: Number(h.delay.max.toFixed(9)) },
+    worst: h.worst.map((b) => ({ dsn_start: b.dsnStart, dsn_end: b.dsnEnd, arrived: tb.format(b.arrived), delivered: tb.format(b.delivered), wait: Number((b.delivered - b.arrived).toFixed(9)) })),
+  };
+}
 const r9 = (x: number): number => Number(x.toFixed(9));
 
-function summarize(version: string, r: PassOutput, clock: ClockFacts) {
+function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [string, string]) {
   const { matcher: m, pairs, sources } = r;
   const dirFacts = (gid: number, gconn: number, d: 0 | 1) => {
     const c = pairs.counts[gid * 2 + d];
@@ -207,11 +246,18 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts) {
       lost_data: c?.lostData ?? 0,
       only_downstream: c?.onlyDownstream ?? 0,
       unpaired: c?.unpaired ?? 0,
+      outside: c?.outside ?? 0,
       owd: owd === null ? null : { samples: owd.samples, min: r9(owd.min), median: r9(owd.median), p95: r9(owd.p95), max: r9(owd.max) },
     };
   };
   const connections = m.connections.map((g) => {
     const up = [pairs.upstreamOf(g.gconn, 0), pairs.upstreamOf(g.gconn, 1)];
+    const dirLevel = (d: 0 | 1) => {
+      const down = up[d]! < 0 ? -1 : 1 - up[d]!;
+      const conn = down < 0 ? null : g.conns[down];
+      const hol = conn ? sources[down]!.tap.holOf(conn, d) : undefined;
+      return { reinjections: pairs.qualified[g.gconn * 2 + d] ?? null, head_of_line: hol === undefined ? null : holSummary(hol.facts(), sources[down]!.time) };
+    };
     return {
       a: g.conns[0]?.id ?? null,
       b: g.conns[1]?.id ?? null,
@@ -227,37 +273,75 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts) {
           c2s: dirFacts(s.gid, g.gconn, 0),
           s2c: dirFacts(s.gid, g.gconn, 1),
         })),
+      c2s: dirLevel(0),
+      s2c: dirLevel(1),
     };
   });
   let matched = 0;
   let lost = 0;
   let onlyDownstream = 0;
+  let outside = 0;
   for (const c of pairs.counts) {
     if (c === undefined) continue;
     matched += c.matched;
     lost += c.lost;
     onlyDownstream += c.onlyDownstream;
+    outside += c.outside;
   }
-  const capture = (s: Source) => ({
-    file: s.file,
+  const capture = (s: Source, name: string) => ({
+    file: name,
     format: s.reader.describe(),
     frames: s.frames,
     first_packet: s.time.baseSec < 0 ? null : s.time.format(s.time.first),
     connections: s.records.size,
     warnings: [...s.diag.warnings, ...s.analyzer.warnings],
   });
+  const warnings: string[] = [];
+  if (onlyDownstream > 0) warnings.push(`${onlyDownstream} packets were seen only by the capture nearer their receiver: the sender's capture missed them (its tcpdump dropped them, or they took another way), they are not losses`);
+  for (const side of [0, 1] as const) {
+    if (pairs.unidentified[side] > 0) warnings.push(`${pairs.unidentified[side]} packets of capture ${CAPTURE[side]} belong to subflows MPTCP never named in it (no key, token or join nonce seen): not paired`);
+  }
+  if (outside > 0) warnings.push(`${outside} packets were sent so early or late that, at the least one-way delay seen, they would have reached the other capture before it started or after it ended: neither paired nor counted lost`);
+  const alone = connections.filter((c) => c.a === null || c.b === null).length;
+  if (alone > 0) warnings.push(`${alone} connection${alone === 1 ? ' is' : 's are'} in one capture only`);
+  if (clock.mode === 'estimated') {
+    const half = clock.range[0] !== null && clock.range[1] !== null ? (clock.range[1] - clock.range[0]) / 2 : NaN;
+    warnings.push(`the captures' clocks differ (a delay came out negative): capture b's is taken as ${clock.offset.toFixed(6)} s ahead of a's, the middle of what the least delays both ways allow (±${half.toFixed(6)} s); one-way delays are corrected by it`);
+  }
   return {
     mptrace: version,
-    captures: { a: capture(sources[0]), b: capture(sources[1]) },
+    captures: { a: capture(sources[0], names[0]), b: capture(sources[1], names[1]) },
     clock: { ...clock, offset: r9(clock.offset), range: clock.range.map((x) => (x === null ? null : r9(x))) },
     totals: {
       matched,
       lost,
       only_downstream: onlyDownstream,
-      duplicates: { a: pairs.duplicates[0], b: pairs.duplicates[1] },
+      outside,
       unidentified: { a: pairs.unidentified[0], b: pairs.unidentified[1] },
     },
     connections,
+    warnings,
   };
+}
+
+const ms = (x: number): string => (x < 1e-3 ? `${(x * 1e6).toFixed(1)} µs` : x < 1 ? `${(x * 1e3).toFixed(2)} ms` : `${x.toFixed(3)} s`);
+
+/** The terminal summary: the clock, each connection's pairing, per subflow direction what was paired and lost. */
+export function compareText(r: CompareResult): string {
+  const s = r.summary;
+  const lines = [`a: ${s.captures.a.file} (${s.captures.a.frames} frames), b: ${s.captures.b.file} (${s.captures.b.frames} frames)`];
+  const [lo, hi] = s.clock.range;
+  const fits = `offsets from ${lo === null ? '-∞' : lo} to ${hi === null ? '+∞' : hi} s fit`;
+  lines.push(s.clock.mode === 'same' ? 'clock: one clock (--same-clock)' : s.clock.mode === 'one-clock' ? `clock: one clock fits (no delay negative; ${fits})` : `clock: b is ${s.clock.offset} s ahead of a (estimated; ${fits})`);
+  for (const c of s.connections) {
+    lines.push(`connection a${c.a ?? '-'} = b${c.b ?? '-'} (server token ${c.server_token === null ? '?' : c.server_token.toString(16).padStart(8, '0')})${c.nearer_client ? `: capture ${c.nearer_client} is nearer the client` : ''}`);
+    for (const f of c.subflows) {
+      const d = (name: string, x: (typeof f)['c2s']): string => `${name} ${x.matched} paired, ${x.lost} lost${x.owd ? `, owd median ${ms(x.owd.median)} (max ${ms(x.owd.max)})` : ''}`;
+      lines.push(`  subflow a${f.a ?? '-'} = b${f.b ?? '-'} (${f.kind}): ${d('c2s', f.c2s)}; ${d('s2c', f.s2c)}`);
+    }
+  }
+  const t = s.totals;
+  lines.push('', `totals: ${t.matched} packets paired, ${t.lost} lost between the captures, ${t.only_downstream} seen by the receiver's capture only`, `written to ${r.outDir}/`);
+  return `${lines.join('\n')}\n`;
 }
 

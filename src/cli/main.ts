@@ -244,15 +244,41 @@ export async function main(argv: string[]): Promise<void> {
       },
     )
     .command(
+      'compare <a> <b>',
+      'pair the packets of two captures of the same traffic (both ends of the wire): one-way delays (owd.csv), packets lost between them (lost.csv), the clocks',
+      (y) =>
+        y
+          .positional('a', { type: 'string', describe: 'a capture (pcap or pcapng; its connection numbers name the rows)', demandOption: true })
+          .positional('b', { type: 'string', describe: 'the other capture', demandOption: true })
+          .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'output directory (default ./<a>-vs-<b>.mptrace)' })
+          .option('same-clock', { type: 'boolean', default: false, describe: 'both captures were stamped by one clock (one host): no offset is estimated' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
+      async (a) => {
+        const { prepare, Spool } = await import('./traces.js');
+        const { compare, compareText } = await import('./compare.js');
+        const spool = new Spool();
+        try {
+          const given = [a.a === STDIN_TOKEN ? '-' : a.a, a.b === STDIN_TOKEN ? '-' : a.b];
+          const [ta, tb] = [await prepare({ given: given[0]!, name: given[0]! }, spool), await prepare({ given: given[1]!, name: given[1]! }, spool)];
+          const r = await compare(ta.path, tb.path, { sameClock: a['same-clock'], version: pkg.version, names: [given[0]!, given[1]!], ...(a.out !== undefined ? { out: a.out } : {}) });
+          if (!a.quiet) process.stdout.write(compareText(r));
+          const warnings = [...r.summary.captures.a.warnings, ...r.summary.captures.b.warnings, ...r.summary.warnings];
+          warnAll(warnings, warnings.length, '', false);
+        } finally {
+          spool.cleanup();
+        }
+      },
+    )
+    .command(
       'help [command]',
       'show the options of a command',
-      (y) => y.positional('command', { type: 'string', choices: ['analyze', 'check', 'dump'], describe: 'the command' }),
+      (y) => y.positional('command', { type: 'string', choices: ['analyze', 'check', 'compare', 'dump'], describe: 'the command' }),
       async (a) => {
         await main(a.command === undefined ? ['--help'] : [a.command, '--help']);
       },
     )
     .completion('completion', 'print a bash/zsh completion script (mptrace completion >> ~/.bashrc)')
-    .demandCommand(1, 'name a command: analyze, check or dump')
+    .demandCommand(1, 'name a command: analyze, check, compare or dump')
     .recommendCommands()
     .strict()
     .version(pkg.version)

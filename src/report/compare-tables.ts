@@ -4,7 +4,7 @@
  * times of either capture, so each row comes with both captures' time
  * bases.
  */
-import type { LostRow, OwdRow } from '../analyze/compare/pairs.js';
+import type { LostRow, OwdRow, QualifiedReinjection } from '../analyze/compare/pairs.js';
 import { DIR_NAMES } from '../analyze/model.js';
 import { u64String } from '../analyze/numbers.js';
 import type { Column } from './columns.js';
@@ -51,3 +51,33 @@ export const LOST_COLUMNS = [
   { name: 'flags', type: 'text', plain: true, unit: '', description: "tcpdump's letters", get: (x) => tcpFlags(x.r.flags) },
   { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of its first payload byte; empty when unmapped or no payload', get: (x) => dsn(x.r.dsn) },
 ] as const satisfies readonly Column<Timed<LostRow>>[];
+
+export const QUALIFIED_COLUMNS = [
+  { name: 'capture', type: 'text', plain: true, unit: '', description: 'the capture nearer the sender (`a` or `b`), whose numbers and frames the row gives', get: (x) => CAPTURE[x.r.side] },
+  { name: 'conn', type: 'integer', unit: '', description: 'connection number in that capture', get: (x) => x.r.row.conn },
+  { name: 'dir', type: 'text', plain: true, unit: '', description: '`c2s` or `s2c`', get: (x) => DIR_NAMES[x.r.row.dir as 0 | 1] },
+  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the copy', get: (x) => x.r.row.subflow },
+  { name: 'frame', type: 'integer', unit: '', description: 'the copy (the reinjecting segment)', get: (x) => x.r.row.frame },
+  { name: 'time', type: 'time', unit: 's', description: 'when it was sent (at that capture)', get: (x) => x.tb[x.r.side].format(x.r.row.time) },
+  { name: 'dsn_start', type: 'integer', unit: '', description: 'the reinjected DSN range [start, end)', get: (x) => u64String(x.r.row.dsnStart) },
+  { name: 'dsn_end', type: 'integer', unit: '', description: 'its end (exclusive)', get: (x) => u64String(x.r.row.dsnEnd) },
+  { name: 'original_frame', type: 'integer', unit: '', description: 'the earliest earlier transmission on another subflow', get: (x) => x.r.row.originalFrame },
+  { name: 'original_subflow', type: 'integer', unit: '', description: 'its subflow', get: (x) => x.r.row.originalSubflow },
+  {
+    name: 'qualification',
+    type: 'text',
+    plain: true,
+    unit: '',
+    description: '`needed` (the original never reached the other capture), `useful` (the copy got there first), `redundant` (the original did, or the copy was lost), `lost` (neither did), `unknown` (too far apart to tell)',
+    get: (x) => x.r.qualification,
+  },
+  { name: 'copy_arrival', type: 'time', unit: 's', description: "when the copy reached the receiver's capture (its clock); empty when it did not", get: (x) => (Number.isNaN(x.r.copyArrival) ? null : x.tb[1 - x.r.side]!.format(x.r.copyArrival)) },
+  { name: 'original_arrival', type: 'time', unit: 's', description: 'when the original did', get: (x) => (Number.isNaN(x.r.originalArrival) ? null : x.tb[1 - x.r.side]!.format(x.r.originalArrival)) },
+  {
+    name: 'gain',
+    type: 'seconds',
+    unit: 's',
+    description: '`original_arrival` − `copy_arrival`: the time the copy saved (positive, `useful`) or came too late by (negative, `redundant`); empty unless both arrived',
+    get: (x) => (Number.isNaN(x.r.copyArrival) || Number.isNaN(x.r.originalArrival) ? null : (x.r.originalArrival - x.r.copyArrival).toFixed(x.tb[1 - x.r.side]!.digits)),
+  },
+] as const satisfies readonly Column<Timed<QualifiedReinjection>>[];

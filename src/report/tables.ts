@@ -119,11 +119,11 @@ export const FLIGHT_COLUMNS = [
   ...connDir<FlightRow>('of the data in flight'),
   { name: 'level', type: 'text', plain: true, unit: '', description: '`subflow` (highest subflow sequence sent − highest ACK of it) or `mptcp` (highest DSN sent − highest DATA_ACK)', get: (r) => r.level },
   { name: 'subflow', type: 'integer', unit: '', description: 'the subflow; empty at the `mptcp` level', get: (r) => (r.subflow < 0 ? null : r.subflow) },
-  { name: 'frame', type: 'integer', unit: '', description: 'the last packet in the millisecond that changed the flight size', get: (r) => r.frame },
+  { name: 'frame', type: 'integer', unit: '', description: 'the last packet in the 10 ms bin that changed the flight size', get: (r) => r.frame },
   { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time) },
   sinceStart<FlightRow>(),
   { name: 'bytes', type: 'integer', unit: 'B', description: 'bytes in flight after it', get: (r) => r.bytes },
-  { name: 'min_bytes', type: 'integer', unit: 'B', description: 'the least in flight during that millisecond of capture time (from the level it started with)', get: (r) => r.min },
+  { name: 'min_bytes', type: 'integer', unit: 'B', description: 'the least in flight during that bin (10 ms of capture time, from the level it started with)', get: (r) => r.min },
   { name: 'max_bytes', type: 'integer', unit: 'B', description: 'the most', get: (r) => r.max },
 ] as const satisfies readonly Column<FlightRow>[];
 

@@ -9,6 +9,8 @@ export function formatEpoch(sec: number, nsec: number, digits: number): string {
   return `${sec}.${String(frac).padStart(digits, '0')}`;
 }
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
 /**
  * The analysis keeps times as doubles relative to a whole second `baseSec`
  * (the first packet's), which holds nanoseconds exactly for days of capture.
@@ -28,6 +30,10 @@ export class TimeBase {
     return (d < 0 && d > -5e-10 ? 0 : d).toFixed(this.digits);
   }
 
+  /** The last whole second formatted, as `SECONDS.` (rows come in time order: most share it). */
+  private prefixSec = NaN;
+  private prefix = '';
+
   /** Absolute epoch time of relative time `t`, with the capture's precision. */
   format(t: number): string {
     let sec = Math.floor(t);
@@ -36,7 +42,16 @@ export class TimeBase {
       sec++;
       ns -= 1e9;
     }
-    return formatEpoch(this.baseSec + sec, ns, this.digits);
+    const digits = this.digits;
+    if (digits <= 0) return String(this.baseSec + sec);
+    const whole = this.baseSec + sec;
+    if (whole !== this.prefixSec) {
+      this.prefixSec = whole;
+      this.prefix = `${whole}.`;
+    }
+    // The fraction with its leading zeros: one more digit, dropped (as formatEpoch's padStart, without it).
+    const scale = POW10[digits]!;
+    return this.prefix + String(scale + Math.floor(ns / POW10[9 - digits]!)).slice(1);
   }
 
   /** A duration in seconds with the capture's precision. */

@@ -1,7 +1,7 @@
 /**
  * Flight size (detect/flight.ts) at the MPTCP level against a recomputation
  * from packets.csv alone: highest DSN sent − highest DATA_ACK, after every
- * packet, gathered per millisecond as flight.csv gathers it.
+ * packet, gathered per 10 ms as flight.csv gathers it.
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ interface Row {
   max: number;
 }
 
-/** flight.csv's MPTCP-level rows of a connection direction, recomputed: one per millisecond (of the analysis clock, from the capture's first whole second) in which the level changed. */
+/** flight.csv's MPTCP-level rows of a connection direction, recomputed: one per 10 ms (from the capture's first whole second) in which the level changed. */
 function recompute(a: Analysis, conn: string, dir: string): Row[] {
   const first = a.packets[0]!.time;
   const base = Number(first.slice(0, first.indexOf('.')));
@@ -27,7 +27,7 @@ function recompute(a: Analysis, conn: string, dir: string): Row[] {
   let cur: Row | null = null;
   for (const p of a.packets) {
     if (p.conn !== conn) continue;
-    // A row's millisecond is one in which the highest DSN sent or the highest DATA_ACK moved.
+    // A row's bin is one in which the highest DSN sent or the highest DATA_ACK moved.
     let moved = false;
     if (p.dir === dir && p.dsn !== '' && Number(p.len) > 0) {
       const s = Number(p.dsn);
@@ -36,9 +36,9 @@ function recompute(a: Analysis, conn: string, dir: string): Row[] {
       else if (e > top) [top, moved] = [e, true];
     } else if (p.dir !== dir && p.data_ack !== '' && !Number.isNaN(top) && Number(p.data_ack) > acked) [acked, moved] = [Number(p.data_ack), true];
     if (!moved) continue;
-    // The millisecond, exactly, from the digits: whole seconds since the first packet's, then the first three decimals.
+    // The 10 ms bin, exactly, from the digits: whole seconds since the first packet's, then the first two decimals.
     const dot = p.time.indexOf('.');
-    const b = (Number(p.time.slice(0, dot)) - base) * 1000 + Number(p.time.slice(dot + 1, dot + 4));
+    const b = (Number(p.time.slice(0, dot)) - base) * 100 + Number(p.time.slice(dot + 1, dot + 3));
     if (cur === null || b !== bin) {
       if (cur !== null) rows.push(cur);
       bin = b;

@@ -11,8 +11,8 @@
  * - A packet is known by its subflow, direction, raw sequence and
  *   acknowledgment numbers, payload length, flags, TSval and IPv4 ID
  *   (Linux's per-packet counter): a retransmission differs from the
- *   original by its TSval or ID. A packet repeated within one capture
- *   (captured twice) is a duplicate, kept apart from losses.
+ *   original by its TSval or ID. Packets identical in every field (a RST
+ *   sent twice) are kept apart and pair in order, first with first.
  * - The captures are read in step by time, so memory holds only the
  *   packets of the last HORIZON seconds: a packet of one capture not met in
  *   the other within it is unmatched (lost between the capture points, or
@@ -64,8 +64,8 @@ export interface GlobalConnection {
 export interface MatchSink {
   /** The same packet in capture 0 (slot a) and capture 1 (slot b). */
   matched(m: Matcher, a: number, b: number): void;
-  /** A packet met in one capture only; `duplicate` when the same capture had already shown it. */
-  unmatched(m: Matcher, r: number, duplicate: boolean): void;
+  /** A packet met in one capture only. */
+  unmatched(m: Matcher, r: number): void;
 }
 
 const NO_CHAIN = -1;
@@ -108,14 +108,21 @@ export class Matcher {
   readonly connections: GlobalConnection[] = [];
   private readonly gidOf = new Map<string, number>();
   private readonly gconnOf = new Map<string, number>();
+  private readonly gconnByConn: [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
   /** Each capture's last slot, for the DSN its segment hook reports after the packet hook. */
   private readonly lastSlot: [number, number] = [-1, -1];
   /** Each capture's whole second of its first packet (its analysis times count from it). */
   readonly baseSec: [number, number] = [-1, -1];
   /** Capture 1's clock minus capture 0's, as the first pair showed it (delay included): the captures are read in step on it. */
   lockOffset = NaN;
-  /** Per side: the time the reading has reached (aligned to capture 0's clock). */
+  /** Per side: the time the reading has reached (aligned to capture 0's clock, for reading in step). */
   readonly now: [number, number] = [-Infinity, -Infinity];
+  /** Per side: its first and last packet, by its own clock (see clock()). */
+  readonly first: [number, number] = [Infinity, Infinity];
+  readonly last: [number, number] = [-Infinity, -Infinity];
+  /** Per side and capture interface: the first and last subflow packet, by the capture's clock. */
+  readonly ifaceFirst: [number[], number[]] = [[], []];
+  readonly ifaceLast: [number[], number[]] = [[], []];
 
   constructor(private readonly sink: MatchSink) {}
 
@@ -123,6 +130,11 @@ export class Matcher {
   aligned(side: Side, t: number): number {
     const shift = this.baseSec[side] - this.baseSec[0];
     return side === 0 ? t : t + shift - (Number.isNaN(this.lockOffset) ? 0 : this.lockOffset);
+  }
+
+  /** A capture-`side` time by its own clock, in seconds since capture 0's first whole second. */
+  clock(side: Side, t: number): number {
+    return t + this.baseSec[side] - this.baseSec[0];
   }
 
   /** One subflow packet of capture `side`; returns its slot. */
@@ -146,6 +158,13 @@ export class Matcher {
     this.lastSlot[side] = s;
     this.pushFifo(side, s);
     const hd = this.handles[h]!;
+    // A capture merged from several interfaces (one per path) ends at different times on each.
+    const own = this.clock(side, t);
+    const i = sub.flow.iface;
+    const first = this.ifaceFirst[side];
+    const last = this.ifaceLast[side];
+    if (!(own >= first[i]!)) first[i] = own;
+    if (!(own <= last[i]!)) last[i] = own;
     if (hd.gid < 0 && !this.identify(hd)) {
       this.state[s] = WAITING;
       hd.waiting.push(s, this.gen[s]!);
@@ -163,6 +182,9 @@ export class Matcher {
   advance(side: Side, t: number): void {
     const now = this.aligned(side, t);
     this.now[side] = now;
+    const own = this.clock(side, t);
+    if (own < this.first[side]) this.first[side] = own;
+    if (own > this.last[side]) this.last[side] = own;
     this.expire(side === 0 ? 1 : 0, now - HORIZON);
   }
 
@@ -170,6 +192,11 @@ export class Matcher {
   finish(): void {
     this.expire(0, Infinity);
     this.expire(1, Infinity);
+  }
+
+  /** The global connection of capture `side`'s connection number `conn`, or -1. */
+  globalConnection(side: Side, conn: number): number {
+    return this.gconnByConn[side].get(conn) ?? -1;
   }
 
   /** The subflow of a slot as its capture knows it, and the global subflow and connection. */
@@ -214,7 +241,11 @@ export class Matcher {
       return this.identify(hd);
     }
     g.handles[hd.side] = hd;
-    this.connections[g.gconn]!.conns[hd.side] ??= hd.sub.conn;
+    const gc = this.connections[g.gconn]!;
+    if (gc.conns[hd.side] === null) {
+      gc.conns[hd.side] = hd.sub.conn;
+      this.gconnByConn[hd.side].set(hd.sub.conn.id, g.gconn);
+    }
     hd.gid = gid;
     const w = hd.waiting;
     for (let i = 0; i < w.length; i += 2) {
@@ -232,29 +263,20 @@ export class Matcher {
     this.key[s] = k;
     let p = this.table.get(k);
     let prev = NO_CHAIN;
-    let duplicate = false;
     while (p !== undefined && p !== NO_CHAIN) {
-      if (this.same(p, s, gid)) {
-        if (this.side[p] !== this.side[s]) {
-          this.unlink(k, prev, p);
-          const a = this.side[s] === 0 ? s : p;
-          const b = a === s ? p : s;
-          if (Number.isNaN(this.lockOffset)) this.lockOffset = this.t[b]! + this.baseSec[1] - this.baseSec[0] - this.t[a]!;
-          this.sink.matched(this, a, b);
-          this.release(a);
-          this.release(b);
-          return;
-        }
-        duplicate = true;
+      // The oldest twin from the other capture: identical packets (a RST sent twice, a retransmission within the same TSval tick without IP IDs) pair in order.
+      if (this.side[p] !== this.side[s] && this.same(p, s, gid)) {
+        this.unlink(k, prev, p);
+        const a = this.side[s] === 0 ? s : p;
+        const b = a === s ? p : s;
+        if (Number.isNaN(this.lockOffset)) this.lockOffset = this.t[b]! + this.baseSec[1] - this.baseSec[0] - this.t[a]!;
+        this.sink.matched(this, a, b);
+        this.release(a);
+        this.release(b);
+        return;
       }
       prev = p;
       p = this.next[p]!;
-    }
-    if (duplicate) {
-      // The capture showed this packet before: it is not a packet the other capture should have seen again.
-      this.sink.unmatched(this, s, true);
-      this.release(s);
-      return;
     }
     this.state[s] = LISTED;
     this.next[s] = NO_CHAIN;
@@ -293,7 +315,7 @@ export class Matcher {
       if (this.gen[s] === gens[i] && this.state[s] !== FREE) {
         if (this.aligned(side, this.t[s]!) >= before) break;
         if (this.state[s] === LISTED) this.remove(s);
-        this.sink.unmatched(this, s, false);
+        this.sink.unmatched(this, s);
         this.release(s);
       }
       this.fifoHead[side] = (i + 1) % cap;

@@ -9,7 +9,7 @@
  * downstream is lost; one seen only downstream was missed by the upstream
  * capture (tcpdump drops, or another path), counted apart.
  */
-import type { Dir } from '../model.js';
+import type { Dir, ReinjectionRow } from '../model.js';
 import { RttHistogram, type RttStats } from '../detect/rtt.js';
 import type { Matcher, Side } from './matcher.js';
 
@@ -55,13 +55,36 @@ export class PathCounts {
   onlyDownstream = 0;
   /** Seen in one capture, in a direction no packet of which was seen in both (which capture is upstream is unknown). */
   unpaired = 0;
+  /** Sent upstream so early or late that even at the direction's least one-way delay it would have reached the other capture before it started or after it ended (and nothing sent after it was seen there): not known lost. */
+  outside = 0;
+  /** The latest upstream send time (as an arrival at no delay, in the downstream clock) of a packet seen downstream, and its one-way delay: the queue it met. */
+  lastDelivered = -Infinity;
+  lastOwd = 0;
   readonly owd = new RttHistogram();
+}
+
+/** needed: the original never arrived; useful: the copy arrived first; redundant: the original did; lost: neither; unknown: their fates were forgotten (too far apart). */
+export type Qualification = 'needed' | 'useful' | 'redundant' | 'lost' | 'unknown';
+
+export interface QualifiedReinjection {
+  /** The capture that sent it (upstream). */
+  side: Side;
+  row: ReinjectionRow;
+  qualification: Qualification;
+  /** When the copy and the original arrived at the other capture (its clock), NaN when they did not. */
+  copyArrival: number;
+  originalArrival: number;
 }
 
 export interface PairsSink {
   owd(r: OwdRow): void;
   lost(r: LostRow): void;
+  reinjection(r: QualifiedReinjection): void;
 }
+
+/** Frames whose fate (arrived when, or lost) is remembered per capture, for reinjections to look up. */
+const FATES = 1 << 18;
+const LOST = -1;
 
 export class Pairs {
   /** Upstream capture per global connection × 2 + dir; -1 unknown yet. */
@@ -70,10 +93,17 @@ export class Pairs {
   /** Least (t1 − t0) over pairs sent from capture 0, and (t0 − t1) over pairs sent from 1, with no clock correction: the clock offset's bounds. */
   minDelta: [number, number] = [Infinity, Infinity];
   /** Unmatched packets met before their direction's upstream capture was known: told at the end. */
-  private readonly deferred: Array<{ gdir: number; gconnDir: number; row: LostRow }> = [];
+  private readonly deferred: Array<{ gdir: number; gconnDir: number; row: LostRow; span: { from: number; to: number }; at: number }> = [];
   /** Unmatched packets of subflows never identified (MPTCP never named them in this capture), per capture. */
   unidentified: [number, number] = [0, 0];
-  duplicates: [number, number] = [0, 0];
+
+  /** Per capture, per frame modulo FATES: the frame, and when it arrived downstream (LOST: never). */
+  private readonly fateFrame = [new Float64Array(FATES).fill(-1), new Float64Array(FATES).fill(-1)];
+  private readonly fate = [new Float64Array(FATES), new Float64Array(FATES)];
+  /** Reinjections waiting for the fates of their copy and original. */
+  private pending: Array<{ side: Side; row: ReinjectionRow }> = [];
+  /** Per global connection × 2 + dir: reinjections by qualification. */
+  readonly qualified: Array<Record<Qualification, number> | undefined> = [];
 
   constructor(
     private readonly out: PairsSink,
@@ -103,11 +133,18 @@ export class Pairs {
     const c = this.countsOf(g.gid * 2 + dir);
     c.matched++;
     const owd = up === 0 ? delta - this.offset : -delta + this.offset;
+    // The send time by the downstream capture's clock, as tell() compares it.
+    const sentAt = up === 0 ? m.clock(0, m.t[a]!) + this.offset : m.clock(1, m.t[b]!) - this.offset;
+    if (sentAt > c.lastDelivered) {
+      c.lastDelivered = sentAt;
+      c.lastOwd = owd;
+    }
     c.owd.add(owd);
     if (up === 0) this.minDelta[0] = Math.min(this.minDelta[0], delta);
     else this.minDelta[1] = Math.min(this.minDelta[1], -delta);
     const s0 = m.subflowOf(a);
     const [sent, recv] = up === 0 ? [a, b] : [b, a];
+    if (m.len[sent]! > 0) this.setFate(up as Side, m.frame[sent]!, m.t[recv]!);
     this.out.owd({
       conn: s0.conn.id,
       subflow: s0.index,
@@ -123,12 +160,8 @@ export class Pairs {
     });
   }
 
-  unmatched(m: Matcher, r: number, duplicate: boolean): void {
+  unmatched(m: Matcher, r: number): void {
     const side = m.side[r]! as Side;
-    if (duplicate) {
-      this.duplicates[side]++;
-      return;
-    }
     const g = m.globalOf(r);
     if (g === undefined) {
       this.unidentified[side]++;
@@ -156,15 +189,33 @@ export class Pairs {
       dsn: m.dsn[r]!,
     };
     const cd = g.gconn * 2 + dir;
-    if ((this.upstream[cd] ?? -1) < 0) this.deferred.push({ gdir: g.gid * 2 + dir, gconnDir: cd, row });
-    else this.tell(g.gid * 2 + dir, cd, row);
+    // When it would have reached the other capture, by that capture's clock: at the least one-way delay seen (the start), or at the delay the latest packet delivered met (the end: a full queue takes tens of ms): it can be missed there only while that capture ran.
+    const other = side === 0 ? 1 : 0;
+    const c = this.counts[g.gid * 2 + dir];
+    const least = c?.owd.min;
+    const minOwd = least === undefined || !Number.isFinite(least) ? 0 : Math.max(0, least);
+    const sent = m.clock(side, row.time) + (side === 0 ? this.offset : -this.offset);
+    // The span of the other capture's interface the subflow is on there (an interface of a merged capture may stop early), else the capture's.
+    const there = g.handles[other];
+    const i = there?.sub.flow.iface ?? -1;
+    const from = i >= 0 ? (m.ifaceFirst[other][i] ?? m.first[other]) : m.first[other];
+    const to = i >= 0 ? (m.ifaceLast[other][i] ?? m.last[other]) : m.last[other];
+    const span = { from: from - minOwd, to: to - Math.max(minOwd, c?.lastOwd ?? 0) };
+    const at = sent;
+    if ((this.upstream[cd] ?? -1) < 0) this.deferred.push({ gdir: g.gid * 2 + dir, gconnDir: cd, row, span, at });
+    else this.tell(g.gid * 2 + dir, cd, row, span, at);
   }
 
-  private tell(gdir: number, cd: number, row: LostRow): void {
+  private tell(gdir: number, cd: number, row: LostRow, span: { from: number; to: number }, at: number): void {
     const c = this.countsOf(gdir);
-    if (this.upstream[cd] === row.side) {
+    // Near the other capture's end a packet may just not have got there yet, unless a later one of its subflow did.
+    if (this.upstream[cd] === row.side && (at < span.from || (at > span.to && at > c.lastDelivered))) c.outside++;
+    else if (this.upstream[cd] === row.side) {
       c.lost++;
-      if (row.len > 0) c.lostData++;
+      if (row.len > 0) {
+        c.lostData++;
+        this.setFate(row.side, row.frame, LOST);
+      }
       this.out.lost(row);
     } else c.onlyDownstream++;
   }
@@ -172,11 +223,62 @@ export class Pairs {
   /** The end: packets met before their direction's upstream capture was known are told now (never known: unpaired). */
   finish(): void {
     for (const d of this.deferred) {
-      if ((this.upstream[d.gconnDir] ?? -1) >= 0) this.tell(d.gdir, d.gconnDir, d.row);
+      if ((this.upstream[d.gconnDir] ?? -1) >= 0) this.tell(d.gdir, d.gconnDir, d.row, d.span, d.at);
       else this.countsOf(d.gdir).unpaired++;
     }
     this.deferred.length = 0;
+    this.settle(true);
   }
+
+  private setFate(side: Side, frame: number, arrival: number): void {
+    const k = frame % FATES;
+    this.fateFrame[side]![k] = frame;
+    this.fate[side]![k] = arrival;
+  }
+
+  /** When frame arrived downstream (LOST), NaN while not known yet, undefined when forgotten. */
+  private fateOf(side: Side, frame: number): number | undefined {
+    const k = frame % FATES;
+    const f = this.fateFrame[side]![k]!;
+    if (f === frame) return this.fate[side]![k]!;
+    return f > frame ? undefined : NaN;
+  }
+
+  /** A reinjection one capture's analysis found; qualified once its copy's and original's fates are known. */
+  reinjection(side: Side, row: ReinjectionRow): void {
+    this.pending.push({ side, row });
+  }
+
+  /** Qualifies the reinjections whose fates are known (all of them at the end). */
+  settle(end = false): void {
+    const keep: typeof this.pending = [];
+    for (const p of this.pending) {
+      const { side, row } = p;
+      const gconnDir = this.gconnDirOf(side, row.conn, row.dir as Dir);
+      const up = gconnDir < 0 ? -1 : (this.upstream[gconnDir] ?? -1);
+      // The receiver's capture sees the second copy as a reinjection too: only the sender's view is qualified.
+      if (up >= 0 && up !== side) continue;
+      const copy = this.fateOf(side, row.frame);
+      const orig = this.fateOf(side, row.originalFrame);
+      if (!end && (up < 0 || Number.isNaN(copy) || Number.isNaN(orig))) {
+        keep.push(p);
+        continue;
+      }
+      if (up < 0) continue;
+      let q: Qualification;
+      if (copy === undefined || orig === undefined || Number.isNaN(copy) || Number.isNaN(orig)) q = 'unknown';
+      else if (orig === LOST) q = copy === LOST ? 'lost' : 'needed';
+      else if (copy === LOST) q = 'redundant';
+      else q = copy < orig ? 'useful' : 'redundant';
+      const counts = (this.qualified[gconnDir] ??= { needed: 0, useful: 0, redundant: 0, lost: 0, unknown: 0 });
+      counts[q]++;
+      this.out.reinjection({ side, row, qualification: q, copyArrival: copy === undefined || copy === LOST ? NaN : copy, originalArrival: orig === undefined || orig === LOST ? NaN : orig });
+    }
+    this.pending = keep;
+  }
+
+  /** Global connection × 2 + dir of capture `side`'s connection `conn`, or -1 (told by the matcher). */
+  gconnDirOf: (side: Side, conn: number, dir: Dir) => number = () => -1;
 
   /** A direction's one-way delay figures (seconds). */
   owdStats(gdir: number): RttStats | null {

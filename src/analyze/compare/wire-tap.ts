@@ -3,11 +3,15 @@
  * packet's wire facts to the matcher, and the DSN its mapping gave it.
  */
 import { TCP_ACK } from '../../decode/packet.js';
+import type { Connection } from '../connection.js';
 import type { Detector, SegmentFacts, SubflowPacket } from '../detect/detector.js';
+import { HolTracker } from './hol.js';
 import type { Matcher, Side } from './matcher.js';
 
 export class WireTap implements Detector {
   readonly name = 'wire-tap';
+  /** Head-of-line blocking per connection direction as this capture saw the data arrive (read for the capture nearer the receiver). */
+  private readonly hol = new Map<Connection, [HolTracker, HolTracker]>();
 
   constructor(
     private readonly m: Matcher,
@@ -21,5 +25,12 @@ export class WireTap implements Detector {
 
   segment(s: SegmentFacts): void {
     this.m.setDsn(this.side, s.frame, s.ds);
+    let h = this.hol.get(s.conn);
+    if (h === undefined) this.hol.set(s.conn, (h = [new HolTracker(), new HolTracker()]));
+    h[s.dir].add(s.ds, s.de, s.t);
+  }
+
+  holOf(c: Connection, dir: 0 | 1): HolTracker | undefined {
+    return this.hol.get(c)?.[dir];
   }
 }
