@@ -114,7 +114,7 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
       await r.close();
       continue;
     }
-    const clock: ClockFacts = { mode: opts.sameClock ? 'same' : pass === 1 ? 'one-clock' : 'estimated', offset, range: pass === 1 ? range : [range[0] === null ? null : range[0] + offset, range[1] === null ? null : range[1] + offset] };
+    const clock: ClockFacts = { mode: opts.sameClock ? 'same' : pass === 1 ? 'one-clock' : 'estimated', offset, range };
     const summary = summarize(opts.version ?? '', r, clock, opts.names ?? [a, b]);
     r.out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     await r.close();
@@ -301,7 +301,7 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [st
   for (const side of [0, 1] as const) {
     if (pairs.unidentified[side] > 0) warnings.push(`${pairs.unidentified[side]} packets of capture ${CAPTURE[side]} belong to subflows MPTCP never named in it (no key, token or join nonce seen): not paired`);
   }
-  if (outside > 0) warnings.push(`${outside} packets were sent so early or late that, at the least one-way delay seen, they would have reached the other capture before it started or after it ended: neither paired nor counted lost`);
+  if (outside > 0) warnings.push(`${outside} packets were sent or seen when the other capture was not running (it started later or stopped earlier, judged at the one-way delays seen): neither paired nor counted lost`);
   const alone = connections.filter((c) => c.a === null || c.b === null).length;
   if (alone > 0) warnings.push(`${alone} connection${alone === 1 ? ' is' : 's are'} in one capture only`);
   if (clock.mode === 'estimated') {

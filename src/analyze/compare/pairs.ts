@@ -55,7 +55,7 @@ export class PathCounts {
   onlyDownstream = 0;
   /** Seen in one capture, in a direction no packet of which was seen in both (which capture is upstream is unknown). */
   unpaired = 0;
-  /** Sent upstream so early or late that even at the direction's least one-way delay it would have reached the other capture before it started or after it ended (and nothing sent after it was seen there): not known lost. */
+  /** Sent upstream so early or late that it would have reached the other capture before it started or after it ended (and nothing sent after it was seen there), or seen downstream only when the upstream capture had not started or had stopped: neither lost nor missed. */
   outside = 0;
   /** The latest upstream send time (as an arrival at no delay, in the downstream clock) of a packet seen downstream, and its one-way delay: the queue it met. */
   lastDelivered = -Infinity;
@@ -75,6 +75,8 @@ export interface QualifiedReinjection {
   copyArrival: number;
   originalArrival: number;
 }
+
+const cd0 = (gconn: number, dir: Dir): number => gconn * 2 + dir;
 
 export interface PairsSink {
   owd(r: OwdRow): void;
@@ -200,7 +202,10 @@ export class Pairs {
     const i = there?.sub.flow.iface ?? -1;
     const from = i >= 0 ? (m.ifaceFirst[other][i] ?? m.first[other]) : m.first[other];
     const to = i >= 0 ? (m.ifaceLast[other][i] ?? m.last[other]) : m.last[other];
-    const span = { from: from - minOwd, to: to - Math.max(minOwd, c?.lastOwd ?? 0) };
+    // Upstream: sent at `at`, it would arrive from at + minOwd (start) or at + the latest delay (end). Downstream: it arrived at `at`, so it left at most at − minOwd.
+    const upstreamKnown = (this.upstream[cd0(g.gconn, dir)] ?? -1) >= 0;
+    const down = upstreamKnown && this.upstream[cd0(g.gconn, dir)] !== side;
+    const span = down ? { from: from + minOwd, to: to + minOwd } : { from: from - minOwd, to: to - Math.max(minOwd, c?.lastOwd ?? 0) };
     const at = sent;
     if ((this.upstream[cd] ?? -1) < 0) this.deferred.push({ gdir: g.gid * 2 + dir, gconnDir: cd, row, span, at });
     else this.tell(g.gid * 2 + dir, cd, row, span, at);
@@ -208,9 +213,10 @@ export class Pairs {
 
   private tell(gdir: number, cd: number, row: LostRow, span: { from: number; to: number }, at: number): void {
     const c = this.countsOf(gdir);
-    // Near the other capture's end a packet may just not have got there yet, unless a later one of its subflow did.
-    if (this.upstream[cd] === row.side && (at < span.from || (at > span.to && at > c.lastDelivered))) c.outside++;
-    else if (this.upstream[cd] === row.side) {
+    const up = this.upstream[cd] === row.side;
+    // Near the other capture's end a packet may just not have got there yet, unless a later one of its subflow did; seen only downstream, it may have left before the upstream capture began or after it stopped.
+    if (at < span.from || (at > span.to && (!up || at > c.lastDelivered))) c.outside++;
+    else if (up) {
       c.lost++;
       if (row.len > 0) {
         c.lostData++;
