@@ -28,6 +28,9 @@ import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS, type Timed } from '../rep
 import { CsvFile } from '../report/csv.js';
 import { OutputDir } from '../report/outdir.js';
 import { TimeBase } from '../report/time.js';
+import { PlotCollector, MAX_PLOTTED_CONNECTIONS } from '../plot/collector.js';
+import { STYLES } from '../plot/style.js';
+import { tee } from './tee.js';
 
 export interface CompareOptions {
   out?: string;
@@ -36,6 +39,8 @@ export interface CompareOptions {
   version?: string;
   /** The captures as the user named them (summary.json), when the files read are spooled copies. */
   names?: [string, string];
+  /** Write plots/ (default: yes): per direction, the sender's capture's DSN plot with the losses marked, and the one-way delays. */
+  plots?: boolean;
 }
 
 /** The files compare writes (what an earlier run left under these names is removed). */
@@ -54,6 +59,7 @@ class Source {
   readonly records = new Map<number, ConnectionRecord>();
   analyzer!: Analyzer;
   tap!: WireTap;
+  plots: PlotCollector | null = null;
   /** A frame is read and waiting to be analyzed. */
   ready = false;
   frames = 0;
@@ -100,7 +106,7 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
   const outPath = opts.out ?? `${basename(a)}-vs-${basename(b)}.mptrace`;
   let offset = 0;
   for (let pass = 1; ; pass++) {
-    const r = await comparePass(a, b, outPath, offset);
+    const r = await comparePass(a, b, outPath, offset, opts.plots !== false);
     const [m01, m10] = r.pairs.minDelta;
     // One clock gives no negative delay either way; the offsets that keep every delay non-negative are [−m10, m01].
     const range: ClockFacts['range'] = [Number.isFinite(m10) ? -m10 : null, Number.isFinite(m01) ? m01 : null];
@@ -116,9 +122,10 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
     }
     const clock: ClockFacts = { mode: opts.sameClock ? 'same' : pass === 1 ? 'one-clock' : 'estimated', offset, range };
     const summary = summarize(opts.version ?? '', r, clock, opts.names ?? [a, b]);
+    if (opts.plots !== false) (summary as { plots?: string[] }).plots = await writePlots(r);
     r.out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     await r.close();
-    r.out.commit((name) => OUTPUTS.includes(name));
+    r.out.commit((name) => OUTPUTS.includes(name) || /^plots\/conn-\d+-(c2s|s2c)-(dsn|owd)\.svg$/.test(name));
     return { outDir: r.out.path, summary };
   }
 }
@@ -133,7 +140,7 @@ interface PassOutput {
   close(): Promise<void>;
 }
 
-async function comparePass(a: string, b: string, outPath: string, offset: number): Promise<PassOutput> {
+async function comparePass(a: string, b: string, outPath: string, offset: number, plots: boolean): Promise<PassOutput> {
   const sources: [Source, Source] = [new Source(a), new Source(b)];
   const out = new OutputDir(outPath);
   const tb = [sources[0].time, sources[1].time] as const;
@@ -146,10 +153,12 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
   const pairs = new Pairs(
     {
       owd: (r) => {
+        sources[r.sentSide].plots?.owd(r.sentConn, r.dir, r.sentSubflow, r.sent, r.owd);
         owdLine.r = r;
         owdFile.writeLine(plainLine(OWD_COLUMNS as readonly Column<Timed<OwdRow>>[], owdLine, tb[0]));
       },
       lost: (r) => {
+        if (r.len > 0 && !Number.isNaN(r.dsn)) sources[r.side].plots?.lost(r.conn, r.dir, r.time, r.dsn);
         lostLine.r = r;
         lostFile.writeLine(plainLine(LOST_COLUMNS as readonly Column<Timed<LostRow>>[], lostLine, tb[0]));
       },
@@ -174,7 +183,8 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
       connection: (c) => s.records.set(c.id, c),
     };
     s.tap = new WireTap(matcher, side);
-    s.analyzer = new Analyzer(sink, { detectors: [s.tap] });
+    if (plots) s.plots = new PlotCollector({ limit: MAX_PLOTTED_CONNECTIONS }, s.time);
+    s.analyzer = new Analyzer(tee(sink, s.plots), { detectors: [s.tap] });
     s.pull();
     matcher.baseSec[side] = s.time.baseSec;
   }
@@ -219,6 +229,35 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
 }
 
 const CAPTURE = ['a', 'b'] as const;
+
+/**
+ * Per connection direction (capture a's numbers), from the capture nearer
+ * the data's sender: its DSN plot with what was lost before the other
+ * capture marked, and the one-way delays per subflow.
+ */
+async function writePlots(r: PassOutput): Promise<string[]> {
+  const { renderCompared } = await import('../plot/render.js');
+  const written: string[] = [];
+  for (const g of r.matcher.connections) {
+    const aId = g.conns[0]?.id;
+    if (aId === undefined) continue;
+    for (const d of [0, 1] as const) {
+      const up = r.pairs.upstreamOf(g.gconn, d);
+      const conn = up < 0 ? null : g.conns[up];
+      const src = up < 0 ? null : r.sources[up]!;
+      const f = conn && src?.plots?.finished.find((x) => x.c.id === conn.id);
+      if (!f || !src) continue;
+      const o = { style: STYLES.screen, timeBase: 'connection' as const, time: src.time, iface: () => '' };
+      const who = `connection ${aId} ${d === 0 ? 'c2s' : 's2c'} (capture ${CAPTURE[up]!} → ${CAPTURE[1 - up]!})`;
+      for (const file of renderCompared(f.c, f.p, o, d, `conn-${aId}-${d === 0 ? 'c2s' : 's2c'}`, who)) {
+        if (written.length === 0) r.out.subdir('plots');
+        r.out.write(`plots/${file.name}`, file.svg);
+        written.push(`plots/${file.name}`);
+      }
+    }
+  }
+  return written;
+}
 
 /** Head-of-line blocking of a direction, times as the receiver's capture gives them. */
 function holSummary(h: HolFacts, tb: TimeBase) {

@@ -252,6 +252,7 @@ export async function main(argv: string[]): Promise<void> {
           .positional('b', { type: 'string', describe: 'the other capture', demandOption: true })
           .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'output directory (default ./<a>-vs-<b>.mptrace)' })
           .option('same-clock', { type: 'boolean', default: false, describe: 'both captures were stamped by one clock (one host): no offset is estimated' })
+          .option('plots', { type: 'boolean', default: true, describe: 'per connection direction, the DSN plot of the capture nearer the sender with the lost packets marked, and the one-way delays (--no-plots: none)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
       async (a) => {
         const { prepare, Spool } = await import('./traces.js');
@@ -260,7 +261,7 @@ export async function main(argv: string[]): Promise<void> {
         try {
           const given = [a.a === STDIN_TOKEN ? '-' : a.a, a.b === STDIN_TOKEN ? '-' : a.b];
           const [ta, tb] = [await prepare({ given: given[0]!, name: given[0]! }, spool), await prepare({ given: given[1]!, name: given[1]! }, spool)];
-          const r = await compare(ta.path, tb.path, { sameClock: a['same-clock'], version: pkg.version, names: [given[0]!, given[1]!], ...(a.out !== undefined ? { out: a.out } : {}) });
+          const r = await compare(ta.path, tb.path, { sameClock: a['same-clock'], plots: a.plots, version: pkg.version, names: [given[0]!, given[1]!], ...(a.out !== undefined ? { out: a.out } : {}) });
           if (!a.quiet) process.stdout.write(compareText(r));
           const warnings = [...r.summary.captures.a.warnings, ...r.summary.captures.b.warnings, ...r.summary.warnings];
           warnAll(warnings, warnings.length, '', false);

@@ -79,6 +79,10 @@ export class PlotDir {
    */
   readonly rtt: Array<Decimated | undefined> = [];
   readonly flight: Array<Decimated | undefined> = [];
+  /** With two captures compared (`compare`): one-way delays per subflow, and packets lost between the captures as (time, dsn) pairs. */
+  readonly owd: Array<Decimated | undefined> = [];
+  readonly losses: number[] = [];
+  lossesLeftOut = 0;
 
   constructor(readonly t0: number) {
     this.acks.start(t0);
@@ -317,6 +321,31 @@ export class PlotCollector {
   rtt(r: RttRow): void {
     const d = this.plottedDir(r.conn, r.dir, r.time);
     if (d !== null) series(d.rtt, r.level === 'mptcp' ? -1 : r.subflow, d.t0).add(r.time, r.rtt);
+  }
+
+  /** A packet of this capture's connection `conn` that the other capture compared saw `owd` seconds later. */
+  owd(conn: number, dir: number, subflow: number, t: number, owd: number): void {
+    const d = this.anyDir(conn, dir, t);
+    if (d !== null) series(d.owd, subflow, d.t0).add(t, owd);
+  }
+
+  /** A data packet of this capture's connection `conn`, at DSN `dsn`, that never reached the other capture compared. */
+  lost(conn: number, dir: number, t: number, dsn: number): void {
+    const d = this.anyDir(conn, dir, t);
+    if (d === null) return;
+    if (d.losses.length < 2 * MAX_REINJECTIONS) d.losses.push(t, dsn);
+    else d.lossesLeftOut++;
+  }
+
+  /** Direction `dir` of connection `conn` if plotted, finished or not (a comparison's facts come seconds after a connection may have ended). */
+  private anyDir(conn: number, dir: number, t: number): PlotDir | null {
+    const live = this.plottedDir(conn, dir, t);
+    if (live !== null) return live;
+    for (let i = this.finished.length - 1; i >= 0; i--) {
+      const f = this.finished[i]!;
+      if (f.c.id === conn) return f.p.dirs[dir] ?? f.p.dir(dir);
+    }
+    return null;
   }
 
   flight(r: FlightRow): void {

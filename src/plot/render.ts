@@ -88,6 +88,40 @@ export function renderConnection(c: Connection, p: PlotConn, o: RenderOptions, s
   return out;
 }
 
+/**
+ * The plots `compare` draws for direction `dir` of a connection, from the
+ * capture nearer the data's sender (`p`, `c` are that capture's): its DSN
+ * plot with the packets lost before the other capture marked, and the
+ * one-way delay per subflow. `name` is the files' stem, `who` names the
+ * connection, direction and captures in the titles.
+ */
+export function renderCompared(c: Connection, p: PlotConn, o: RenderOptions, dir: 0 | 1, name: string, who: string): PlotFile[] {
+  const pd = p.dirs[dir];
+  if (pd === null || pd.dsn.length === 0) return [];
+  const from = p.t0;
+  const whole: Span = { from, to: Math.max(c.end, from + 1e-3) };
+  const ctx: Ctx = { c, p, o, s: o.style, origin: o.timeBase === 'capture' ? o.time.first : p.t0 };
+  align(pd);
+  const out: PlotFile[] = [{ name: `${name}-dsn.svg`, svg: dsnPlot(ctx, pd, p.events, whole, `${who}: data sequence per subflow, packets lost on the way (red)`) }];
+  if (pd.owd.some((x) => x !== undefined)) out.push({ name: `${name}-owd.svg`, svg: owdPlot(ctx, pd, whole, who) });
+  return out;
+}
+
+/** One-way delay between the two captures per subflow: one stroke per column from the least to the most delay in it. */
+function owdPlot(ctx: Ctx, pd: PlotDir, span: Span, who: string): string {
+  const subs = pd.owd.slice(0, MPTCP_SLOT);
+  const yMax = Math.max(0, ...subs.filter((x): x is Decimated => x !== undefined).map(maxOf));
+  const legend = levelItems(ctx, subs, '');
+  const f = frame(ctx, `${who}: one-way delay per subflow`, span, 0, yMax, 'one-way delay (ms)', ms, legend);
+  f.svg.open('g', { 'clip-path': 'url(#area)' });
+  subs.forEach((x, i) => {
+    if (x !== undefined) series(f, i, subs.length, columns(x, f.x, f.y), columnTops(x, f));
+  });
+  f.svg.close('g');
+  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
+  return done(f);
+}
+
 /** What every plot of a connection shares. */
 interface Ctx {
   c: Connection;
@@ -390,7 +424,13 @@ interface DsnSeries {
   readonly reinjectionsLeftOut: number;
   readonly holes: HoleRow[];
   readonly holesLeftOut: number;
+  /** Set by `compare`: data lost before the other capture, as (time, dsn) pairs. */
+  readonly losses?: number[];
+  readonly lossesLeftOut?: number;
 }
+
+/** Packets lost between two captures (compare): Paul Tol's vibrant red, apart from the subflows' muted colours. */
+const LOSS_COLOUR = '#cc3311';
 
 /** `keptFrom`: a close up whose data starts later than its span (the recent data did not reach back so far); `handover`: a close up's, whose stall is shaded. */
 function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: Span, title: string, keptFrom?: number, handover?: HandoverRow): string {
@@ -403,6 +443,7 @@ function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: S
     ...subflowItems(ctx, v.dsn),
     { label: 'data ACK', kind: 'dash', colour: ACK_COLOUR },
     ...(v.reinjections.length > 0 ? [{ label: 'reinjection', kind: 'cross', colour: REINJECTION_COLOUR } as const] : []),
+    ...(v.losses !== undefined && v.losses.length > 0 ? [{ label: 'lost before the other capture', short: 'lost', kind: 'cross', colour: LOSS_COLOUR } as const] : []),
     ...(v.holes.length > 0 ? [{ label: 'hole (missing DSNs, until filled)', kind: 'area', colour: HOLE_COLOUR } as const] : []),
     ...(handover && handover.stall > 0 ? [{ label: `stall ${r3(handover.stall)} s`, kind: 'band', colour: '#000000' } as const] : []),
   ];
@@ -410,6 +451,7 @@ function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: S
     keptFrom !== undefined && `data before ${r3(keptFrom - ctx.origin)} s no longer kept when the handover was recognised`,
     v.reinjectionsLeftOut > 0 && `${v.reinjectionsLeftOut} reinjections not marked (reinjections.csv has them)`,
     v.holesLeftOut > 0 && `${v.holesLeftOut} holes not shaded (holes.csv has them)`,
+    (v.lossesLeftOut ?? 0) > 0 && `${v.lossesLeftOut} losses not marked (lost.csv has them)`,
     whole && ctx.p.eventsLeftOut > 0 && `${ctx.p.eventsLeftOut} events not marked (events.csv has them)`,
   ].filter((t): t is string => typeof t === 'string');
   const f = frame(ctx, title, span, Number.isFinite(yMin) ? yMin : 0, yMax, 'relative DSN (bytes)', si, legend, carrying > 1, notes);
@@ -441,6 +483,10 @@ function dsnPlot(ctx: Ctx, v: DsnSeries, eventList: readonly EventRow[], span: S
   let marks = '';
   for (let i = 0; i < v.reinjections.length; i += 2) marks += cross(f.x(v.reinjections[i]!), f.y(v.reinjections[i + 1]!), f.s.marker);
   if (marks) f.svg.el('path', { class: 'reinj', d: marks, fill: 'none', stroke: REINJECTION_COLOUR, 'stroke-width': 1.2 });
+  let lost = '';
+  const losses = v.losses ?? [];
+  for (let i = 0; i < losses.length; i += 2) lost += cross(f.x(losses[i]!), f.y(losses[i + 1]!), f.s.marker);
+  if (lost) f.svg.el('path', { class: 'lost', d: lost, fill: 'none', stroke: LOSS_COLOUR, 'stroke-width': 1.2 });
   f.svg.close('g');
   events(f, eventList, (e) => SHOWN_EVENTS.has(e.event));
   return done(f);

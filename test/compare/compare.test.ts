@@ -12,6 +12,7 @@ import { compare, type CompareResult } from '../../src/cli/compare.js';
 import { runCli } from '../helpers/cli.js';
 import { parseCsv } from '../helpers/csv.js';
 import { HAVE_TRACES, ROOT, TRACES } from '../helpers/shared.js';
+import { checkSvg } from '../helpers/svg.js';
 
 const LAB = join(ROOT, 'fixtures', 'lab');
 const CLIENT = join(LAB, 'lossy.client.pcap');
@@ -97,6 +98,17 @@ describe('compare on both ends of the lossy lab run (bundled)', () => {
     const h = r.summary.connections[0]!.s2c.head_of_line!;
     expect(h).toMatchObject({ bytes: 8000000, delayed_bytes: 5740416, delayed_share: 0.7176 });
     expect(h.worst[0]).toEqual({ dsn_start: 7273241, dsn_end: 7594977, arrived: '1796533840.223360321', delivered: '1796533840.386394061', wait: 0.16303374 });
+  });
+
+  it('plots, per direction from the capture nearer the sender: the DSN plot with every lost data packet marked, and the one-way delays', () => {
+    expect((r.summary as { plots?: string[] }).plots).toEqual(['plots/conn-0-c2s-dsn.svg', 'plots/conn-0-c2s-owd.svg', 'plots/conn-0-s2c-dsn.svg', 'plots/conn-0-s2c-owd.svg']);
+    const dsn = readFileSync(join(dir, 'plots', 'conn-0-s2c-dsn.svg'), 'utf8');
+    expect(checkSvg(dsn)).not.toHaveProperty('error');
+    // 147 lost data packets towards the client, each a cross (two strokes) in the loss path.
+    const lost = /<path class="lost" d="([^"]+)"/.exec(dsn)![1]!;
+    expect(lost.match(/M/g)).toHaveLength(2 * 147);
+    expect(dsn).toContain('connection 0 s2c (capture b → a): data sequence per subflow, packets lost on the way (red)');
+    expect(checkSvg(readFileSync(join(dir, 'plots', 'conn-0-s2c-owd.svg'), 'utf8'))).not.toHaveProperty('error');
   });
 
   it('the command line writes the files and a summary', () => {

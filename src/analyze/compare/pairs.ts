@@ -18,8 +18,10 @@ export interface OwdRow {
   conn: number;
   subflow: number;
   dir: Dir;
-  /** Which capture sent (is upstream), its frame and time; the other's. */
+  /** Which capture sent (is upstream), its numbers for the connection and subflow, its frame and time; the other's frame and time. */
   sentSide: Side;
+  sentConn: number;
+  sentSubflow: number;
   sentFrame: number;
   sent: number;
   receivedFrame: number;
@@ -152,6 +154,8 @@ export class Pairs {
       subflow: s0.index,
       dir,
       sentSide: up as Side,
+      sentConn: m.subflowOf(sent).conn.id,
+      sentSubflow: m.subflowOf(sent).index,
       sentFrame: m.frame[sent]!,
       sent: m.t[sent]!,
       receivedFrame: m.frame[recv]!,
