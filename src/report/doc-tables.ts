@@ -9,6 +9,7 @@ import { metricsTable } from '../analyze/metrics.js';
 import { ARG_TEXT, LIMITS, MIN_CONNECTIONS_FLAG } from '../check/limits.js';
 import { columnTable, CONNECTION_COLUMNS, SUBFLOW_COLUMNS, type Column } from './columns.js';
 import { PACKET_COLUMNS, TABLE_FILES } from './tables.js';
+import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS } from './compare-tables.js';
 
 function limitsTable(): string {
   const lines = ['| flag / config key | metric | passes when | value |', '|---|---|---|---|'];
@@ -24,6 +25,11 @@ export const DOC_TABLES: Record<string, Record<string, () => string>> = {
     'subflows.csv': () => columnTable(SUBFLOW_COLUMNS as readonly Column<never>[]),
     ...Object.fromEntries(TABLE_FILES.map((f) => [f.file, () => columnTable(f.columns)])),
     'packets.csv': () => columnTable(PACKET_COLUMNS as readonly Column<never>[]),
+  },
+  'docs/compare.md': {
+    'owd.csv': () => columnTable(OWD_COLUMNS as readonly Column<never>[]),
+    'lost.csv': () => columnTable(LOST_COLUMNS as readonly Column<never>[]),
+    'reinjections.csv': () => columnTable(QUALIFIED_COLUMNS as readonly Column<never>[]),
   },
   'docs/check.md': {
     limits: limitsTable,
