@@ -7,6 +7,7 @@
 import type { ConnectionRecord, DirRecord, SubflowRecord } from '../analyze/record.js';
 import { key, token } from './format.js';
 import type { TimeBase } from './time.js';
+import type { ByteLines } from './byte-lines.js';
 
 /** A cell: null is an empty cell (unknown or not applicable). */
 export type Cell = string | number | boolean | null;
@@ -22,9 +23,11 @@ export interface Column<R> {
   /** One of a c2s_/s2c_ pair: the description with DIR for the direction (the docs print the pair on one row). */
   pair?: { suffix: string; template: string };
   get(r: R, t: TimeBase): Cell;
+  /** Writes the same cell as `get`, straight as bytes: given for every column of a table written a row per packet or per ACK (see byte-lines.ts). */
+  put?(r: R, t: TimeBase, w: ByteLines): void;
 }
 
-function dirCols<R>(of: (r: R, d: 0 | 1) => DirRecord, cols: Array<Omit<Column<DirRecord>, 'get'> & { get(d: DirRecord, t: TimeBase): Cell }>): Column<R>[] {
+function dirCols<R>(of: (r: R, d: 0 | 1) => DirRecord, cols: Array<Omit<Column<DirRecord>, 'get' | 'put'> & { get(d: DirRecord, t: TimeBase): Cell }>): Column<R>[] {
   const out: Column<R>[] = [];
   for (const c of cols) {
     for (const d of [0, 1] as const) {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { fsReason, OutputError } from '../errors.js';
+import { ByteLines } from './byte-lines.js';
 
 /** Rows turned into CSV text at once: one csv-stringify call and one file write per batch. */
 const BATCH = 2048;
@@ -40,6 +41,18 @@ export class CsvFile {
     this.rows++;
     this.batch.push(row);
     if (this.batch.length === BATCH) this.flush();
+  }
+
+  private lines: ByteLines | null = null;
+
+  /** Lines written as bytes (byte-lines.ts), after the header. A file takes byte lines, lines or rows: one kind. */
+  byteLines(): ByteLines {
+    if (this.lines === null) {
+      this.out.write(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
+      this.header = false;
+      this.lines = new ByteLines((chunk) => this.out.write(chunk));
+    }
+    return this.lines;
   }
 
   /** A line that needs no quoting (see columns.ts `plainLine`), without its line end. A file takes lines or rows, not both. */
@@ -89,6 +102,7 @@ export class CsvFile {
 
   async close(): Promise<void> {
     this.check();
+    this.lines?.flush();
     this.flush();
     await new Promise<void>((resolve) => {
       this.out.once('finish', resolve);

@@ -1,6 +1,7 @@
 import type { ConnectionRecord } from '../analyze/record.js';
 import { EVENTS, type AnalysisSink, type EventRow, type PacketRow, type Table } from '../analyze/model.js';
 import { CsvFile } from './csv.js';
+import type { ByteLines } from './byte-lines.js';
 import { cellText, CONNECTION_COLUMNS, isPlain, plainLine, SUBFLOW_COLUMNS, type Column } from './columns.js';
 import type { OutputDir } from './outdir.js';
 import { connectionSummary, type ConnectionSummary } from './summary.js';
@@ -26,7 +27,7 @@ export class ReportSink implements AnalysisSink {
   private readonly connections: CsvFile;
   private readonly subflows: CsvFile;
   /** The file of each streamed table. */
-  private readonly tables = new Map<Table<unknown>, { spec: TableFile<never>; file: CsvFile; plain: boolean }>();
+  private readonly tables = new Map<Table<unknown>, { spec: TableFile<never>; file: CsvFile; plain: boolean; lines: ByteLines | null }>();
   readonly summaries: ConnectionSummary[] = [];
   /** Connections beyond SUMMARY_DETAIL_LIMIT (counted, not detailed). */
   summariesDropped = 0;
@@ -44,12 +45,15 @@ export class ReportSink implements AnalysisSink {
     };
     this.connections = csv('connections.csv', CONNECTION_COLUMNS as readonly Column<never>[]);
     this.subflows = csv('subflows.csv', SUBFLOW_COLUMNS as readonly Column<never>[]);
-    for (const spec of TABLE_FILES) this.tables.set(spec.table as unknown as Table<unknown>, { spec, file: csv(spec.file, spec.columns), plain: spec.columns.every(isPlain) });
+    for (const spec of TABLE_FILES) {
+      const file = csv(spec.file, spec.columns);
+      this.tables.set(spec.table as unknown as Table<unknown>, { spec, file, plain: spec.columns.every(isPlain), lines: spec.columns.every((c) => c.put !== undefined) ? file.byteLines() : null });
+    }
     if (opts.packets) {
       const packets = csv('packets.csv', PACKET_COLUMNS as readonly Column<never>[]);
-      this.packet = (PACKET_COLUMNS as readonly Column<never>[]).every(isPlain)
-        ? (r: PacketRow): void => packets.writeLine(plainLine(PACKET_COLUMNS, r, this.time))
-        : (r: PacketRow): void => packets.write(row(PACKET_COLUMNS, r, this.time));
+      const cols = PACKET_COLUMNS as readonly Column<PacketRow>[];
+      const lines = packets.byteLines();
+      this.packet = (r: PacketRow): void => putLine(cols, r, this.time, lines);
     }
   }
 
@@ -91,7 +95,8 @@ export class ReportSink implements AnalysisSink {
       this.keepEvent(e);
     }
     const cols = w.spec.columns as readonly Column<R>[];
-    if (w.plain) w.file.writeLine(plainLine(cols, r, this.time));
+    if (w.lines !== null) putLine(cols, r, this.time, w.lines);
+    else if (w.plain) w.file.writeLine(plainLine(cols, r, this.time));
     else w.file.write(row(cols, r, this.time));
   }
 
@@ -104,6 +109,12 @@ export class ReportSink implements AnalysisSink {
     if (this.summaries.length < SUMMARY_DETAIL_LIMIT) this.summaries.push(connectionSummary(c, t));
     else this.summariesDropped++;
   }
+}
+
+/** A line of a table whose every column writes bytes. */
+function putLine<R>(cols: readonly Column<R>[], r: R, t: TimeBase, w: ByteLines): void {
+  for (let i = 0; i < cols.length; i++) cols[i]!.put!(r, t, w);
+  w.end();
 }
 
 function row<R>(cols: readonly Column<R>[], r: R, t: TimeBase): Array<string | number> {

@@ -12,21 +12,33 @@ import { FLIGHT, type FlightRow } from '../analyze/detect/flight.js';
 import { u64String } from '../analyze/numbers.js';
 import type { Column } from './columns.js';
 import { tcpFlags } from './dump.js';
+import type { ByteLines } from './byte-lines.js';
 
 /** `conn`, `dir` of a row, shared by the per-direction tables. */
 function connDir<R extends { conn: number; dir: number }>(what: string): [Column<R> & { name: 'conn' }, Column<R> & { name: 'dir' }] {
   return [
-    { name: 'conn', type: 'integer', unit: '', description: 'connection number', get: (r) => r.conn },
-    { name: 'dir', type: 'text', plain: true, unit: '', description: `direction (\`c2s\`, \`s2c\`) ${what}`, get: (r) => DIR_NAMES[r.dir as 0 | 1] },
+    { name: 'conn', type: 'integer', unit: '', description: 'connection number', get: (r) => r.conn, put: (r, _t, w) => w.int(r.conn) },
+    { name: 'dir', type: 'text', plain: true, unit: '', description: `direction (\`c2s\`, \`s2c\`) ${what}`, get: (r) => DIR_NAMES[r.dir as 0 | 1], put: (r, _t, w) => w.text(DIR_NAMES[r.dir as 0 | 1]) },
   ];
 }
 
 /** The `t` column of a row with a `time`: seconds since the capture's first packet. */
 function sinceStart<R extends { time: number }>(): Column<R> & { name: 't' } {
-  return { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time) };
+  return { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time), put: (r, t, w) => w.since(t, r.time) };
 }
 
 const dsn = (v: number): string | null => (Number.isNaN(v) ? null : u64String(v));
+/** A relative DSN as bytes: empty when unknown, the unsigned 64-bit value past 2^53. */
+function putDsn(w: ByteLines, v: number): void {
+  if (Number.isNaN(v)) w.empty();
+  else if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) w.int(v);
+  else w.text(u64String(v));
+}
+/** A number that is -1 (or below) for "none": an empty cell. */
+function putOptional(w: ByteLines, v: number): void {
+  if (v < 0) w.empty();
+  else w.int(v);
+}
 
 export const EVENT_COLUMNS = [
   { name: 'time', type: 'time', unit: 's', description: 'when', get: (r, t) => t.format(r.time) },
@@ -97,7 +109,7 @@ export const HANDOVER_COLUMNS = [
 
 export const RTT_COLUMNS = [
   ...connDir<RttRow>('of the data sampled'),
-  { name: 'level', type: 'text', plain: true, unit: '', description: '`subflow` (a subflow segment and the subflow ACK) or `mptcp` (a DSN range and the DATA_ACK)', get: (r) => r.level },
+  { name: 'level', type: 'text', plain: true, unit: '', description: '`subflow` (a subflow segment and the subflow ACK) or `mptcp` (a DSN range and the DATA_ACK)', get: (r) => r.level, put: (r, _t, w) => w.text(r.level) },
   {
     name: 'method',
     type: 'text',
@@ -106,43 +118,44 @@ export const RTT_COLUMNS = [
     description:
       "`ack`: the newest segment the ACK covers, sent once and not SACKed before (Karn's rule; as Wireshark's `tcp.analysis.ack_rtt`); `tsecr`: where that rule gives no sample, the first segment that carried the TSval the ACK's TSecr echoes (RFC 7323); `data_ack`: the newest DSN range the DATA_ACK covers, sent once on any subflow",
     get: (r) => r.method,
+    put: (r, _t, w) => w.text(r.method),
   },
-  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the sampled segment (for `subflow`, also the one whose ACK it is)', get: (r) => r.subflow },
-  { name: 'frame', type: 'integer', unit: '', description: 'the ACK (or DATA_ACK)', get: (r) => r.frame },
-  { name: 'segment_frame', type: 'integer', unit: '', description: 'the sampled segment', get: (r) => r.segmentFrame },
-  { name: 'rtt', type: 'seconds', unit: 's', description: 'from the segment to the ACK, at the capture point', get: (r, t) => t.duration(r.rtt) },
-  { name: 'time', type: 'time', unit: 's', description: "the ACK's time", get: (r, t) => t.format(r.time) },
+  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the sampled segment (for `subflow`, also the one whose ACK it is)', get: (r) => r.subflow, put: (r, _t, w) => w.int(r.subflow) },
+  { name: 'frame', type: 'integer', unit: '', description: 'the ACK (or DATA_ACK)', get: (r) => r.frame, put: (r, _t, w) => w.int(r.frame) },
+  { name: 'segment_frame', type: 'integer', unit: '', description: 'the sampled segment', get: (r) => r.segmentFrame, put: (r, _t, w) => w.int(r.segmentFrame) },
+  { name: 'rtt', type: 'seconds', unit: 's', description: 'from the segment to the ACK, at the capture point', get: (r, t) => t.duration(r.rtt), put: (r, t, w) => w.fixed(r.rtt, t.digits) },
+  { name: 'time', type: 'time', unit: 's', description: "the ACK's time", get: (r, t) => t.format(r.time), put: (r, t, w) => w.epoch(t, r.time) },
   sinceStart<RttRow>(),
 ] as const satisfies readonly Column<RttRow>[];
 
 export const FLIGHT_COLUMNS = [
   ...connDir<FlightRow>('of the data in flight'),
-  { name: 'level', type: 'text', plain: true, unit: '', description: '`subflow` (highest subflow sequence sent − highest ACK of it) or `mptcp` (highest DSN sent − highest DATA_ACK)', get: (r) => r.level },
-  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow; empty at the `mptcp` level', get: (r) => (r.subflow < 0 ? null : r.subflow) },
-  { name: 'frame', type: 'integer', unit: '', description: 'the last packet in the 10 ms bin that changed the flight size', get: (r) => r.frame },
-  { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time) },
+  { name: 'level', type: 'text', plain: true, unit: '', description: '`subflow` (highest subflow sequence sent − highest ACK of it) or `mptcp` (highest DSN sent − highest DATA_ACK)', get: (r) => r.level, put: (r, _t, w) => w.text(r.level) },
+  { name: 'subflow', type: 'integer', unit: '', description: 'the subflow; empty at the `mptcp` level', get: (r) => (r.subflow < 0 ? null : r.subflow), put: (r, _t, w) => putOptional(w, r.subflow) },
+  { name: 'frame', type: 'integer', unit: '', description: 'the last packet in the 10 ms bin that changed the flight size', get: (r) => r.frame, put: (r, _t, w) => w.int(r.frame) },
+  { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time), put: (r, t, w) => w.epoch(t, r.time) },
   sinceStart<FlightRow>(),
-  { name: 'bytes', type: 'integer', unit: 'B', description: 'bytes in flight after it', get: (r) => r.bytes },
-  { name: 'min_bytes', type: 'integer', unit: 'B', description: 'the least in flight during that bin (10 ms of capture time, from the level it started with)', get: (r) => r.min },
-  { name: 'max_bytes', type: 'integer', unit: 'B', description: 'the most', get: (r) => r.max },
+  { name: 'bytes', type: 'integer', unit: 'B', description: 'bytes in flight after it', get: (r) => r.bytes, put: (r, _t, w) => w.int(r.bytes) },
+  { name: 'min_bytes', type: 'integer', unit: 'B', description: 'the least in flight during that bin (10 ms of capture time, from the level it started with)', get: (r) => r.min, put: (r, _t, w) => w.int(r.min) },
+  { name: 'max_bytes', type: 'integer', unit: 'B', description: 'the most', get: (r) => r.max, put: (r, _t, w) => w.int(r.max) },
 ] as const satisfies readonly Column<FlightRow>[];
 
 export const PACKET_COLUMNS = [
-  { name: 'frame', type: 'integer', unit: '', description: '1-based frame number in the file', get: (r) => r.frame },
-  { name: 'time', type: 'time', unit: 's', description: 'capture time', get: (r, t) => t.format(r.time) },
+  { name: 'frame', type: 'integer', unit: '', description: '1-based frame number in the file', get: (r) => r.frame, put: (r, _t, w) => w.int(r.frame) },
+  { name: 'time', type: 'time', unit: 's', description: 'capture time', get: (r, t) => t.format(r.time), put: (r, t, w) => w.epoch(t, r.time) },
   sinceStart<PacketRow>(),
-  { name: 'flow', type: 'integer', unit: '', description: "Wireshark's `tcp.stream`", get: (r) => r.flow },
-  { name: 'conn', type: 'integer', unit: '', description: 'connection number; empty when the packet belongs to no MPTCP connection', get: (r) => (r.conn < 0 ? null : r.conn) },
-  { name: 'subflow', type: 'integer', unit: '', description: 'subflow number; empty likewise', get: (r) => (r.subflow < 0 ? null : r.subflow) },
-  { name: 'dir', type: 'text', plain: true, unit: '', description: '`c2s`/`s2c` within the connection; for other flows, from the flow’s first sender or not', get: (r) => DIR_NAMES[r.dir as 0 | 1] },
-  { name: 'seq', type: 'integer', unit: '', description: "relative sequence number, as Wireshark's `tcp.seq` (from the SYN, or the first packet minus 1)", get: (r) => r.seq },
-  { name: 'len', type: 'integer', unit: 'B', description: 'payload bytes on the wire', get: (r) => r.len },
-  { name: 'flags', type: 'text', plain: true, unit: '', description: "tcpdump's letters: `S` `F` `P` `R` `U` `W` (CWR) `E` (ECE) `A` (AE), `.` for ACK", get: (r) => tcpFlags(r.flags) },
-  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of the first payload byte (of the DATA_FIN for a bare DATA_FIN); empty when unmapped', get: (r) => dsn(r.dsn) },
-  { name: 'data_ack', type: 'integer', unit: '', description: 'relative data ACK carried', get: (r) => dsn(r.dataAck) },
-  { name: 'mptcp', type: 'text', plain: true, unit: '', description: 'MPTCP option subtypes, space separated (`mp_capable`, `mp_join`, `dss`, `add_addr`, `remove_addr`, `mp_prio`, `mp_fail`, `mp_fastclose`, `mp_tcprst`)', get: (r) => r.mptcp },
-  { name: 'reinjection_of', type: 'text', plain: true, unit: '', description: 'earlier frames (on other subflows) this segment reinjects, space separated', get: (r) => r.reinjectionOf },
-  { name: 'retransmission', type: 'bool', unit: '', description: 'the segment repeats subflow sequence space already sent on this flow', get: (r) => r.retransmission },
+  { name: 'flow', type: 'integer', unit: '', description: "Wireshark's `tcp.stream`", get: (r) => r.flow, put: (r, _t, w) => w.int(r.flow) },
+  { name: 'conn', type: 'integer', unit: '', description: 'connection number; empty when the packet belongs to no MPTCP connection', get: (r) => (r.conn < 0 ? null : r.conn), put: (r, _t, w) => putOptional(w, r.conn) },
+  { name: 'subflow', type: 'integer', unit: '', description: 'subflow number; empty likewise', get: (r) => (r.subflow < 0 ? null : r.subflow), put: (r, _t, w) => putOptional(w, r.subflow) },
+  { name: 'dir', type: 'text', plain: true, unit: '', description: '`c2s`/`s2c` within the connection; for other flows, from the flow’s first sender or not', get: (r) => DIR_NAMES[r.dir as 0 | 1], put: (r, _t, w) => w.text(DIR_NAMES[r.dir as 0 | 1]) },
+  { name: 'seq', type: 'integer', unit: '', description: "relative sequence number, as Wireshark's `tcp.seq` (from the SYN, or the first packet minus 1)", get: (r) => r.seq, put: (r, _t, w) => w.int(r.seq) },
+  { name: 'len', type: 'integer', unit: 'B', description: 'payload bytes on the wire', get: (r) => r.len, put: (r, _t, w) => w.int(r.len) },
+  { name: 'flags', type: 'text', plain: true, unit: '', description: "tcpdump's letters: `S` `F` `P` `R` `U` `W` (CWR) `E` (ECE) `A` (AE), `.` for ACK", get: (r) => tcpFlags(r.flags), put: (r, _t, w) => w.text(tcpFlags(r.flags)) },
+  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of the first payload byte (of the DATA_FIN for a bare DATA_FIN); empty when unmapped', get: (r) => dsn(r.dsn), put: (r, _t, w) => putDsn(w, r.dsn) },
+  { name: 'data_ack', type: 'integer', unit: '', description: 'relative data ACK carried', get: (r) => dsn(r.dataAck), put: (r, _t, w) => putDsn(w, r.dataAck) },
+  { name: 'mptcp', type: 'text', plain: true, unit: '', description: 'MPTCP option subtypes, space separated (`mp_capable`, `mp_join`, `dss`, `add_addr`, `remove_addr`, `mp_prio`, `mp_fail`, `mp_fastclose`, `mp_tcprst`)', get: (r) => r.mptcp, put: (r, _t, w) => w.text(r.mptcp) },
+  { name: 'reinjection_of', type: 'text', plain: true, unit: '', description: 'earlier frames (on other subflows) this segment reinjects, space separated', get: (r) => r.reinjectionOf, put: (r, _t, w) => w.text(r.reinjectionOf) },
+  { name: 'retransmission', type: 'bool', unit: '', description: 'the segment repeats subflow sequence space already sent on this flow', get: (r) => r.retransmission, put: (r, _t, w) => w.text(r.retransmission ? 'true' : 'false') },
 ] as const satisfies readonly Column<PacketRow>[];
 
 /** The column names of a declaration, as a type (tests read rows by them). */
