@@ -34,7 +34,7 @@ function capture() {
   const arg = process.argv[2];
   const src = resolve(arg ?? join(root, '..', 'shared', 'traces', 'big', 'bulk.pcapng.xz'));
   if (!existsSync(src)) {
-    console.log(`bench: ${src} not found; pass a capture: npm run bench -- FILE`);
+    console.log(`bench: ${src} not found; pass a capture: npm run bench -- FILE (make one like it, as root: ../shared/tools/mptcp-lab.py bulk --bytes 1000000000 -o DIR, then DIR/bulk.pcapng)`);
     process.exit(0);
   }
   if (!src.endsWith('.xz')) return src;

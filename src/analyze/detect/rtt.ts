@@ -68,8 +68,6 @@ export interface RttStats {
 const EXACT_SAMPLES = 256;
 /** Empty buffers shared until a first value is stored (never written: grow() makes new ones). */
 const NO_SAMPLES = new Float64Array(0);
-const NO_SUBFLOWS = new Int32Array(0);
-const NO_FLAGS = new Uint8Array(0);
 
 export class RttHistogram {
   /** Made with the first sample: a connection without samples costs no buffer. */
@@ -103,9 +101,9 @@ export class RttHistogram {
   }
 
   /** The value below which a share q of the samples lie (nearest rank; from the histogram, the bucket's geometric middle clamped to [min, max]). */
-  quantile(q: number): number {
+  quantile(q: number, sorted?: Float64Array): number {
     const want = Math.max(1, Math.ceil(q * this.n));
-    if (this.exact !== null) return Float64Array.from(this.exact.subarray(0, this.n)).sort()[want - 1]!;
+    if (this.exact !== null) return (sorted ?? this.exact.slice(0, this.n).sort())[want - 1]!;
     let seen = 0;
     for (let b = 0; b < H_BUCKETS; b++) {
       seen += this.counts![b]!;
@@ -119,7 +117,9 @@ export class RttHistogram {
 
   stats(): RttStats | null {
     if (this.n === 0) return null;
-    return { samples: this.n, min: this.min, median: this.quantile(0.5), p95: this.quantile(0.95), max: this.max };
+    // One sort for both percentiles.
+    const sorted = this.exact === null ? undefined : this.exact.slice(0, this.n).sort();
+    return { samples: this.n, min: this.min, median: this.quantile(0.5, sorted), p95: this.quantile(0.95, sorted), max: this.max };
   }
 }
 
@@ -127,15 +127,21 @@ function bucket(x: number): number {
   return x <= H_MIN ? 0 : Math.min(H_BUCKETS - 1, Math.floor(Math.log(x / H_MIN) / H_STEP) + 1);
 }
 
+/** A range's numbers, side by side in one array (one typed array per direction, not six: a short connection's state is mostly their headers). */
+const START = 0;
+const END = 1;
+const TIME = 2;
+const FRAME = 3;
+const SUB = 4;
+const OK = 5;
+const STRIDE = 6;
+
 /** Ranges sent and not yet acknowledged, in sending order: start and end DSN, time, frame, subflow, usable (Karn). */
 export class InFlight {
-  // Shared empty buffers until the first range (grow() replaces them): a short connection costs no buffers.
-  private start = NO_SAMPLES;
-  private end = NO_SAMPLES;
-  private time = NO_SAMPLES;
-  private frame = NO_SAMPLES;
-  private sub = NO_SUBFLOWS;
-  private ok = NO_FLAGS;
+  // A shared empty buffer until the first range (grow() replaces it): a short connection costs one buffer.
+  private r = NO_SAMPLES;
+  /** Ranges the buffer holds. */
+  private cap = 0;
   private head = 0;
   private size = 0;
   readonly hist = new RttHistogram();
@@ -143,28 +149,30 @@ export class InFlight {
   top = -Infinity;
 
   push(start: number, end: number, time: number, frame: number, sub: number, ok: boolean): void {
-    if (this.size === this.end.length) {
+    if (this.size === this.cap) {
       if (this.size >= MAX_IN_FLIGHT) {
         this.head = (this.head + 1) % this.size;
         this.size--;
       } else this.grow();
     }
-    const k = (this.head + this.size) % this.end.length;
-    this.start[k] = start;
-    this.end[k] = end;
-    this.time[k] = time;
-    this.frame[k] = frame;
-    this.sub[k] = sub;
-    this.ok[k] = ok ? 1 : 0;
+    const i = ((this.head + this.size) % this.cap) * STRIDE;
+    const r = this.r;
+    r[i + START] = start;
+    r[i + END] = end;
+    r[i + TIME] = time;
+    r[i + FRAME] = frame;
+    r[i + SUB] = sub;
+    r[i + OK] = ok ? 1 : 0;
     this.size++;
   }
 
   /** Marks the ranges overlapping [s, e) as ambiguous: their bytes were carried again. */
   taint(s: number, e: number): void {
-    for (let i = this.size - 1; i >= 0; i--) {
-      const k = (this.head + i) % this.end.length;
-      if (this.end[k]! <= s) break;
-      if (this.start[k]! < e) this.ok[k] = 0;
+    const r = this.r;
+    for (let n = this.size - 1; n >= 0; n--) {
+      const i = ((this.head + n) % this.cap) * STRIDE;
+      if (r[i + END]! <= s) break;
+      if (r[i + START]! < e) r[i + OK] = 0;
     }
   }
 
@@ -176,41 +184,35 @@ export class InFlight {
    * which segment it answers is not known, and it gives no sample.
    */
   cover(ack: number): number {
+    const r = this.r;
     let last = -1;
-    while (this.size > 0 && this.end[this.head]! <= ack) {
+    while (this.size > 0 && r[this.head * STRIDE + END]! <= ack) {
       last = this.head;
-      this.head = (this.head + 1) % this.end.length;
+      this.head = (this.head + 1) % this.cap;
       this.size--;
     }
-    return last >= 0 && this.end[last] === ack ? last : -1;
+    return last >= 0 && r[last * STRIDE + END] === ack ? last : -1;
   }
 
   usable(k: number): boolean {
-    return this.ok[k] === 1;
+    return this.r[k * STRIDE + OK] === 1;
   }
   sentAt(k: number): number {
-    return this.time[k]!;
+    return this.r[k * STRIDE + TIME]!;
   }
   frameAt(k: number): number {
-    return this.frame[k]!;
+    return this.r[k * STRIDE + FRAME]!;
   }
   subflowAt(k: number): number {
-    return this.sub[k]!;
+    return this.r[k * STRIDE + SUB]!;
   }
 
   private grow(): void {
-    const n = Math.max(8, this.end.length * 2);
-    const re = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      for (let i = 0; i < this.size; i++) b[i] = a[(this.head + i) % a.length]!;
-      return b;
-    };
-    this.start = re(this.start, (m) => new Float64Array(m));
-    this.end = re(this.end, (m) => new Float64Array(m));
-    this.time = re(this.time, (m) => new Float64Array(m));
-    this.frame = re(this.frame, (m) => new Float64Array(m));
-    this.sub = re(this.sub, (m) => new Int32Array(m));
-    this.ok = re(this.ok, (m) => new Uint8Array(m));
+    const cap = Math.max(8, this.cap * 2);
+    const b = new Float64Array(cap * STRIDE);
+    for (let n = 0; n < this.size; n++) b.set(this.r.subarray(((this.head + n) % this.cap) * STRIDE, ((this.head + n) % this.cap) * STRIDE + STRIDE), n * STRIDE);
+    this.r = b;
+    this.cap = cap;
     this.head = 0;
   }
 }

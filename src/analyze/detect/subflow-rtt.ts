@@ -29,11 +29,10 @@ import { InFlight, RTT } from './rtt.js';
 const MAX_TSVALS = 1024;
 const NO_VALUES = new Float64Array(0);
 
-/** The TSvals a direction sent, in sending order, each with the first segment that carried it. */
+/** The TSvals a direction sent, in sending order, each with the first segment that carried it: (TSval, time, frame) side by side in one array. */
 class TsSent {
-  private val = NO_VALUES;
-  private time = NO_VALUES;
-  private frame = NO_VALUES;
+  private r = NO_VALUES;
+  private cap = 0;
   private head = 0;
   private size = 0;
   private last = -1;
@@ -41,45 +40,46 @@ class TsSent {
   add(tsVal: number, t: number, frame: number): void {
     if (tsVal === this.last) return;
     this.last = tsVal;
-    if (this.size === this.val.length) {
+    if (this.size === this.cap) {
       if (this.size >= MAX_TSVALS) {
         this.head = (this.head + 1) % this.size;
         this.size--;
       } else this.grow();
     }
-    const k = (this.head + this.size) % this.val.length;
-    this.val[k] = tsVal;
-    this.time[k] = t;
-    this.frame[k] = frame;
+    const i = ((this.head + this.size) % this.cap) * 3;
+    this.r[i] = tsVal;
+    this.r[i + 1] = t;
+    this.r[i + 2] = frame;
     this.size++;
   }
 
   /** The slot of `tsVal`, searched from the newest (an echo is of a recent value), or -1. */
   find(tsVal: number): number {
-    for (let i = this.size - 1; i >= 0; i--) {
-      const k = (this.head + i) % this.val.length;
-      if (this.val[k] === tsVal) return k;
+    for (let n = this.size - 1; n >= 0; n--) {
+      const k = (this.head + n) % this.cap;
+      if (this.r[k * 3] === tsVal) return k;
     }
     return -1;
   }
 
   timeAt(k: number): number {
-    return this.time[k]!;
+    return this.r[k * 3 + 1]!;
   }
   frameAt(k: number): number {
-    return this.frame[k]!;
+    return this.r[k * 3 + 2]!;
   }
 
   private grow(): void {
-    const n = Math.max(16, this.val.length * 2);
-    const re = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n);
-      for (let i = 0; i < this.size; i++) b[i] = a[(this.head + i) % a.length]!;
-      return b;
-    };
-    this.val = re(this.val);
-    this.time = re(this.time);
-    this.frame = re(this.frame);
+    const cap = Math.max(16, this.cap * 2);
+    const b = new Float64Array(cap * 3);
+    for (let n = 0; n < this.size; n++) {
+      const k = ((this.head + n) % this.cap) * 3;
+      b[n * 3] = this.r[k]!;
+      b[n * 3 + 1] = this.r[k + 1]!;
+      b[n * 3 + 2] = this.r[k + 2]!;
+    }
+    this.r = b;
+    this.cap = cap;
     this.head = 0;
   }
 }
