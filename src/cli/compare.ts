@@ -341,6 +341,7 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [st
     if (pairs.unidentified[side] > 0) warnings.push(`${pairs.unidentified[side]} packets of capture ${CAPTURE[side]} belong to subflows MPTCP never named in it (no key, token or join nonce seen): not paired`);
   }
   if (outside > 0) warnings.push(`${outside} packets were sent or seen when the other capture was not running (it started later or stopped earlier, judged at the one-way delays seen): neither paired nor counted lost`);
+  if (connections.length === 0) warnings.push('no MPTCP connection was identified in either capture: nothing to pair (compare pairs MPTCP subflows by their tokens)');
   const alone = connections.filter((c) => c.a === null || c.b === null).length;
   if (alone > 0) warnings.push(`${alone} connection${alone === 1 ? ' is' : 's are'} in one capture only`);
   if (clock.mode === 'estimated') {
