@@ -33,10 +33,10 @@ describe('report.html of the bundled capture', async () => {
     expect(html.match(/<img class="plot"/g)).toHaveLength(7);
   });
 
-  it.skipIf(CHROMIUM === null)('opens in headless chromium with no console message and shows all 5 plots', () => {
+  it.skipIf(CHROMIUM === null)('opens in headless chromium with no console message and shows all 7 plots', () => {
     const page = loadPage(join(out, 'report.html'));
     expect(page.console).toEqual([]);
-    expect(page.dom).toContain('data-plots-shown="5/5"');
+    expect(page.dom).toContain('data-plots-shown="7/7"');
     const png = join(out, 'report.png');
     screenshot(join(out, 'report.html'), png);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
@@ -45,13 +45,13 @@ describe('report.html of the bundled capture', async () => {
 });
 
 describe.skipIf(!HAVE_TRACES || CHROMIUM === null)('report.html of lab/many in chromium', () => {
-  it('shows every one of its 62 plots', async () => {
+  it('shows every one of its 94 plots (5 or 6 per direction and a timeline, for 16 connections)', async () => {
     const out = join(tmp(), 'out');
     const r = await analyze(join(TRACES, 'lab', 'many.pcapng'), { out });
-    expect(r.summary.plots!.files).toHaveLength(62);
+    expect(r.summary.plots!.files).toHaveLength(94);
     const page = loadPage(join(out, 'report.html'));
     expect(page.console).toEqual([]);
-    expect(page.dom).toContain('data-plots-shown="62/62"');
+    expect(page.dom).toContain('data-plots-shown="94/94"');
 
     // A sorted view by link (the click handler sorts with the same function): longest connection first.
     const sorted = loadPage(join(out, 'report.html'), '#sort=connections:14:desc');
