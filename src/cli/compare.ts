@@ -2,13 +2,13 @@
  * `mptrace compare A B`: the same traffic captured at two points (both
  * ends of the wire, say), read in step by time. Each capture is analyzed
  * as `analyze` would; a tap pairs their packets (analyze/compare). Writes
- * owd.csv, lost.csv and summary.json into DIR.
+ * owd.csv, lost.csv, reinjections.csv, summary.json and plots/ into DIR.
  *
  * The clocks: a first pass measures the one-way delays with no correction.
  * When they are non-negative both ways, one clock fits (as on one host) and
- * the pass's outputs stand; otherwise (or with --offset-estimate forced by
- * a negative delay) the offset between the clocks is estimated from the
- * least delays both ways, and a second pass writes the corrected delays.
+ * the pass's outputs stand (so does --same-clock); otherwise the offset
+ * between the clocks is estimated from the least delays both ways, and a
+ * second pass writes the corrected delays.
  */
 import { basename } from 'node:path';
 import { Analyzer } from '../analyze/analyzer.js';
