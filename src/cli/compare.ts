@@ -26,6 +26,7 @@ import type { CaptureReader } from '../decode/reader.js';
 import { plainLine, type Column } from '../report/columns.js';
 import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS, type Timed } from '../report/compare-tables.js';
 import { CsvFile } from '../report/csv.js';
+import { putLine } from '../report/report-sink.js';
 import { OutputDir } from '../report/outdir.js';
 import { TimeBase } from '../report/time.js';
 import { PlotCollector, MAX_PLOTTED_CONNECTIONS } from '../plot/collector.js';
@@ -146,6 +147,9 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
   const tb = [sources[0].time, sources[1].time] as const;
   const owdFile = new CsvFile(out.file('owd.csv'), `${out.path}/owd.csv`, OWD_COLUMNS.map((c) => c.name));
   const lostFile = new CsvFile(out.file('lost.csv'), `${out.path}/lost.csv`, LOST_COLUMNS.map((c) => c.name));
+  // A row per packet: written as bytes (byte-lines.ts).
+  const owdBytes = owdFile.byteLines();
+  const lostBytes = lostFile.byteLines();
   const reinjFile = new CsvFile(out.file('reinjections.csv'), `${out.path}/reinjections.csv`, QUALIFIED_COLUMNS.map((c) => c.name));
   const owdLine: Timed<OwdRow> = { r: null as unknown as OwdRow, tb };
   const lostLine: Timed<LostRow> = { r: null as unknown as LostRow, tb };
@@ -155,12 +159,12 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
       owd: (r) => {
         sources[r.sentSide].plots?.owd(r.sentConn, r.dir, r.sentSubflow, r.sent, r.owd);
         owdLine.r = r;
-        owdFile.writeLine(plainLine(OWD_COLUMNS as readonly Column<Timed<OwdRow>>[], owdLine, tb[0]));
+        putLine(OWD_COLUMNS as readonly Column<Timed<OwdRow>>[], owdLine, tb[0], owdBytes);
       },
       lost: (r) => {
         if (r.len > 0 && !Number.isNaN(r.dsn)) sources[r.side].plots?.lost(r.conn, r.dir, r.time, r.dsn);
         lostLine.r = r;
-        lostFile.writeLine(plainLine(LOST_COLUMNS as readonly Column<Timed<LostRow>>[], lostLine, tb[0]));
+        putLine(LOST_COLUMNS as readonly Column<Timed<LostRow>>[], lostLine, tb[0], lostBytes);
       },
       reinjection: (r) => {
         reinjLine.r = r;

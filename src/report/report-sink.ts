@@ -112,7 +112,7 @@ export class ReportSink implements AnalysisSink {
 }
 
 /** A line of a table whose every column writes bytes. */
-function putLine<R>(cols: readonly Column<R>[], r: R, t: TimeBase, w: ByteLines): void {
+export function putLine<R>(cols: readonly Column<R>[], r: R, t: TimeBase, w: ByteLines): void {
   for (let i = 0; i < cols.length; i++) cols[i]!.put!(r, t, w);
   w.end();
 }

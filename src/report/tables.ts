@@ -29,7 +29,7 @@ function sinceStart<R extends { time: number }>(): Column<R> & { name: 't' } {
 
 const dsn = (v: number): string | null => (Number.isNaN(v) ? null : u64String(v));
 /** A relative DSN as bytes: empty when unknown, the unsigned 64-bit value past 2^53. */
-function putDsn(w: ByteLines, v: number): void {
+export function putDsn(w: ByteLines, v: number): void {
   if (Number.isNaN(v)) w.empty();
   else if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) w.int(v);
   else w.text(u64String(v));
