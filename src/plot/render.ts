@@ -109,17 +109,7 @@ export function renderCompared(c: Connection, p: PlotConn, o: RenderOptions, dir
 
 /** One-way delay between the two captures per subflow: one stroke per column from the least to the most delay in it. */
 function owdPlot(ctx: Ctx, pd: PlotDir, span: Span, who: string): string {
-  const subs = pd.owd.slice(0, MPTCP_SLOT);
-  const yMax = Math.max(0, ...subs.filter((x): x is Decimated => x !== undefined).map(maxOf));
-  const legend = levelItems(ctx, subs, '');
-  const f = frame(ctx, `${who}: one-way delay per subflow`, span, 0, yMax, 'one-way delay (ms)', ms, legend);
-  f.svg.open('g', { 'clip-path': 'url(#area)' });
-  subs.forEach((x, i) => {
-    if (x !== undefined) series(f, i, subs.length, columns(x, f.x, f.y), columnTops(x, f));
-  });
-  f.svg.close('g');
-  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
-  return done(f);
+  return subflowSeriesPlot(ctx, pd.owd, span, `${who}: one-way delay per subflow`, 'one-way delay (ms)', ms, '', columns);
 }
 
 /** What every plot of a connection shares. */
@@ -565,7 +555,7 @@ function goodputPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
     if (carries(pd.dsn[i]!)) series(f, i, rows.length, pathOf(d3line()(pts(q))), pts(q));
   });
   f.svg.close('g');
-  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
+  events(f, ctx.p.events, pathEvent);
   return done(f);
 }
 
@@ -578,6 +568,9 @@ function ofoPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
   events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'subflow_rst');
   return done(f);
 }
+
+/** Events marked beside the per-subflow series (goodput, RTT, flight, delay): what changes the paths. */
+const pathEvent = (e: EventRow): boolean => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio';
 
 /** The MPTCP level's slot among a direction's rtt and flight series (after the subflows'). */
 const MPTCP_SLOT = MAX_PLOTTED_SUBFLOWS + 1;
@@ -610,20 +603,7 @@ const ms = (v: number): string => r3(v * 1000);
 function rttPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
   const measures = ctx.c.dirs[dir]!.rttMeasures;
   const what = measures === 'ack-delay' ? "receiver's ACK delay per subflow (the capture is near the receiver)" : measures === 'partial' ? 'round-trip time per subflow (captured between the ends)' : 'round-trip time per subflow (segment → first ACK of it)';
-  const all = pd.rtt.filter((x): x is Decimated => x !== undefined);
-  const yMax = Math.max(0, ...all.map(maxOf));
-  const legend = levelItems(ctx, pd.rtt, 'MPTCP level (data → DATA_ACK)');
-  const f = frame(ctx, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: ${what}`, span, 0, yMax, measures === 'ack-delay' ? 'ACK delay (ms)' : 'RTT (ms)', ms, legend);
-  f.svg.open('g', { 'clip-path': 'url(#area)' });
-  const m = pd.rtt[MPTCP_SLOT];
-  if (m !== undefined) f.svg.el('path', { class: 'total', d: columns(m, f.x, f.y), fill: 'none', stroke: MPTCP_COLOUR, 'stroke-width': 3 * f.s.line });
-  const subs = subflowSeries(pd.rtt);
-  subs.forEach((x, i) => {
-    if (x !== undefined) series(f, i, subs.length, columns(x, f.x, f.y), columnTops(x, f));
-  });
-  f.svg.close('g');
-  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
-  return done(f);
+  return subflowSeriesPlot(ctx, pd.rtt, span, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: ${what}`, measures === 'ack-delay' ? 'ACK delay (ms)' : 'RTT (ms)', ms, 'MPTCP level (data → DATA_ACK)', columns);
 }
 
 /**
@@ -632,19 +612,27 @@ function rttPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
  * sent − data ACK) as a wide grey line beneath.
  */
 function flightPlot(ctx: Ctx, pd: PlotDir, dir: number, span: Span): string {
-  const all = pd.flight.filter((x): x is Decimated => x !== undefined);
-  const yMax = Math.max(0, ...all.map(maxOf));
-  const legend = levelItems(ctx, pd.flight, 'MPTCP level (DSN sent − data ACK)');
-  const f = frame(ctx, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: bytes in flight per subflow and for the connection`, span, 0, yMax, 'in flight (bytes)', si, legend);
+  return subflowSeriesPlot(ctx, pd.flight, span, `connection ${ctx.c.id} ${DIR_NAMES[dir]}: bytes in flight per subflow and for the connection`, 'in flight (bytes)', si, 'MPTCP level (DSN sent − data ACK)', levels);
+}
+
+/**
+ * A time series per subflow (RTT, flight size, one-way delay), each in its
+ * colour and drawn by `draw` (strokes per column, or a level line), with
+ * the MPTCP level's (slot MPTCP_SLOT, legend `mptcp`) in wide grey
+ * beneath, and the path events marked.
+ */
+function subflowSeriesPlot(ctx: Ctx, list: ReadonlyArray<Decimated | undefined>, span: Span, title: string, yLabel: string, yFormat: (v: number) => string, mptcp: string, draw: (s: Decimated, x: (t: number) => number, y: (v: number) => number) => string): string {
+  const yMax = Math.max(0, ...list.filter((x): x is Decimated => x !== undefined).map(maxOf));
+  const f = frame(ctx, title, span, 0, yMax, yLabel, yFormat, levelItems(ctx, list, mptcp));
   f.svg.open('g', { 'clip-path': 'url(#area)' });
-  const m = pd.flight[MPTCP_SLOT];
-  if (m !== undefined) f.svg.el('path', { class: 'total', d: levels(m, f.x, f.y), fill: 'none', stroke: MPTCP_COLOUR, 'stroke-width': 3 * f.s.line });
-  const subs = subflowSeries(pd.flight);
+  const m = list[MPTCP_SLOT];
+  if (m !== undefined) f.svg.el('path', { class: 'total', d: draw(m, f.x, f.y), fill: 'none', stroke: MPTCP_COLOUR, 'stroke-width': 3 * f.s.line });
+  const subs = subflowSeries(list);
   subs.forEach((x, i) => {
-    if (x !== undefined) series(f, i, subs.length, levels(x, f.x, f.y), columnTops(x, f));
+    if (x !== undefined) series(f, i, subs.length, draw(x, f.x, f.y), columnTops(x, f));
   });
   f.svg.close('g');
-  events(f, ctx.p.events, (e) => e.event === 'handover' || e.event === 'join' || e.event === 'subflow_rst' || e.event === 'mp_prio');
+  events(f, ctx.p.events, pathEvent);
   return done(f);
 }
 
