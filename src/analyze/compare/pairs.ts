@@ -78,7 +78,15 @@ export interface QualifiedReinjection {
   originalArrival: number;
 }
 
-const cd0 = (gconn: number, dir: Dir): number => gconn * 2 + dir;
+/** A packet one capture had and the other did not: its global subflow and connection direction, when (by the other capture's clock), and that capture's span on the subflow's interface. */
+interface Missed {
+  gdir: number;
+  cd: number;
+  row: LostRow;
+  at: number;
+  from: number;
+  to: number;
+}
 
 export interface PairsSink {
   owd(r: OwdRow): void;
@@ -97,7 +105,7 @@ export class Pairs {
   /** Least (t1 − t0) over pairs sent from capture 0, and (t0 − t1) over pairs sent from 1, with no clock correction: the clock offset's bounds. */
   minDelta: [number, number] = [Infinity, Infinity];
   /** Unmatched packets met before their direction's upstream capture was known: told at the end. */
-  private readonly deferred: Array<{ gdir: number; gconnDir: number; row: LostRow; span: { from: number; to: number }; at: number }> = [];
+  private readonly deferred: Missed[] = [];
   /** Unmatched packets of subflows never identified (MPTCP never named them in this capture), per capture. */
   unidentified: [number, number] = [0, 0];
 
@@ -194,46 +202,53 @@ export class Pairs {
       flags: m.flags[r]!,
       dsn: m.dsn[r]!,
     };
-    const cd = g.gconn * 2 + dir;
-    // When it would have reached the other capture, by that capture's clock: at the least one-way delay seen (the start), or at the delay the latest packet delivered met (the end: a full queue takes tens of ms): it can be missed there only while that capture ran.
-    const other = side === 0 ? 1 : 0;
-    const c = this.counts[g.gid * 2 + dir];
-    const least = c?.owd.min;
-    const minOwd = least === undefined || !Number.isFinite(least) ? 0 : Math.max(0, least);
-    const sent = m.clock(side, row.time) + (side === 0 ? this.offset : -this.offset);
     // The span of the other capture's interface the subflow is on there (an interface of a merged capture may stop early), else the capture's.
+    const other = side === 0 ? 1 : 0;
     const there = g.handles[other];
     const i = there?.sub.flow.iface ?? -1;
-    const from = i >= 0 ? (m.ifaceFirst[other][i] ?? m.first[other]) : m.first[other];
-    const to = i >= 0 ? (m.ifaceLast[other][i] ?? m.last[other]) : m.last[other];
-    // Upstream: sent at `at`, it would arrive from at + minOwd (start) or at + the latest delay (end). Downstream: it arrived at `at`, so it left at most at − minOwd.
-    const upstreamKnown = (this.upstream[cd0(g.gconn, dir)] ?? -1) >= 0;
-    const down = upstreamKnown && this.upstream[cd0(g.gconn, dir)] !== side;
-    const span = down ? { from: from + minOwd, to: to + minOwd } : { from: from - minOwd, to: to - Math.max(minOwd, c?.lastOwd ?? 0) };
-    const at = sent;
-    if ((this.upstream[cd] ?? -1) < 0) this.deferred.push({ gdir: g.gid * 2 + dir, gconnDir: cd, row, span, at });
-    else this.tell(g.gid * 2 + dir, cd, row, span, at);
+    const miss: Missed = {
+      gdir: g.gid * 2 + dir,
+      cd: g.gconn * 2 + dir,
+      row,
+      // By the other capture's clock.
+      at: m.clock(side, row.time) + (side === 0 ? this.offset : -this.offset),
+      from: i >= 0 ? (m.ifaceFirst[other][i] ?? m.first[other]) : m.first[other],
+      to: i >= 0 ? (m.ifaceLast[other][i] ?? m.last[other]) : m.last[other],
+    };
+    if ((this.upstream[miss.cd] ?? -1) < 0) this.deferred.push(miss);
+    else this.tell(miss);
   }
 
-  private tell(gdir: number, cd: number, row: LostRow, span: { from: number; to: number }, at: number): void {
-    const c = this.countsOf(gdir);
-    const up = this.upstream[cd] === row.side;
-    // Near the other capture's end a packet may just not have got there yet, unless a later one of its subflow did; seen only downstream, it may have left before the upstream capture began or after it stopped.
-    if (at < span.from || (at > span.to && (!up || at > c.lastDelivered))) c.outside++;
+  /**
+   * A packet one capture missed: lost, missed by the sender's capture, or
+   * outside the other capture's run. It can be missed there only while
+   * that capture ran: sent upstream at `at`, it would arrive from at + the
+   * least one-way delay seen (the start), or at + the delay the latest
+   * delivered packet met (the end: a full queue takes tens of ms), unless a
+   * later packet of its subflow did arrive; seen only downstream at `at`,
+   * it left at most at − the least delay.
+   */
+  private tell(x: Missed): void {
+    const c = this.countsOf(x.gdir);
+    const up = this.upstream[x.cd] === x.row.side;
+    const minOwd = Number.isFinite(c.owd.min) ? Math.max(0, c.owd.min) : 0;
+    const from = up ? x.from - minOwd : x.from + minOwd;
+    const to = up ? x.to - Math.max(minOwd, c.lastOwd) : x.to + minOwd;
+    if (x.at < from || (x.at > to && (!up || x.at > c.lastDelivered))) c.outside++;
     else if (up) {
       c.lost++;
-      if (row.len > 0) {
+      if (x.row.len > 0) {
         c.lostData++;
-        this.setFate(row.side, row.frame, LOST);
+        this.setFate(x.row.side, x.row.frame, LOST);
       }
-      this.out.lost(row);
+      this.out.lost(x.row);
     } else c.onlyDownstream++;
   }
 
   /** The end: packets met before their direction's upstream capture was known are told now (never known: unpaired). */
   finish(): void {
     for (const d of this.deferred) {
-      if ((this.upstream[d.gconnDir] ?? -1) >= 0) this.tell(d.gdir, d.gconnDir, d.row, d.span, d.at);
+      if ((this.upstream[d.cd] ?? -1) >= 0) this.tell(d);
       else this.countsOf(d.gdir).unpaired++;
     }
     this.deferred.length = 0;
