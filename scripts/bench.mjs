@@ -5,6 +5,7 @@
 //   decode:   reading + decoding every packet down to the MPTCP options
 //   analyze:  the whole `mptrace analyze` (CSV files and summary.json to a temp dir)
 //   analyze --packets: the same plus packets.csv (one row per packet)
+//   (and, in the side-by-side part, --packets as CSV and as Parquet, in rows per second over every table)
 // then, as users run them (separate processes; wall time and peak RSS from GNU time):
 //   the plot layer's cost (plots against --no-plots, interleaved pairs),
 //   mptrace against mptcptrace (built from ../shared/tools/mptcptrace-src.tar.gz when not on PATH)
@@ -15,7 +16,8 @@
 // test/helpers/hostile.ts (the tests' fast capture writer).
 // BENCH_RUNS (default 9), BENCH_PAIRS (default 11), BENCH_TSHARK=0, BENCH_MPTCPTRACE=0, BENCH_CURVE= to skip those.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { parquetMetadata } from 'hyparquet';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +126,20 @@ function timedRuns(k, cmd, args, cwd) {
   return { wall: median(r.map((x) => x.wall)), rss: Math.max(...r.map((x) => x.rss)) };
 }
 
+/** Rows in the tables of an output directory: counted in the CSV files, read from the footers of the Parquet ones (summary.json's totals do not count packets and RTT samples). */
+function tableRows(out, format) {
+  const names = ['connections', 'subflows', 'events', 'reinjections', 'holes', 'handovers', 'rtt', 'flight', 'packets'];
+  let rows = 0;
+  for (const n of names) {
+    const path = join(out, `${n}.${format}`);
+    const b = readFileSync(path);
+    if (format === 'parquet') rows += Number(parquetMetadata(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)).num_rows);
+    else for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) rows++;
+    if (format === 'csv') rows--; // the header
+  }
+  return rows;
+}
+
 const mb = (x) => (Number.isNaN(x) ? '?' : `${x.toFixed(0)} MB`);
 const row = (label, r, extra = '') => console.log(`  ${label.padEnd(34)} ${r.wall.toFixed(2).padStart(6)} s ${mb(r.rss).padStart(8)}${extra}`);
 
@@ -181,6 +197,14 @@ for (const f of v0 === null ? [file] : [file, v0]) {
   const ours = timedRuns(k, process.execPath, [bin, 'analyze', f, '-o', join(benchDir, 'out-cli'), '-q']);
   row('mptrace analyze (CSVs + plots)', ours);
   row('mptrace analyze --no-plots', timedRuns(k, process.execPath, [bin, 'analyze', f, '-o', join(benchDir, 'out-cli'), '-q', '--no-plots']));
+  if (f === file) {
+    // A table row per packet (and per RTT sample, per flight change…), as CSV and as Parquet: rows per second over every table written.
+    for (const format of ['csv', 'parquet']) {
+      const out = join(benchDir, `out-${format}`);
+      const r = timedRuns(k, process.execPath, [bin, 'analyze', f, '-o', out, '-q', '--no-plots', '--packets', '--format', format]);
+      row(`  --no-plots --packets (${format})`, r, `   ${(tableRows(out, format) / r.wall / 1e6).toFixed(2)} M rows/s`);
+    }
+  }
   if (f === v0 && mt !== null) {
     // mptcptrace writes its graphs into the working directory.
     const s = timedRuns(k, mt, ['-f', f, '-s'], scratch);

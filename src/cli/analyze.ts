@@ -15,6 +15,7 @@ import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
 import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
 import { TABLE_FILES } from '../report/tables.js';
+import { loadFormat, TABLE_FORMATS, tableFileName, type TableFormat } from '../report/table-writer.js';
 import { TimeBase, type Selection } from '../report/time.js';
 import type { RenderOptions } from '../plot/render.js';
 import { PlotWriter } from './plot-writer.js';
@@ -50,10 +51,11 @@ export interface AnalyzeResult {
 }
 
 
-/** Every name `analyze` writes, relative to the output directory: what an earlier run left under these names is removed. */
-const CSV_FILES = ['connections.csv', 'subflows.csv', ...TABLE_FILES.map((f) => f.file)];
-const CSV_NAMES = new Set([...CSV_FILES, 'packets.csv']);
-const isOutputName = (name: string): boolean => CSV_NAMES.has(name) || name === 'summary.json' || name === 'report.html' || /^plots\/conn-\d+-[a-z0-9-]+\.svg$/.test(name);
+/** The tables `analyze` writes, without their extension. */
+const TABLES = ['connections', 'subflows', ...TABLE_FILES.map((f) => f.name)];
+/** Every name `analyze` writes, relative to the output directory, in either format: what an earlier run left under these names is removed. */
+const OUTPUT_NAMES = new Set([...TABLES, 'packets'].flatMap((t) => TABLE_FORMATS.map((f) => tableFileName(t, f))));
+const isOutputName = (name: string): boolean => OUTPUT_NAMES.has(name) || name === 'summary.json' || name === 'report.html' || /^plots\/conn-\d+-[a-z0-9-]+\.svg$/.test(name);
 
 /** Packets between two checks of the output streams' backpressure (and of progress). */
 const CHUNK_PACKETS = 1 << 16;
@@ -69,6 +71,8 @@ export interface PassSink {
 
 export interface PassOptions {
   packets?: boolean;
+  /** The tables as CSV (default) or Parquet files. */
+  format?: TableFormat;
   vantage?: 'client' | 'server';
   chunkSize?: number;
   /** Packets analysed between two drains of the outputs (default 65536; smaller in tests, to drain often). */
@@ -159,12 +163,13 @@ export async function runPasses<S extends PassSink>(trace: string, opts: PassOpt
  */
 export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const outPath = opts.out ?? `${basename(trace)}.mptrace`;
+  await loadFormat(opts.format ?? 'csv');
   // Made when the first pass starts: a bad input leaves no empty output directory behind.
   let dir: OutputDir | null = null;
   try {
     const r = await runPasses(trace, opts, (time, reader) => {
       const out = (dir ??= new OutputDir(outPath));
-      const report = new ReportSink(out, time, { packets: opts.packets === true });
+      const report = new ReportSink(out, time, { packets: opts.packets === true, format: opts.format ?? 'csv', version: opts.version ?? '' });
       const sel = opts.select ?? {};
       const plots = opts.plots === false ? null : new PlotWriter(out, new PlotCollector({ ...sel, ...(opts.plotLimit !== undefined ? { limit: opts.plotLimit } : {}) }, time), () => renderOptions(opts, time, reader));
       return {
@@ -194,8 +199,9 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     // The page: loaded only here (its template is of no use to a run without outputs).
     const { reportHtml } = await import('../report/html.js');
-    const files = [...CSV_FILES, ...(opts.packets === true ? ['packets.csv'] : []), 'summary.json'];
-    out.write('report.html', reportHtml({ summary, files, events: report.events, time: r.time }));
+    const format = opts.format ?? 'csv';
+    const files = [...TABLES, ...(opts.packets === true ? ['packets'] : [])].map((t) => tableFileName(t, format));
+    out.write('report.html', reportHtml({ summary, files: [...files, 'summary.json'], events: report.events, time: r.time, format }));
     await report.close();
     out.commit(isOutputName);
     return { outDir: out.path, summary, warnings: summary.input.warnings, warningCount: r.diag.count + r.analyzer.warnings.length };

@@ -23,11 +23,9 @@ import { Diagnostics } from '../decode/diagnostics.js';
 import { Frame } from '../decode/frame.js';
 import { DecodedPacket, decodePacket } from '../decode/packet.js';
 import type { CaptureReader } from '../decode/reader.js';
-import { plainLine, type Column } from '../report/columns.js';
 import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS, type Timed } from '../report/compare-tables.js';
-import { CsvFile } from '../report/csv.js';
-import { putLine } from '../report/report-sink.js';
 import { OutputDir } from '../report/outdir.js';
+import { loadFormat, openTable, TABLE_FORMATS, tableFileName, type TableFormat, type TableWriter } from '../report/table-writer.js';
 import { TimeBase } from '../report/time.js';
 import { PlotCollector, MAX_PLOTTED_CONNECTIONS } from '../plot/collector.js';
 import { STYLES } from '../plot/style.js';
@@ -42,10 +40,12 @@ export interface CompareOptions {
   names?: [string, string];
   /** Write plots/ (default: yes): per direction, the sender's capture's DSN plot with the losses marked, and the one-way delays. */
   plots?: boolean;
+  /** The tables as CSV (default) or Parquet files. */
+  format?: TableFormat;
 }
 
-/** The files compare writes (what an earlier run left under these names is removed). */
-const OUTPUTS = ['owd.csv', 'lost.csv', 'reinjections.csv', 'summary.json'];
+/** The files compare writes, in either format (what an earlier run left under these names is removed). */
+const OUTPUTS = [...['owd', 'lost', 'reinjections'].flatMap((t) => TABLE_FORMATS.map((f) => tableFileName(t, f))), 'summary.json'];
 
 /** Packets read between two drains of the output files. */
 const CHUNK = 1 << 14;
@@ -105,9 +105,10 @@ export type CompareSummary = ReturnType<typeof summarize>;
 
 export async function compare(a: string, b: string, opts: CompareOptions = {}): Promise<CompareResult> {
   const outPath = opts.out ?? `${basename(a)}-vs-${basename(b)}.mptrace`;
+  await loadFormat(opts.format ?? 'csv');
   let offset = 0;
   for (let pass = 1; ; pass++) {
-    const r = await comparePass(a, b, outPath, offset, opts.plots !== false);
+    const r = await comparePass(a, b, outPath, offset, opts.plots !== false, opts.format ?? 'csv', opts.version ?? '');
     const [m01, m10] = r.pairs.minDelta;
     // One clock gives no negative delay either way; the offsets that keep every delay non-negative are [−m10, m01].
     const range: ClockFacts['range'] = [Number.isFinite(m10) ? -m10 : null, Number.isFinite(m01) ? m01 : null];
@@ -136,21 +137,20 @@ interface PassOutput {
   sources: [Source, Source];
   matcher: Matcher;
   pairs: Pairs;
-  owdFile: CsvFile;
-  lostFile: CsvFile;
+  owdFile: TableWriter<Timed<OwdRow>>;
+  lostFile: TableWriter<Timed<LostRow>>;
   close(): Promise<void>;
 }
 
-async function comparePass(a: string, b: string, outPath: string, offset: number, plots: boolean): Promise<PassOutput> {
+async function comparePass(a: string, b: string, outPath: string, offset: number, plots: boolean, format: TableFormat, version: string): Promise<PassOutput> {
   const sources: [Source, Source] = [new Source(a), new Source(b)];
   const out = new OutputDir(outPath);
   const tb = [sources[0].time, sources[1].time] as const;
-  const owdFile = new CsvFile(out.file('owd.csv'), `${out.path}/owd.csv`, OWD_COLUMNS.map((c) => c.name));
-  const lostFile = new CsvFile(out.file('lost.csv'), `${out.path}/lost.csv`, LOST_COLUMNS.map((c) => c.name));
-  // A row per packet: written as bytes (byte-lines.ts).
-  const owdBytes = owdFile.byteLines();
-  const lostBytes = lostFile.byteLines();
-  const reinjFile = new CsvFile(out.file('reinjections.csv'), `${out.path}/reinjections.csv`, QUALIFIED_COLUMNS.map((c) => c.name));
+  // Rows hold times of both captures: Parquet's timestamps take the finer clock's digits.
+  const digits = (): number => Math.max(tb[0].digits, tb[1].digits);
+  const owdFile = openTable(out, 'owd', OWD_COLUMNS, tb[0], format, version, digits);
+  const lostFile = openTable(out, 'lost', LOST_COLUMNS, tb[0], format, version, digits);
+  const reinjFile = openTable(out, 'reinjections', QUALIFIED_COLUMNS, tb[0], format, version, digits);
   const owdLine: Timed<OwdRow> = { r: null as unknown as OwdRow, tb };
   const lostLine: Timed<LostRow> = { r: null as unknown as LostRow, tb };
   const reinjLine: Timed<QualifiedReinjection> = { r: null as unknown as QualifiedReinjection, tb };
@@ -159,16 +159,16 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
       owd: (r) => {
         sources[r.sentSide].plots?.owd(r.sentConn, r.dir, r.sentSubflow, r.sent, r.owd);
         owdLine.r = r;
-        putLine(OWD_COLUMNS as readonly Column<Timed<OwdRow>>[], owdLine, tb[0], owdBytes);
+        owdFile.add(owdLine);
       },
       lost: (r) => {
         if (r.len > 0 && !Number.isNaN(r.dsn)) sources[r.side].plots?.lost(r.conn, r.dir, r.time, r.dsn);
         lostLine.r = r;
-        putLine(LOST_COLUMNS as readonly Column<Timed<LostRow>>[], lostLine, tb[0], lostBytes);
+        lostFile.add(lostLine);
       },
       reinjection: (r) => {
         reinjLine.r = r;
-        reinjFile.writeLine(plainLine(QUALIFIED_COLUMNS as readonly Column<Timed<QualifiedReinjection>>[], reinjLine, tb[0]));
+        reinjFile.add(reinjLine);
       },
     },
     offset,

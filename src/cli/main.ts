@@ -7,7 +7,11 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, MptraceError, UsageError } from '..
 import type { AnalyzeJob } from './jobs.js';
 import type { Selection } from '../report/time.js';
 import type { StyleName } from '../plot/style.js';
+import type { TableFormat } from '../report/table-writer.js';
 import { progressLine } from './progress.js';
+
+/** `--format` of analyze and compare (the choices are TABLE_FORMATS, written out: table-writer.js loads the Parquet writer). */
+const FORMAT_OPTION = { choices: ['csv', 'parquet'] as const, default: 'csv' as const, requiresArg: true, describe: 'the tables as CSV, or as Apache Parquet files (typed columns, for DuckDB, pandas, Spark)' };
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -117,7 +121,8 @@ export async function main(argv: string[]): Promise<void> {
           y
             .positional('trace', { type: 'string', array: true, describe: 'capture files or directories of them (- for standard input)', demandOption: true })
             .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'output directory (one trace; default ./<trace file name>.mptrace), or the directory that gets one <trace name>.mptrace per trace (several traces or a directory; default .)' })
-            .option('packets', { type: 'boolean', default: false, describe: 'also write packets.csv, one row per TCP packet' })
+            .option('packets', { type: 'boolean', default: false, describe: 'also write packets.csv (or .parquet), one row per TCP packet' })
+            .option('format', FORMAT_OPTION)
             .option('plots', { type: 'string', describe: `how many connections get plots: the first N by number, or all (default ${16}; --no-plots: none)` })
             .option('conn', { type: 'string', requiresArg: true, describe: 'only these connections (numbers, comma separated: 3,17) in every output and plot' })
             .option('since', { type: 'number', requiresArg: true, describe: "only what happened from S seconds after the capture's first packet on, in every output and plot" })
@@ -139,6 +144,7 @@ export async function main(argv: string[]): Promise<void> {
         const conns = connList(a.conn);
         process.exitCode = await analyzeAll(traceArgs(a.trace), {
           packets: a.packets,
+          format: a.format,
           plots: limit !== 0,
           ...(limit !== 0 && limit !== undefined ? { plotLimit: limit } : {}),
           select: { ...(conns ? { conns } : {}), ...(a.since !== undefined ? { since: a.since } : {}), ...(a.until !== undefined ? { until: a.until } : {}) },
@@ -251,6 +257,7 @@ export async function main(argv: string[]): Promise<void> {
           .positional('a', { type: 'string', describe: 'a capture (pcap or pcapng; its connection numbers name the rows)', demandOption: true })
           .positional('b', { type: 'string', describe: 'the other capture', demandOption: true })
           .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'output directory (default ./<a>-vs-<b>.mptrace)' })
+          .option('format', FORMAT_OPTION)
           .option('same-clock', { type: 'boolean', default: false, describe: 'both captures were stamped by one clock (one host): no offset is estimated' })
           .option('plots', { type: 'boolean', default: true, describe: 'per connection direction, the DSN plot of the capture nearer the sender with the lost packets marked, and the one-way delays (--no-plots: none)' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no terminal summary' }),
@@ -261,7 +268,7 @@ export async function main(argv: string[]): Promise<void> {
         try {
           const given = [a.a === STDIN_TOKEN ? '-' : a.a, a.b === STDIN_TOKEN ? '-' : a.b];
           const [ta, tb] = [await prepare({ given: given[0]!, name: given[0]! }, spool), await prepare({ given: given[1]!, name: given[1]! }, spool)];
-          const r = await compare(ta.path, tb.path, { sameClock: a['same-clock'], plots: a.plots, version: pkg.version, names: [given[0]!, given[1]!], ...(a.out !== undefined ? { out: a.out } : {}) });
+          const r = await compare(ta.path, tb.path, { sameClock: a['same-clock'], plots: a.plots, format: a.format, version: pkg.version, names: [given[0]!, given[1]!], ...(a.out !== undefined ? { out: a.out } : {}) });
           if (!a.quiet) process.stdout.write(compareText(r));
           const warnings = [...r.summary.captures.a.warnings, ...r.summary.captures.b.warnings, ...r.summary.warnings];
           warnAll(warnings, warnings.length, '', false);
@@ -305,6 +312,7 @@ export async function main(argv: string[]): Promise<void> {
 interface AnalyzeAllOptions {
   out?: string;
   packets: boolean;
+  format: TableFormat;
   plots: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -347,6 +355,7 @@ async function analyzeAll(traces: string[], o: AnalyzeAllOptions): Promise<numbe
         quiet: o.quiet,
         opts: {
           packets: o.packets,
+          format: o.format,
           plots: o.plots,
           version: pkg.version,
           select: o.select,

@@ -20,6 +20,8 @@ export interface Column<R> {
   description: string;
   /** A text column whose values never need CSV quoting (fixed tokens, space-separated numbers): see `isPlain`. */
   plain?: boolean;
+  /** An unsigned 64-bit integer (a relative DSN): past 2^53 the cell is its decimal text; Parquet's UINT_64. */
+  u64?: boolean;
   /** One of a c2s_/s2c_ pair: the description with DIR for the direction (the docs print the pair on one row). */
   pair?: { suffix: string; template: string };
   get(r: R, t: TimeBase): Cell;

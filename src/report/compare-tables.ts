@@ -28,7 +28,7 @@ export const OWD_COLUMNS = [
   { name: 'sent_by', type: 'text', plain: true, unit: '', description: 'the capture nearer the sender (`a` or `b`): where the packet was seen first', get: (x) => CAPTURE[x.r.sentSide], put: (x, _t, w) => w.text(CAPTURE[x.r.sentSide]) },
   { name: 'sent_frame', type: 'integer', unit: '', description: 'the packet in that capture', get: (x) => x.r.sentFrame, put: (x, _t, w) => w.int(x.r.sentFrame) },
   { name: 'received_frame', type: 'integer', unit: '', description: 'the packet in the other capture', get: (x) => x.r.receivedFrame, put: (x, _t, w) => w.int(x.r.receivedFrame) },
-  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of its first payload byte (capture a); empty when unmapped or no payload', get: (x) => dsn(x.r.dsn), put: (x, _t, w) => putDsn(w, x.r.dsn) },
+  { name: 'dsn', type: 'integer', u64: true, unit: '', description: 'relative DSN of its first payload byte (capture a); empty when unmapped or no payload', get: (x) => dsn(x.r.dsn), put: (x, _t, w) => putDsn(w, x.r.dsn) },
   { name: 'len', type: 'integer', unit: 'B', description: 'payload bytes', get: (x) => x.r.len, put: (x, _t, w) => w.int(x.r.len) },
   { name: 'sent', type: 'time', unit: 's', description: "when the sender's capture saw it (its clock)", get: (x) => x.tb[x.r.sentSide].format(x.r.sent), put: (x, _t, w) => w.epoch(x.tb[x.r.sentSide], x.r.sent) },
   { name: 'received', type: 'time', unit: 's', description: "when the receiver's capture saw it (its clock)", get: (x) => x.tb[1 - x.r.sentSide]!.format(x.r.received), put: (x, _t, w) => w.epoch(x.tb[1 - x.r.sentSide]!, x.r.received) },
@@ -50,7 +50,7 @@ export const LOST_COLUMNS = [
   { name: 'seq', type: 'integer', unit: '', description: 'relative sequence number (as Wireshark)', get: (x) => x.r.seq, put: (x, _t, w) => w.int(x.r.seq) },
   { name: 'len', type: 'integer', unit: 'B', description: 'payload bytes (0: a pure ACK, SYN or FIN)', get: (x) => x.r.len, put: (x, _t, w) => w.int(x.r.len) },
   { name: 'flags', type: 'text', plain: true, unit: '', description: "tcpdump's letters", get: (x) => tcpFlags(x.r.flags), put: (x, _t, w) => w.text(tcpFlags(x.r.flags)) },
-  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of its first payload byte; empty when unmapped or no payload', get: (x) => dsn(x.r.dsn), put: (x, _t, w) => putDsn(w, x.r.dsn) },
+  { name: 'dsn', type: 'integer', u64: true, unit: '', description: 'relative DSN of its first payload byte; empty when unmapped or no payload', get: (x) => dsn(x.r.dsn), put: (x, _t, w) => putDsn(w, x.r.dsn) },
 ] as const satisfies readonly Column<Timed<LostRow>>[];
 
 export const QUALIFIED_COLUMNS = [
@@ -60,8 +60,8 @@ export const QUALIFIED_COLUMNS = [
   { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the copy', get: (x) => x.r.row.subflow },
   { name: 'frame', type: 'integer', unit: '', description: 'the copy (the reinjecting segment)', get: (x) => x.r.row.frame },
   { name: 'time', type: 'time', unit: 's', description: 'when it was sent (at that capture)', get: (x) => x.tb[x.r.side].format(x.r.row.time) },
-  { name: 'dsn_start', type: 'integer', unit: '', description: 'the reinjected DSN range [start, end)', get: (x) => u64String(x.r.row.dsnStart) },
-  { name: 'dsn_end', type: 'integer', unit: '', description: 'its end (exclusive)', get: (x) => u64String(x.r.row.dsnEnd) },
+  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'the reinjected DSN range [start, end)', get: (x) => u64String(x.r.row.dsnStart) },
+  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'its end (exclusive)', get: (x) => u64String(x.r.row.dsnEnd) },
   { name: 'original_frame', type: 'integer', unit: '', description: 'the earliest earlier transmission on another subflow', get: (x) => x.r.row.originalFrame },
   { name: 'original_subflow', type: 'integer', unit: '', description: 'its subflow', get: (x) => x.r.row.originalSubflow },
   {

@@ -23,7 +23,7 @@ export const DOC_TABLES: Record<string, Record<string, () => string>> = {
   'docs/outputs.md': {
     'connections.csv': () => columnTable(CONNECTION_COLUMNS as readonly Column<never>[]),
     'subflows.csv': () => columnTable(SUBFLOW_COLUMNS as readonly Column<never>[]),
-    ...Object.fromEntries(TABLE_FILES.map((f) => [f.file, () => columnTable(f.columns)])),
+    ...Object.fromEntries(TABLE_FILES.map((f) => [`${f.name}.csv`, () => columnTable(f.columns)])),
     'packets.csv': () => columnTable(PACKET_COLUMNS as readonly Column<never>[]),
   },
   'docs/compare.md': {

@@ -12,8 +12,10 @@ import type { TimeBase } from './time.js';
  */
 export interface HtmlInput {
   summary: Summary;
-  /** Files written, relative to the folder (CSV files, summary.json). */
+  /** Files written, relative to the folder (the tables, summary.json). */
   files: readonly string[];
+  /** The tables' format: the extension of connections.csv and events.csv in the links. */
+  format: 'csv' | 'parquet';
   /** The first events of each connection (events.csv has every one). */
   events: ReadonlyMap<number, { rows: readonly EventRow[]; more: number }>;
   time: TimeBase;
@@ -116,7 +118,7 @@ export function reportHtml(x: HtmlInput): string {
     out.push('</tr>');
   }
   out.push('</tbody></table>');
-  if (s.connections_not_detailed > 0) out.push(`<p>${s.connections_not_detailed} more connections in <a href="connections.csv">connections.csv</a>.</p>`);
+  if (s.connections_not_detailed > 0) out.push(`<p>${s.connections_not_detailed} more connections in <a href="connections.${x.format}">connections.${x.format}</a>.</p>`);
   const np = s.plots?.connections_not_plotted ?? [];
   if (np.length > 0) out.push(`<p>Not plotted: connection${np.length === 1 ? '' : 's'} ${np.join(', ')} (<code>--conn N</code> or <code>--plots all</code> plots them).</p>`);
 
@@ -140,7 +142,7 @@ export function reportHtml(x: HtmlInput): string {
       out.push('<h3>Events</h3><table class="sortable"><thead><tr><th>t (s)</th><th>frame</th><th>subflow</th><th>event</th><th>detail</th></tr></thead><tbody>');
       for (const e of ev.rows) out.push(`<tr>${td(x.time.since(e.time), x.time.since(e.time))}${td(String(e.frame), e.frame)}${td(e.subflow < 0 ? '' : String(e.subflow), e.subflow)}${td(esc(e.event))}${td(esc(e.detail))}</tr>`);
       out.push('</tbody></table>');
-      if (ev.more > 0) out.push(`<p>${ev.more} more events in <a href="events.csv">events.csv</a>.</p>`);
+      if (ev.more > 0) out.push(`<p>${ev.more} more events in <a href="events.${x.format}">events.${x.format}</a>.</p>`);
     }
     if (files.length > 0) {
       out.push('<h3>Plots</h3>');

@@ -1,11 +1,10 @@
 import type { ConnectionRecord } from '../analyze/record.js';
 import { EVENTS, type AnalysisSink, type EventRow, type PacketRow, type Table } from '../analyze/model.js';
-import { CsvFile } from './csv.js';
-import type { ByteLines } from './byte-lines.js';
-import { cellText, CONNECTION_COLUMNS, isPlain, plainLine, SUBFLOW_COLUMNS, type Column } from './columns.js';
+import { CONNECTION_COLUMNS, SUBFLOW_COLUMNS, type Column, type SubflowRow } from './columns.js';
 import type { OutputDir } from './outdir.js';
 import { connectionSummary, type ConnectionSummary } from './summary.js';
 import { PACKET_COLUMNS, TABLE_FILES, type TableFile } from './tables.js';
+import { openTable, type TableFormat, type TableWriter } from './table-writer.js';
 import type { TimeBase } from './time.js';
 
 /** Connections, and events per connection, report.html lists (events.csv has every one). */
@@ -16,18 +15,18 @@ const REPORT_EVENTS = 60;
 export const SUMMARY_DETAIL_LIMIT = 1000;
 
 /**
- * Writes the analysis as it streams: one CsvFile per output, rows
- * formatted here (relative times to epoch, relative DSNs as unsigned
- * decimals). Keeps per-connection aggregates only until the connection
+ * Writes the analysis as it streams: one file per table (CSV or Parquet,
+ * table-writer.ts), rows formatted by the column declarations (relative
+ * times to epoch, relative DSNs as unsigned decimals). Keeps per-connection aggregates only until the connection
  * is finished, and a compact summary of each for summary.json.
  */
 export class ReportSink implements AnalysisSink {
   readonly packet?: (row: PacketRow) => void;
-  private readonly files: CsvFile[] = [];
-  private readonly connections: CsvFile;
-  private readonly subflows: CsvFile;
+  private readonly files: TableWriter<never>[] = [];
+  private readonly connections: TableWriter<ConnectionRecord>;
+  private readonly subflows: TableWriter<SubflowRow>;
   /** The file of each streamed table. */
-  private readonly tables = new Map<Table<unknown>, { spec: TableFile<never>; file: CsvFile; plain: boolean; lines: ByteLines | null }>();
+  private readonly tables = new Map<Table<unknown>, { spec: TableFile<never>; file: TableWriter<unknown> }>();
   readonly summaries: ConnectionSummary[] = [];
   /** Connections beyond SUMMARY_DETAIL_LIMIT (counted, not detailed). */
   summariesDropped = 0;
@@ -36,24 +35,19 @@ export class ReportSink implements AnalysisSink {
   constructor(
     out: OutputDir,
     private readonly time: TimeBase,
-    opts: { packets: boolean },
+    opts: { packets: boolean; format: TableFormat; version: string },
   ) {
-    const csv = (name: string, cols: readonly Column<never>[]): CsvFile => {
-      const f = new CsvFile(out.file(name), `${out.path}/${name}`, cols.map((c) => c.name));
-      this.files.push(f);
+    const open = <R>(name: string, cols: readonly Column<R>[]): TableWriter<R> => {
+      const f = openTable(out, name, cols, time, opts.format, opts.version);
+      this.files.push(f as TableWriter<never>);
       return f;
     };
-    this.connections = csv('connections.csv', CONNECTION_COLUMNS as readonly Column<never>[]);
-    this.subflows = csv('subflows.csv', SUBFLOW_COLUMNS as readonly Column<never>[]);
-    for (const spec of TABLE_FILES) {
-      const file = csv(spec.file, spec.columns);
-      this.tables.set(spec.table as unknown as Table<unknown>, { spec, file, plain: spec.columns.every(isPlain), lines: spec.columns.every((c) => c.put !== undefined) ? file.byteLines() : null });
-    }
+    this.connections = open('connections', CONNECTION_COLUMNS);
+    this.subflows = open('subflows', SUBFLOW_COLUMNS);
+    for (const spec of TABLE_FILES) this.tables.set(spec.table as unknown as Table<unknown>, { spec, file: open(spec.name, spec.columns as readonly Column<unknown>[]) });
     if (opts.packets) {
-      const packets = csv('packets.csv', PACKET_COLUMNS as readonly Column<never>[]);
-      const cols = PACKET_COLUMNS as readonly Column<PacketRow>[];
-      const lines = packets.byteLines();
-      this.packet = (r: PacketRow): void => putLine(cols, r, this.time, lines);
+      const packets = open('packets', PACKET_COLUMNS as readonly Column<PacketRow>[]);
+      this.packet = (r: PacketRow): void => packets.add(r);
     }
   }
 
@@ -94,29 +88,16 @@ export class ReportSink implements AnalysisSink {
       if (e.event === 'fallback') this.totals.fallbacks++;
       this.keepEvent(e);
     }
-    const cols = w.spec.columns as readonly Column<R>[];
-    if (w.lines !== null) putLine(cols, r, this.time, w.lines);
-    else if (w.plain) w.file.writeLine(plainLine(cols, r, this.time));
-    else w.file.write(row(cols, r, this.time));
+    w.file.add(r);
   }
 
   connection(c: ConnectionRecord): void {
     const t = this.time;
     this.totals.connections++;
     this.totals.subflows += c.subflows.length;
-    this.connections.write(row(CONNECTION_COLUMNS, c, t));
-    for (const s of c.subflows) this.subflows.write(row(SUBFLOW_COLUMNS, { conn: c.id, s }, t));
+    this.connections.add(c);
+    for (const s of c.subflows) this.subflows.add({ conn: c.id, s });
     if (this.summaries.length < SUMMARY_DETAIL_LIMIT) this.summaries.push(connectionSummary(c, t));
     else this.summariesDropped++;
   }
-}
-
-/** A line of a table whose every column writes bytes. */
-export function putLine<R>(cols: readonly Column<R>[], r: R, t: TimeBase, w: ByteLines): void {
-  for (let i = 0; i < cols.length; i++) cols[i]!.put!(r, t, w);
-  w.end();
-}
-
-function row<R>(cols: readonly Column<R>[], r: R, t: TimeBase): Array<string | number> {
-  return cols.map((c) => cellText(c.get(r, t)));
 }

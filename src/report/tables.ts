@@ -49,7 +49,7 @@ export const EVENT_COLUMNS = [
   { name: 'event', type: 'text', unit: '', description: 'what happened (the table below)', get: (r) => r.event },
   { name: 'side', type: 'text', unit: '', description: '`client` or `server`: the sender of the option or segment', get: (r) => r.side ?? null },
   { name: 'addr_id', type: 'integer', unit: '', description: 'address id (MP_JOIN, ADD_ADDR, REMOVE_ADDR of one id, MP_PRIO)', get: (r) => r.addrId ?? null },
-  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN (DATA_FIN, MP_FAIL, infinite mapping, checksum failure)', get: (r) => (r.dsn === undefined ? null : dsn(r.dsn)) },
+  { name: 'dsn', type: 'integer', u64: true, unit: '', description: 'relative DSN (DATA_FIN, MP_FAIL, infinite mapping, checksum failure)', get: (r) => (r.dsn === undefined ? null : dsn(r.dsn)) },
   { name: 'reason', type: 'text', unit: '', description: 'MP_TCPRST reason name, fallback kind, why a join failed, a changed key', get: (r) => r.reason ?? null },
   { name: 'detail', type: 'text', unit: '', description: 'the event in words (the table below)', get: (r) => r.detail },
 ] as const satisfies readonly Column<EventRow>[];
@@ -60,8 +60,8 @@ export const REINJECTION_COLUMNS = [
   { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time) },
   sinceStart<ReinjectionRow>(),
   { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried it', get: (r) => r.subflow },
-  { name: 'dsn_start', type: 'integer', unit: '', description: 'its relative DSN range [start, end)', get: (r) => u64String(r.dsnStart) },
-  { name: 'dsn_end', type: 'integer', unit: '', description: 'the end of the range (exclusive)', get: (r) => u64String(r.dsnEnd) },
+  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'its relative DSN range [start, end)', get: (r) => u64String(r.dsnStart) },
+  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'the end of the range (exclusive)', get: (r) => u64String(r.dsnEnd) },
   { name: 'bytes', type: 'integer', unit: 'B', description: 'how many of its bytes had been sent before on other subflows', get: (r) => r.bytes },
   { name: 'original_frame', type: 'integer', unit: '', description: 'the earliest earlier transmission on another subflow', get: (r) => r.originalFrame },
   { name: 'original_subflow', type: 'integer', unit: '', description: 'its subflow', get: (r) => r.originalSubflow },
@@ -75,8 +75,8 @@ const closed = <T>(h: HoleRow, v: T): T | null => (h.closedFrame < 0 ? null : v)
 
 export const HOLE_COLUMNS = [
   ...connDir<HoleRow>('of the data'),
-  { name: 'dsn_start', type: 'integer', unit: '', description: 'the hole [start, end), relative DSNs', get: (r) => u64String(r.dsnStart) },
-  { name: 'dsn_end', type: 'integer', unit: '', description: 'its end (exclusive)', get: (r) => u64String(r.dsnEnd) },
+  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'the hole [start, end), relative DSNs', get: (r) => u64String(r.dsnStart) },
+  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'its end (exclusive)', get: (r) => u64String(r.dsnEnd) },
   { name: 'bytes', type: 'integer', unit: 'B', description: 'its size', get: (r) => r.dsnEnd - r.dsnStart },
   { name: 'opened_frame', type: 'integer', unit: '', description: 'the segment that opened it', get: (r) => r.openedFrame },
   { name: 'opened_time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.openedTime) },
@@ -151,8 +151,8 @@ export const PACKET_COLUMNS = [
   { name: 'seq', type: 'integer', unit: '', description: "relative sequence number, as Wireshark's `tcp.seq` (from the SYN, or the first packet minus 1)", get: (r) => r.seq, put: (r, _t, w) => w.int(r.seq) },
   { name: 'len', type: 'integer', unit: 'B', description: 'payload bytes on the wire', get: (r) => r.len, put: (r, _t, w) => w.int(r.len) },
   { name: 'flags', type: 'text', plain: true, unit: '', description: "tcpdump's letters: `S` `F` `P` `R` `U` `W` (CWR) `E` (ECE) `A` (AE), `.` for ACK", get: (r) => tcpFlags(r.flags), put: (r, _t, w) => w.text(tcpFlags(r.flags)) },
-  { name: 'dsn', type: 'integer', unit: '', description: 'relative DSN of the first payload byte (of the DATA_FIN for a bare DATA_FIN); empty when unmapped', get: (r) => dsn(r.dsn), put: (r, _t, w) => putDsn(w, r.dsn) },
-  { name: 'data_ack', type: 'integer', unit: '', description: 'relative data ACK carried', get: (r) => dsn(r.dataAck), put: (r, _t, w) => putDsn(w, r.dataAck) },
+  { name: 'dsn', type: 'integer', u64: true, unit: '', description: 'relative DSN of the first payload byte (of the DATA_FIN for a bare DATA_FIN); empty when unmapped', get: (r) => dsn(r.dsn), put: (r, _t, w) => putDsn(w, r.dsn) },
+  { name: 'data_ack', type: 'integer', u64: true, unit: '', description: 'relative data ACK carried', get: (r) => dsn(r.dataAck), put: (r, _t, w) => putDsn(w, r.dataAck) },
   { name: 'mptcp', type: 'text', plain: true, unit: '', description: 'MPTCP option subtypes, space separated (`mp_capable`, `mp_join`, `dss`, `add_addr`, `remove_addr`, `mp_prio`, `mp_fail`, `mp_fastclose`, `mp_tcprst`)', get: (r) => r.mptcp, put: (r, _t, w) => w.text(r.mptcp) },
   { name: 'reinjection_of', type: 'text', plain: true, unit: '', description: 'earlier frames (on other subflows) this segment reinjects, space separated', get: (r) => r.reinjectionOf, put: (r, _t, w) => w.text(r.reinjectionOf) },
   { name: 'retransmission', type: 'bool', unit: '', description: 'the segment repeats subflow sequence space already sent on this flow', get: (r) => r.retransmission, put: (r, _t, w) => w.text(r.retransmission ? 'true' : 'false') },
@@ -164,22 +164,23 @@ export type ColumnName<C extends readonly { name: string }[]> = C[number]['name'
 /** A streamed table: its file, its columns, and the summary total its rows count into. */
 export interface TableFile<R> {
   table: Table<R>;
-  file: string;
+  /** The file's name without its extension (`events`: events.csv or events.parquet). */
+  name: string;
   columns: readonly Column<R>[];
   /** What one row is, for the docs' list of files. */
   total?: 'events' | 'reinjections' | 'holes' | 'handovers';
 }
 
-function file<R>(table: Table<R>, file: string, columns: readonly Column<R>[], total?: TableFile<R>['total']): TableFile<R> {
-  return total === undefined ? { table, file, columns } : { table, file, columns, total };
+function file<R>(table: Table<R>, name: string, columns: readonly Column<R>[], total?: TableFile<R>['total']): TableFile<R> {
+  return total === undefined ? { table, name, columns } : { table, name, columns, total };
 }
 
 /** Every table the analysis streams through `AnalysisSink.row`, in the order their files are made. */
 export const TABLE_FILES: readonly TableFile<never>[] = [
-  file(EVENTS, 'events.csv', EVENT_COLUMNS, 'events'),
-  file(REINJECTIONS, 'reinjections.csv', REINJECTION_COLUMNS, 'reinjections'),
-  file(HOLES, 'holes.csv', HOLE_COLUMNS, 'holes'),
-  file(HANDOVERS, 'handovers.csv', HANDOVER_COLUMNS, 'handovers'),
-  file(RTT, 'rtt.csv', RTT_COLUMNS),
-  file(FLIGHT, 'flight.csv', FLIGHT_COLUMNS),
+  file(EVENTS, 'events', EVENT_COLUMNS, 'events'),
+  file(REINJECTIONS, 'reinjections', REINJECTION_COLUMNS, 'reinjections'),
+  file(HOLES, 'holes', HOLE_COLUMNS, 'holes'),
+  file(HANDOVERS, 'handovers', HANDOVER_COLUMNS, 'handovers'),
+  file(RTT, 'rtt', RTT_COLUMNS),
+  file(FLIGHT, 'flight', FLIGHT_COLUMNS),
 ] as unknown as readonly TableFile<never>[];

@@ -1,0 +1,98 @@
+/**
+ * A table's file in the format asked for (`--format`): CSV, or Parquet
+ * for loading millions of rows into DuckDB, pandas or Spark without
+ * parsing text. Both take rows through the same column declarations.
+ */
+import { cellText, isPlain, plainLine, type Column } from './columns.js';
+import { CsvFile } from './csv.js';
+import type { ByteLines } from './byte-lines.js';
+import type { OutputDir } from './outdir.js';
+import type { TimeBase } from './time.js';
+
+export type TableFormat = 'csv' | 'parquet';
+export const TABLE_FORMATS: readonly TableFormat[] = ['csv', 'parquet'];
+
+export interface TableWriter<R> {
+  add(r: R): void;
+  readonly rows: number;
+  /** Output is waiting to be written: await drain() before adding more. */
+  readonly needsDrain: boolean;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `events` → `events.csv` or `events.parquet`. */
+export function tableFileName(name: string, format: TableFormat): string {
+  return `${name}.${format}`;
+}
+
+/** The Parquet writer's module, loaded by `loadFormat` only when asked for: a CSV run does not pay for its import. */
+let parquet: typeof import('./parquet.js') | null = null;
+
+/** Loads what writing `format` needs; before the first `openTable` of that format. */
+export async function loadFormat(format: TableFormat): Promise<void> {
+  if (format === 'parquet') parquet ??= await import('./parquet.js');
+}
+
+/**
+ * Opens table `name` in `out` (`loadFormat(format)` first). `digits`: the digits of the rows' times
+ * when they are not the time base's (compare: rows of two captures).
+ */
+export function openTable<R>(out: OutputDir, name: string, columns: readonly Column<R>[], time: TimeBase, format: TableFormat, version: string, digits?: () => number): TableWriter<R> {
+  const file = tableFileName(name, format);
+  if (format === 'parquet') {
+    if (parquet === null) throw new Error('openTable: loadFormat("parquet") was not awaited');
+    return new parquet.ParquetFile(out.file(file), `${out.path}/${file}`, columns, time, { createdBy: `mptrace ${version}`.trimEnd(), ...(digits ? { digits } : {}) });
+  }
+  return new CsvTable(new CsvFile(out.file(file), `${out.path}/${file}`, columns.map((c) => c.name)), columns, time);
+}
+
+/**
+ * CSV rows the cheapest way their columns allow: straight as bytes when
+ * every column can write itself (`put`), as a joined line when no cell
+ * can need quoting, through csv-stringify otherwise.
+ */
+class CsvTable<R> implements TableWriter<R> {
+  private readonly lines: ByteLines | null;
+  private readonly plain: boolean;
+
+  constructor(
+    private readonly file: CsvFile,
+    private readonly columns: readonly Column<R>[],
+    private readonly time: TimeBase,
+  ) {
+    this.lines = columns.every((c) => c.put !== undefined) ? file.byteLines() : null;
+    this.plain = columns.every((c) => isPlain(c as Column<never>));
+  }
+
+  get rows(): number {
+    return this.file.rows;
+  }
+
+  add(r: R): void {
+    const cols = this.columns;
+    if (this.lines !== null) {
+      this.file.rows++;
+      putLine(cols, r, this.time, this.lines);
+    } else if (this.plain) this.file.writeLine(plainLine(cols, r, this.time));
+    else this.file.write(cols.map((c) => cellText(c.get(r, this.time))));
+  }
+
+  get needsDrain(): boolean {
+    return this.file.needsDrain;
+  }
+
+  drain(): Promise<void> {
+    return this.file.drain();
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+/** A line of a table whose every column writes bytes. */
+function putLine<R>(cols: readonly Column<R>[], r: R, t: TimeBase, w: ByteLines): void {
+  for (let i = 0; i < cols.length; i++) cols[i]!.put!(r, t, w);
+  w.end();
+}
