@@ -24,6 +24,7 @@ export class ByteLines {
   /** Lines begun in this buffer, and cells in the current line (for the commas). */
   private cells = 0;
 
+  /** `out` gets a view of the reused buffer: it must be done with the bytes when it returns. */
   constructor(private readonly out: (chunk: Buffer) => void) {}
 
   /** Next cell: its comma. */
@@ -133,7 +134,8 @@ export class ByteLines {
   flush(): void {
     if (this.pos === 0) return;
     // A line cut at a flush continues in the next buffer: only bytes are moved, never the line's cell count.
-    this.out(Buffer.from(this.buf.subarray(0, this.pos)));
+    // The buffer is reused: `out` writes the bytes before it returns (or copies them).
+    this.out(this.buf.subarray(0, this.pos));
     this.pos = 0;
   }
 }

@@ -5,7 +5,7 @@ import { TimeBase } from '../../src/report/time.js';
 
 function line(write: (w: ByteLines) => void): string {
   const chunks: Buffer[] = [];
-  const w = new ByteLines((c) => chunks.push(c));
+  const w = new ByteLines((c) => chunks.push(Buffer.from(c)));
   write(w);
   w.end();
   w.flush();
@@ -40,7 +40,7 @@ describe('ByteLines', () => {
       w.text('s2c');
     })).toBe('0,-42,9007199254740991,,s2c');
     const chunks: Buffer[] = [];
-    const w = new ByteLines((c) => chunks.push(c));
+    const w = new ByteLines((c) => chunks.push(Buffer.from(c)));
     for (let i = 0; i < 40000; i++) {
       w.int(i);
       w.text('fd00:1:2::1');
