@@ -16,7 +16,7 @@
 // test/helpers/hostile.ts (the tests' fast capture writer).
 // BENCH_RUNS (default 9), BENCH_PAIRS (default 11), BENCH_TSHARK=0, BENCH_MPTCPTRACE=0, BENCH_CURVE= to skip those.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { parquetMetadata } from 'hyparquet';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -126,6 +126,14 @@ function timedRuns(k, cmd, args, cwd) {
   return { wall: median(r.map((x) => x.wall)), rss: Math.max(...r.map((x) => x.rss)) };
 }
 
+/** The first `count` packets of a little-endian pcap file, as a pcap file. */
+function firstPackets(path, count) {
+  const b = readFileSync(path);
+  let at = 24;
+  for (let i = 0; i < count && at + 16 <= b.length; i++) at += 16 + b.readUInt32LE(at + 8);
+  return b.subarray(0, at);
+}
+
 /** Rows in the tables of an output directory: counted in the CSV files, read from the footers of the Parquet ones (summary.json's totals do not count packets and RTT samples). */
 function tableRows(out, format) {
   const names = ['connections', 'subflows', 'events', 'reinjections', 'holes', 'handovers', 'rtt', 'flight', 'packets'];
@@ -215,6 +223,15 @@ for (const f of v0 === null ? [file] : [file, v0]) {
     const t = run(tshark, ['-r', f, '-o', 'mptcp.analyze_mptcp:TRUE', '-o', 'mptcp.analyze_mappings:TRUE', '-o', 'mptcp.relative_sequence_numbers:TRUE', '-o', 'tcp.analyze_sequence_numbers:TRUE', '-T', 'fields', '-e', 'frame.number', '-e', 'mptcp.dsn']);
     row('tshark MPTCP analysis (1 run)', t, `   ${(t.wall / ours.wall).toFixed(1)}x mptrace's time`);
   }
+}
+// Fixed cost: what a small capture costs, most of it before the first packet (node itself, module loading, yargs).
+{
+  const small = join(benchDir, 'first-100.pcap');
+  writeFileSync(small, firstPackets(join(root, 'fixtures', 'lab', 'handover.client.pcap'), 100));
+  const n = 15;
+  const out = join(benchDir, 'out-small');
+  const ms = (args) => `${(timedRuns(n, process.execPath, args).wall * 1000).toFixed(0)} ms`;
+  console.log(`fixed cost (separate processes, median of ${n}): node -e 0 ${ms(['-e', '0'])}, mptrace --version ${ms([bin, '--version'])}, analyze of 100 packets ${ms([bin, 'analyze', small, '-o', out, '-q'])} with plots, ${ms([bin, 'analyze', small, '-o', out, '-q', '--no-plots'])} without`);
 }
 // Several traces at once: a directory holding the capture twice, with one thread and with a worker (--jobs 2).
 {
