@@ -3,16 +3,13 @@ import { stringify } from 'csv-stringify/sync';
 import { fsReason, OutputError } from '../errors.js';
 import { ByteLines } from './byte-lines.js';
 
-/** Rows turned into CSV text at once: one csv-stringify call and one file write per batch. */
-const BATCH = 2048;
 /** Text of plain lines collected before one file write. */
 const PLAIN_BATCH = 1 << 16;
 
 /**
- * One CSV file, streamed: rows are collected in small batches, each batch
- * serialised by csv-stringify (RFC 4180 quoting, a header row first) and
- * written to the file. (csv-stringify's streaming API costs a stream push
- * per record: batching it is 10x faster on packets.csv, and still streams.)
+ * One CSV file, streamed: a header row (as csv-stringify writes it), then
+ * lines (table-writer.ts builds them, quoted where a cell needs it) or
+ * bytes (byte-lines.ts), gathered and written in batches.
  *
  * Writes are synchronous, from the buffers the rows were built in: nothing
  * queues in a stream, so memory holds one batch per file whatever the
@@ -24,7 +21,6 @@ const PLAIN_BATCH = 1 << 16;
 export class CsvFile {
   private readonly fd: number;
   private readonly columns: string[];
-  private batch: Array<Array<string | number>> = [];
   /** Lines written with writeLine, not yet written. */
   private text = '';
   private header = true;
@@ -55,12 +51,6 @@ export class CsvFile {
     }
   }
 
-  write(row: Array<string | number>): void {
-    this.rows++;
-    this.batch.push(row);
-    if (this.batch.length === BATCH) this.flush();
-  }
-
   private lines: ByteLines | null = null;
 
   /** Lines written as bytes (byte-lines.ts), after the header. A file takes byte lines, lines or rows: one kind. */
@@ -73,7 +63,7 @@ export class CsvFile {
     return this.lines;
   }
 
-  /** A line that needs no quoting (see columns.ts `plainLine`), without its line end. A file takes lines or rows, not both. */
+  /** A CSV line (quoted as it needs: table-writer.ts), without its line end. A file takes byte lines or lines, not both. */
   writeLine(line: string): void {
     this.rows++;
     this.text += `${line}\n`;
@@ -81,19 +71,11 @@ export class CsvFile {
   }
 
   private flush(): void {
-    if (this.batch.length === 0 && this.text === '' && !this.header) return;
-    if (this.text !== '') {
-      // Plain lines: the header as csv-stringify writes it, then the text as it is.
-      if (this.header) this.put(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
-      this.header = false;
-      this.put(this.text);
-      this.text = '';
-      return;
-    }
-    const text = stringify(this.batch, { header: this.header, columns: this.columns, record_delimiter: 'unix' });
+    // The header as csv-stringify writes it, then the lines as they are.
+    if (this.header) this.put(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
     this.header = false;
-    this.batch = [];
-    this.put(text);
+    if (this.text !== '') this.put(this.text);
+    this.text = '';
   }
 
   /** Only a failed write asks the caller to stop: drain() throws it. */
