@@ -327,7 +327,9 @@ function dirRecord(c: Connection, subflows: readonly SubflowRecord[], d: 0 | 1, 
 function deepFreeze<T>(x: T): T {
   if (x !== null && typeof x === 'object' && !Object.isFrozen(x) && !(x instanceof Map)) {
     Object.freeze(x);
-    for (const v of Object.values(x as object)) deepFreeze(v);
+    // Walked without Object.values: its array per object was a third of what finishing a short connection allocated.
+    if (Array.isArray(x)) for (let i = 0; i < x.length; i++) deepFreeze(x[i]);
+    else for (const k in x) deepFreeze(x[k]);
   }
   return x;
 }
