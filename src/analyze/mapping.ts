@@ -22,7 +22,7 @@ export class MappingTable extends SortedRecords {
   /** Index of the last lookup's hit: the next segment usually falls in it again. */
   private last = -1;
 
-  constructor(capacity = 1 << 16, initial = 4) {
+  constructor(capacity = 1 << 16, initial = 2) {
     super(W, capacity, initial);
   }
 

@@ -208,9 +208,13 @@ export class InFlight {
   }
 
   private grow(): void {
-    const cap = Math.max(8, this.cap * 2);
+    // From 2 ranges: most subflow directions of short connections never hold more, and a buffer is allocated per direction.
+    const cap = Math.max(2, this.cap * 2);
     const b = new Float64Array(cap * STRIDE);
-    for (let n = 0; n < this.size; n++) b.set(this.r.subarray(((this.head + n) % this.cap) * STRIDE, ((this.head + n) % this.cap) * STRIDE + STRIDE), n * STRIDE);
+    for (let n = 0; n < this.size; n++) {
+      const from = ((this.head + n) % this.cap) * STRIDE;
+      for (let j = 0; j < STRIDE; j++) b[n * STRIDE + j] = this.r[from + j]!;
+    }
     this.r = b;
     this.cap = cap;
     this.head = 0;

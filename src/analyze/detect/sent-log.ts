@@ -30,7 +30,7 @@ export class SentLog extends SortedRecords {
   /** Bytes of the range already sent on other subflows. */
   otherBytes = 0;
 
-  constructor(capacity = 1 << 15, initial = 8) {
+  constructor(capacity = 1 << 15, initial = 2) {
     super(W, capacity, initial);
   }
 

@@ -70,7 +70,7 @@ class TsSent {
   }
 
   private grow(): void {
-    const cap = Math.max(16, this.cap * 2);
+    const cap = Math.max(2, this.cap * 2);
     const b = new Float64Array(cap * 3);
     for (let n = 0; n < this.size; n++) {
       const k = ((this.head + n) % this.cap) * 3;
