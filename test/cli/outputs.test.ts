@@ -52,3 +52,14 @@ describe('times and structured events', () => {
     ]);
   });
 });
+
+describe('CSV quoting', () => {
+  it('quotes a cell holding a comma (RFC 4180, as csv-stringify does) and nothing else', () => {
+    const o = join(mkdtempSync(join(tmpdir(), 'mptrace-out-')), 'o');
+    expect(runCli(['analyze', join(ROOT, 'fixtures', 'public', 'mptcp-aa-v1.pcap'), '-q', '--no-plots', '-o', o]).code).toBe(0);
+    const lines = readFileSync(join(o, 'events.csv'), 'utf8').split('\n');
+    const quoted = lines.filter((l) => l.includes('"'));
+    expect(quoted).toEqual(['1582742665.046726,9.097234,13,0,0,add_addr,server,1,,,"id 1 192.168.136.225 from server; hmac ok (leftmost 64 bits, as Linux before 5.10)"']);
+    expect(lines.filter((l) => l.startsWith('1582742665.046726,9.097234,13,'))).toEqual(quoted);
+  });
+});
