@@ -92,13 +92,16 @@ export class Flow {
     readonly firstTime: number,
   ) {}
 
-  /** Endpoint addresses as text (formatted on demand, not per packet). */
+  /** Endpoint addresses as text: formatted when first asked (a record asks a dozen times), never per packet. */
+  private textOfA: string | null = null;
+  private textOfB: string | null = null;
+
   get textA(): string {
-    return wordsText(this.v6, this.a0, this.a1, this.a2, this.a3);
+    return (this.textOfA ??= wordsText(this.v6, this.a0, this.a1, this.a2, this.a3));
   }
 
   get textB(): string {
-    return wordsText(this.v6, this.b0, this.b1, this.b2, this.b3);
+    return (this.textOfB ??= wordsText(this.v6, this.b0, this.b1, this.b2, this.b3));
   }
 
   get ended(): boolean {
@@ -108,6 +111,7 @@ export class Flow {
 }
 
 function wordsText(v6: boolean, w0: number, w1: number, w2: number, w3: number): string {
+  if (!v6) return `${w0 >>> 24}.${(w0 >>> 16) & 0xff}.${(w0 >>> 8) & 0xff}.${w0 & 0xff}`;
   const b = new Uint8Array(16);
   const words = [w0, w1, w2, w3];
   for (let i = 0; i < 4; i++) {
