@@ -29,6 +29,7 @@ const { Diagnostics } = await import(dist('decode/diagnostics.js'));
 const { Frame } = await import(dist('decode/frame.js'));
 const { DecodedPacket, decodePacket } = await import(dist('decode/packet.js'));
 const { analyze } = await import(dist('cli/analyze.js'));
+const { TABLE_FILES } = await import(dist('report/tables.js'));
 /** Where the bench keeps what it makes: the decompressed capture, its v0 rewrite, mptcptrace, outputs. */
 const benchDir = join(tmpdir(), 'mptrace-bench');
 
@@ -136,7 +137,7 @@ function firstPackets(path, count) {
 
 /** Rows in the tables of an output directory: counted in the CSV files, read from the footers of the Parquet ones (summary.json's totals do not count packets and RTT samples). */
 function tableRows(out, format) {
-  const names = ['connections', 'subflows', 'events', 'reinjections', 'holes', 'handovers', 'rtt', 'flight', 'packets'];
+  const names = ['connections', 'subflows', ...TABLE_FILES.map((f) => f.name), 'packets'];
   let rows = 0;
   for (const n of names) {
     const path = join(out, `${n}.${format}`);

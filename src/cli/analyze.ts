@@ -15,7 +15,7 @@ import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
 import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
 import { TABLE_FILES } from '../report/tables.js';
-import { loadFormat, TABLE_FORMATS, tableFileName, type TableFormat } from '../report/table-writer.js';
+import { loadFormat, tableFileName, tableFileNames, type TableFormat } from '../report/table-writer.js';
 import { TimeBase, type Selection } from '../report/time.js';
 import type { RenderOptions } from '../plot/render.js';
 import { PlotWriter } from './plot-writer.js';
@@ -54,7 +54,7 @@ export interface AnalyzeResult {
 /** The tables `analyze` writes, without their extension. */
 const TABLES = ['connections', 'subflows', ...TABLE_FILES.map((f) => f.name)];
 /** Every name `analyze` writes, relative to the output directory, in either format: what an earlier run left under these names is removed. */
-const OUTPUT_NAMES = new Set([...TABLES, 'packets'].flatMap((t) => TABLE_FORMATS.map((f) => tableFileName(t, f))));
+const OUTPUT_NAMES = new Set(tableFileNames([...TABLES, 'packets']));
 const isOutputName = (name: string): boolean => OUTPUT_NAMES.has(name) || name === 'summary.json' || name === 'report.html' || /^plots\/conn-\d+-[a-z0-9-]+\.svg$/.test(name);
 
 /** Packets between two checks of the output streams' backpressure (and of progress). */
@@ -163,13 +163,14 @@ export async function runPasses<S extends PassSink>(trace: string, opts: PassOpt
  */
 export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const outPath = opts.out ?? `${basename(trace)}.mptrace`;
-  await loadFormat(opts.format ?? 'csv');
+  const format = opts.format ?? 'csv';
+  await loadFormat(format);
   // Made when the first pass starts: a bad input leaves no empty output directory behind.
   let dir: OutputDir | null = null;
   try {
     const r = await runPasses(trace, opts, (time, reader) => {
       const out = (dir ??= new OutputDir(outPath));
-      const report = new ReportSink(out, time, { packets: opts.packets === true, format: opts.format ?? 'csv', version: opts.version ?? '' });
+      const report = new ReportSink(out, time, { packets: opts.packets === true, format, version: opts.version ?? '' });
       const sel = opts.select ?? {};
       const plots = opts.plots === false ? null : new PlotWriter(out, new PlotCollector({ ...sel, ...(opts.plotLimit !== undefined ? { limit: opts.plotLimit } : {}) }, time), () => renderOptions(opts, time, reader));
       return {
@@ -199,7 +200,6 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
     // The page: loaded only here (its template is of no use to a run without outputs).
     const { reportHtml } = await import('../report/html.js');
-    const format = opts.format ?? 'csv';
     const files = [...TABLES, ...(opts.packets === true ? ['packets'] : [])].map((t) => tableFileName(t, format));
     out.write('report.html', reportHtml({ summary, files: [...files, 'summary.json'], events: report.events, time: r.time, format }));
     await report.close();

@@ -25,7 +25,7 @@ import { DecodedPacket, decodePacket } from '../decode/packet.js';
 import type { CaptureReader } from '../decode/reader.js';
 import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS, type Timed } from '../report/compare-tables.js';
 import { OutputDir } from '../report/outdir.js';
-import { loadFormat, openTable, TABLE_FORMATS, tableFileName, type TableFormat, type TableWriter } from '../report/table-writer.js';
+import { loadFormat, openTable, tableFileNames, type TableFormat, type TableWriter } from '../report/table-writer.js';
 import { TimeBase } from '../report/time.js';
 import { PlotCollector, MAX_PLOTTED_CONNECTIONS } from '../plot/collector.js';
 import { STYLES } from '../plot/style.js';
@@ -45,7 +45,7 @@ export interface CompareOptions {
 }
 
 /** The files compare writes, in either format (what an earlier run left under these names is removed). */
-const OUTPUTS = [...['owd', 'lost', 'reinjections'].flatMap((t) => TABLE_FORMATS.map((f) => tableFileName(t, f))), 'summary.json'];
+const OUTPUTS = [...tableFileNames(['owd', 'lost', 'reinjections']), 'summary.json'];
 
 /** Packets read between two drains of the output files. */
 const CHUNK = 1 << 14;
@@ -105,10 +105,11 @@ export type CompareSummary = ReturnType<typeof summarize>;
 
 export async function compare(a: string, b: string, opts: CompareOptions = {}): Promise<CompareResult> {
   const outPath = opts.out ?? `${basename(a)}-vs-${basename(b)}.mptrace`;
-  await loadFormat(opts.format ?? 'csv');
+  const format = opts.format ?? 'csv';
+  await loadFormat(format);
   let offset = 0;
   for (let pass = 1; ; pass++) {
-    const r = await comparePass(a, b, outPath, offset, opts.plots !== false, opts.format ?? 'csv', opts.version ?? '');
+    const r = await comparePass(a, b, outPath, offset, opts.plots !== false, format, opts.version ?? '');
     const [m01, m10] = r.pairs.minDelta;
     // One clock gives no negative delay either way; the offsets that keep every delay non-negative are [−m10, m01].
     const range: ClockFacts['range'] = [Number.isFinite(m10) ? -m10 : null, Number.isFinite(m01) ? m01 : null];

@@ -137,22 +137,7 @@ export function isPlain(c: Column<never>): boolean {
   return c.type !== 'text' || c.plain === true;
 }
 
-/**
- * A CSV line of plain columns, built directly (no quoting can be needed:
- * csv-stringify's per-row cost is most of packets.csv's). Numbers are
- * written as csv-stringify writes them (`'' + n`).
- */
-export function plainLine<R>(cols: readonly Column<R>[], r: R, t: TimeBase): string {
-  let s = '';
-  for (let i = 0; i < cols.length; i++) {
-    const v = cols[i]!.get(r, t);
-    if (i > 0) s += ',';
-    if (v !== null) s += typeof v === 'boolean' ? (v ? 'true' : 'false') : v;
-  }
-  return s;
-}
-
-/** The CSV cell text of a value. */
+/** The CSV cell text of a value (a number as csv-stringify writes it: `'' + n`). */
 export function cellText(v: Cell): string | number {
   if (v === null) return '';
   if (typeof v === 'boolean') return v ? 'true' : 'false';

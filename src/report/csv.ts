@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { fsReason, OutputError } from '../errors.js';
 import { ByteLines } from './byte-lines.js';
+import { openOutput, writeFully } from './out-file.js';
 
 /** Text of plain lines collected before one file write. */
 const PLAIN_BATCH = 1 << 16;
@@ -33,19 +34,14 @@ export class CsvFile {
     columns: readonly string[],
   ) {
     this.columns = [...columns];
-    try {
-      this.fd = fs.openSync(path, 'w');
-    } catch (e) {
-      throw new OutputError(finalPath, `cannot write: ${fsReason(e)}`);
-    }
+    this.fd = openOutput(path, finalPath);
   }
 
   /** Writes bytes or text; a failure is kept and thrown by drain() or close() (the caller asks needsDrain between chunks of packets). */
   private put(data: string | Uint8Array): void {
     if (this.failed !== null) return;
     try {
-      if (typeof data === 'string') fs.writeSync(this.fd, data);
-      else for (let off = 0; off < data.length; ) off += fs.writeSync(this.fd, data, off, data.length - off);
+      writeFully(this.fd, data);
     } catch (e) {
       this.failed = e as Error;
     }
@@ -53,7 +49,7 @@ export class CsvFile {
 
   private lines: ByteLines | null = null;
 
-  /** Lines written as bytes (byte-lines.ts), after the header. A file takes byte lines, lines or rows: one kind. */
+  /** Lines written as bytes (byte-lines.ts), after the header. A file takes byte lines or lines, not both. */
   byteLines(): ByteLines {
     if (this.lines === null) {
       this.put(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));

@@ -1,6 +1,7 @@
 import type { EventRow } from '../analyze/model.js';
 import { bytes as byteText } from './format.js';
 import type { Summary } from './summary.js';
+import type { TableFormat } from './table-writer.js';
 import type { TimeBase } from './time.js';
 
 /**
@@ -15,7 +16,7 @@ export interface HtmlInput {
   /** Files written, relative to the folder (the tables, summary.json). */
   files: readonly string[];
   /** The tables' format: the extension of connections.csv and events.csv in the links. */
-  format: 'csv' | 'parquet';
+  format: TableFormat;
   /** The first events of each connection (events.csv has every one). */
   events: ReadonlyMap<number, { rows: readonly EventRow[]; more: number }>;
   time: TimeBase;

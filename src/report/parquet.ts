@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { fsReason, OutputError } from '../errors.js';
 import type { Cell, Column } from './columns.js';
+import { openOutput, writeFully } from './out-file.js';
 import type { TimeBase } from './time.js';
 
 /** Rows per row group: a group's columns are what memory holds (a few MB for packets.parquet). */
@@ -49,7 +50,7 @@ class FdWriter extends ByteWriter {
       return;
     }
     try {
-      fs.writeSync(this.fd, new Uint8Array(this.buffer, 0, this.index));
+      writeFully(this.fd, new Uint8Array(this.buffer, 0, this.index));
     } catch (e) {
       this.failed = e as Error;
     }
@@ -144,11 +145,7 @@ export class ParquetFile<R> {
     private readonly time: TimeBase,
     private readonly opts: ParquetOptions = {},
   ) {
-    try {
-      this.fd = fs.openSync(path, 'w');
-    } catch (e) {
-      throw new OutputError(finalPath, `cannot write: ${fsReason(e)}`);
-    }
+    this.fd = openOutput(path, finalPath);
     this.writer = new FdWriter(this.fd);
     this.kinds = columns.map((c) => kindOf(c as Column<never>));
     this.values = columns.map(() => []);

@@ -3,7 +3,7 @@
  * for loading millions of rows into DuckDB, pandas or Spark without
  * parsing text. Both take rows through the same column declarations.
  */
-import { cellText, isPlain, plainLine, type Column } from './columns.js';
+import { cellText, isPlain, type Column } from './columns.js';
 import { stringify } from 'csv-stringify/sync';
 import { CsvFile } from './csv.js';
 import type { ByteLines } from './byte-lines.js';
@@ -25,6 +25,11 @@ export interface TableWriter<R> {
 /** `events` → `events.csv` or `events.parquet`. */
 export function tableFileName(name: string, format: TableFormat): string {
   return `${name}.${format}`;
+}
+
+/** The tables' file names in every format: what an earlier run may have left, whichever format it wrote. */
+export function tableFileNames(names: readonly string[]): string[] {
+  return names.flatMap((t) => TABLE_FORMATS.map((f) => tableFileName(t, f)));
 }
 
 /** The Parquet writer's module, loaded by `loadFormat` only when asked for: a CSV run does not pay for its import. */
@@ -50,15 +55,14 @@ export function openTable<R>(out: OutputDir, name: string, columns: readonly Col
 
 /**
  * CSV rows the cheapest way their columns allow: straight as bytes when
- * every column can write itself (`put`), as a joined line when no cell
- * needs quoting, and through csv-stringify (RFC 4180 quoting) for a row
- * with a text cell that holds a comma, a quote or a line end. (csv-stringify
+ * every column can write itself (`put`); otherwise as a joined line, and
+ * through csv-stringify (RFC 4180 quoting) for a row with a text cell
+ * that holds a comma, a quote or a line end. (csv-stringify
  * for every row allocated 25 kB per connections.csv row: 10,000 short
  * connections made 250 MB of garbage.)
  */
 class CsvTable<R> implements TableWriter<R> {
   private readonly lines: ByteLines | null;
-  private readonly plain: boolean;
   /** Columns whose text may need quoting. */
   private readonly free: boolean[];
   /** The current row's cells (reused). */
@@ -71,7 +75,6 @@ class CsvTable<R> implements TableWriter<R> {
   ) {
     this.lines = columns.every((c) => c.put !== undefined) ? file.byteLines() : null;
     this.free = columns.map((c) => !isPlain(c as Column<never>));
-    this.plain = !this.free.includes(true);
     this.cells = columns.map(() => '');
   }
 
@@ -84,12 +87,11 @@ class CsvTable<R> implements TableWriter<R> {
     if (this.lines !== null) {
       this.file.rows++;
       putLine(cols, r, this.time, this.lines);
-    } else if (this.plain) this.file.writeLine(plainLine(cols, r, this.time));
-    else this.file.writeLine(this.quotedLine(r));
+    } else this.file.writeLine(this.line(r));
   }
 
   /** The row's line, through csv-stringify when a text cell needs quoting. */
-  private quotedLine(r: R): string {
+  private line(r: R): string {
     const cells = this.cells;
     let quote = false;
     for (let i = 0; i < cells.length; i++) {
