@@ -1,3 +1,4 @@
+import { ConnectionSlot } from './detect/detector.js';
 import { HoleTracker } from './detect/holes.js';
 import type { RttStats } from './detect/rtt.js';
 import { SentLog } from './detect/sent-log.js';
@@ -238,7 +239,7 @@ export class Connection {
   /** c2s, s2c: each side's key, token and flags, and its data's sequence. */
   readonly dirs: [MetaDir, MetaDir] = [new MetaDir(), new MetaDir()];
   /** Detectors' per-connection state, one slot each (detect/detector.ts). */
-  readonly slots: unknown[] = [];
+  readonly slots: unknown[] = new Array<unknown>(ConnectionSlot.count).fill(undefined);
   end: number;
   fallback: FallbackKind | '' = '';
   fallbackTime = NaN;

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../src/analyze/analyzer.js';
+import { ConnectionSlot } from '../../src/analyze/detect/detector.js';
+import type { AnalysisSink } from '../../src/analyze/model.js';
 import { ChecksumCheck, CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from '../../src/analyze/checksum.js';
 import { HoleTracker, type HoleClosed } from '../../src/analyze/detect/holes.js';
 import { SentLog } from '../../src/analyze/detect/sent-log.js';
@@ -173,5 +176,17 @@ describe('DSS checksum', () => {
     const cut = new ChecksumCheck();
     cut.start(1, 2, 5, 5, 7, 7, sum, 1, 1);
     expect(cut.feed(data, 0, 7, 4, 5)).toBe(CSUM_UNVERIFIABLE);
+  });
+});
+
+describe('ConnectionSlot', () => {
+  it('is taken once per detector module: analyses run one after another in a process do not widen every connection', () => {
+    const sink = { connection: () => {}, subflow: () => {}, event: () => {} } as unknown as AnalysisSink;
+    new Analyzer(sink);
+    const count = ConnectionSlot.count;
+    // MPTCP RTT, flight, handover and subflow RTT keep per-connection state.
+    expect(count).toBe(4);
+    for (let i = 0; i < 5; i++) new Analyzer(sink);
+    expect(ConnectionSlot.count).toBe(count);
   });
 });

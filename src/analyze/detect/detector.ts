@@ -114,10 +114,22 @@ export interface Detector {
   finish?(c: Connection): void;
 }
 
-/** A detector's per-connection state, in the connection's slot for it. */
+/**
+ * A detector's per-connection state, in the connection's slot for it.
+ * Made once per detector module (a module-level constant), not per
+ * detector instance: the index is the slot's place in every connection's
+ * slots array, and an index taken per instance would grow with every
+ * analysis a process runs (check over a directory, a --jobs worker, the
+ * tests), each connection's array with it.
+ */
 export class ConnectionSlot<S> {
   private static next = 0;
   private readonly index = ConnectionSlot.next++;
+
+  /** Slots made so far: the length a new connection's slots array starts at. */
+  static get count(): number {
+    return ConnectionSlot.next;
+  }
 
   constructor(private readonly make: () => S) {}
 

@@ -75,10 +75,13 @@ class FlightSeries {
   }
 }
 
+/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). */
+const SLOT = new ConnectionSlot((): Array<FlightSeries | undefined> => []);
+
 export class FlightDetector implements Detector {
   readonly name = 'flight';
   /** Per connection: the MPTCP level's two series, then subflow index × 2 + direction + 2. */
-  private readonly slot = new ConnectionSlot((): Array<FlightSeries | undefined> => []);
+  private readonly slot = SLOT;
 
   constructor(private readonly sink: AnalysisSink) {}
 

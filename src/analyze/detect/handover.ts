@@ -1,6 +1,7 @@
 import { MAX_KEPT_HANDOVERS, type Connection, type Subflow } from '../connection.js';
 import { DIR_NAMES, HANDOVERS, type AnalysisSink, type Dir, type HandoverRow } from '../model.js';
 import { ConnectionSlot, type Detector, type EmitEvent, type SegmentFacts, type SubflowEvent } from './detector.js';
+import { copyInto, doubles, type Doubles } from '../doubles.js';
 
 /**
  * Handover (ANALYSIS.md): the subflow carrying a direction's data
@@ -38,11 +39,11 @@ const TIMEOUTS = 4;
 const TIMEOUT_LAST = 5;
 
 class PerSubflow {
-  v: Float64Array = PerSubflow.fresh(2, 0);
+  v: Doubles = PerSubflow.fresh(2, 0);
 
-  private static fresh(n: number, from: number, old?: Float64Array): Float64Array {
-    const a = new Float64Array(n * PS);
-    if (old) a.set(old);
+  private static fresh(n: number, from: number, old?: Doubles): Doubles {
+    const a = doubles(n * PS);
+    if (old) copyInto(a, 0, old, 0, old.length);
     for (let k = from; k < n; k++) {
       a[k * PS + LAST_DATA] = NaN;
       a[k * PS + TIMEOUT_LAST] = -Infinity;
@@ -100,8 +101,8 @@ class DirState {
   candidateFrame = 0;
   /** The old carrier's last data before the candidate's first. */
   fromLastData = NaN;
-  /** In-order advances summarised per window, a ring of HISTORY (see HS). */
-  readonly adv = new Float64Array(HISTORY * HS).fill(NaN);
+  /** In-order advances summarised per window, a ring of up to HISTORY (see HS): from one window, grown while it has not yet wrapped (most directions of short connections span one). */
+  adv = doubles(HS, NaN);
   advSlot = -1;
 }
 
@@ -117,9 +118,12 @@ class HandoverState {
   readonly marks: Marks = { joins: [], prio: [], down: [] };
 }
 
+/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). */
+const SLOT = new ConnectionSlot(() => new HandoverState());
+
 export class HandoverDetector implements Detector {
   readonly name = 'handover';
-  private readonly slot = new ConnectionSlot(() => new HandoverState());
+  private readonly slot = SLOT;
 
   constructor(
     private readonly sink: AnalysisSink,
@@ -178,10 +182,17 @@ export class HandoverDetector implements Detector {
   /** In-order data moved `next` forward at time t. */
   private advanced(c: Connection, dir: number, t: number): void {
     const d = this.dir(c, dir);
-    const a = d.adv;
+    let a = d.adv;
     const k = d.advSlot;
     if (k < 0 || t >= a[k * HS + H_START]! + WINDOW) {
-      const n = (k + 1) % HISTORY;
+      const size = a.length / HS;
+      if (k + 1 === size && size < HISTORY) {
+        // Not wrapped yet: windows 0..k in order, the new ones after them.
+        const grown = doubles(Math.min(HISTORY, size * 2) * HS, NaN);
+        copyInto(grown, 0, a, 0, a.length);
+        a = d.adv = grown;
+      }
+      const n = (k + 1) % (a.length / HS);
       d.advSlot = n;
       a[n * HS + H_START] = k < 0 ? t : a[k * HS + H_START]! + Math.floor((t - a[k * HS + H_START]!) / WINDOW) * WINDOW;
       a[n * HS + H_FIRST] = t;
@@ -278,8 +289,9 @@ export class HandoverDetector implements Detector {
     let stallFrom = t;
     let prevLast = NaN;
     const a = d.adv;
-    for (let i = 1; i <= HISTORY; i++) {
-      const k = ((d.advSlot + i) % HISTORY) * HS;
+    const size = a.length / HS;
+    for (let i = 1; i <= size; i++) {
+      const k = ((d.advSlot + i) % size) * HS;
       const start = a[k + H_START]!;
       if (Number.isNaN(start) || start + WINDOW < lo || start > hi) continue;
       if (a[k + H_GAP]! > stall) {

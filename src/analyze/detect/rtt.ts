@@ -17,6 +17,7 @@
 import type { Connection } from '../connection.js';
 import { Table, type AnalysisSink, type Dir } from '../model.js';
 import { ConnectionSlot, type Detector, type SegmentFacts } from './detector.js';
+import { copyInto, doubles, noDoubles, type Doubles } from '../doubles.js';
 
 /**
  * How a sample was taken: a subflow ACK covering a segment sent once
@@ -67,11 +68,11 @@ export interface RttStats {
  */
 const EXACT_SAMPLES = 256;
 /** Empty buffers shared until a first value is stored (never written: grow() makes new ones). */
-const NO_SAMPLES = new Float64Array(0);
+const NO_SAMPLES = noDoubles();
 
 export class RttHistogram {
   /** Made with the first sample: a connection without samples costs no buffer. */
-  private exact: Float64Array | null = NO_SAMPLES;
+  private exact: Doubles | null = NO_SAMPLES;
   private counts: Uint32Array | null = null;
   n = 0;
   min = Infinity;
@@ -83,8 +84,8 @@ export class RttHistogram {
     if (this.exact !== null) {
       if (this.n < EXACT_SAMPLES) {
         if (this.n === this.exact.length) {
-          const e = new Float64Array(Math.max(8, this.n * 2));
-          e.set(this.exact);
+          const e = doubles(Math.max(2, this.n * 2));
+          copyInto(e, 0, this.exact, 0, this.n);
           this.exact = e;
         }
         this.exact[this.n++] = x;
@@ -101,9 +102,9 @@ export class RttHistogram {
   }
 
   /** The value below which a share q of the samples lie (nearest rank; from the histogram, the bucket's geometric middle clamped to [min, max]). */
-  quantile(q: number, sorted?: Float64Array): number {
+  quantile(q: number, sorted?: Doubles): number {
     const want = Math.max(1, Math.ceil(q * this.n));
-    if (this.exact !== null) return (sorted ?? this.exact.slice(0, this.n).sort())[want - 1]!;
+    if (this.exact !== null) return (sorted ?? this.sorted())[want - 1]!;
     let seen = 0;
     for (let b = 0; b < H_BUCKETS; b++) {
       seen += this.counts![b]!;
@@ -115,10 +116,15 @@ export class RttHistogram {
     return this.max;
   }
 
+  /** The exact samples in increasing order. */
+  private sorted(): Doubles {
+    return this.exact!.slice(0, this.n).sort((a, b) => a - b);
+  }
+
   stats(): RttStats | null {
     if (this.n === 0) return null;
     // One sort for both percentiles.
-    const sorted = this.exact === null ? undefined : this.exact.slice(0, this.n).sort();
+    const sorted = this.exact === null ? undefined : this.sorted();
     return { samples: this.n, min: this.min, median: this.quantile(0.5, sorted), p95: this.quantile(0.95, sorted), max: this.max };
   }
 }
@@ -210,7 +216,7 @@ export class InFlight {
   private grow(): void {
     // From 2 ranges: most subflow directions of short connections never hold more, and a buffer is allocated per direction.
     const cap = Math.max(2, this.cap * 2);
-    const b = new Float64Array(cap * STRIDE);
+    const b = doubles(cap * STRIDE);
     for (let n = 0; n < this.size; n++) {
       const from = ((this.head + n) % this.cap) * STRIDE;
       for (let j = 0; j < STRIDE; j++) b[n * STRIDE + j] = this.r[from + j]!;
@@ -221,9 +227,12 @@ export class InFlight {
   }
 }
 
+/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). */
+const SLOT = new ConnectionSlot((): [InFlight | null, InFlight | null] => [null, null]);
+
 export class MptcpRttDetector implements Detector {
   readonly name = 'mptcp-rtt';
-  private readonly slot = new ConnectionSlot((): [InFlight | null, InFlight | null] => [null, null]);
+  private readonly slot = SLOT;
 
   constructor(private readonly sink: AnalysisSink) {}
 

@@ -24,10 +24,11 @@ import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../decode/packet.js';
 import type { AnalysisSink } from '../model.js';
 import { ConnectionSlot, type Detector, type SubflowPacket } from './detector.js';
 import { InFlight, RTT } from './rtt.js';
+import { doubles, noDoubles } from '../doubles.js';
 
 /** Distinct TSvals remembered per direction: at Linux's 1 kHz timestamp clock, a second of sending. */
 const MAX_TSVALS = 1024;
-const NO_VALUES = new Float64Array(0);
+const NO_VALUES = noDoubles();
 
 /** The TSvals a direction sent, in sending order, each with the first segment that carried it: (TSval, time, frame) side by side in one array. */
 class TsSent {
@@ -71,7 +72,7 @@ class TsSent {
 
   private grow(): void {
     const cap = Math.max(2, this.cap * 2);
-    const b = new Float64Array(cap * 3);
+    const b = doubles(cap * 3);
     for (let n = 0; n < this.size; n++) {
       const k = ((this.head + n) % this.cap) * 3;
       b[n * 3] = this.r[k]!;
@@ -92,10 +93,13 @@ class SubflowRttDir {
   readonly ts = new TsSent();
 }
 
+/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). */
+const SLOT = new ConnectionSlot((): SubflowRttDir[] => []);
+
 export class SubflowRttDetector implements Detector {
   readonly name = 'subflow-rtt';
   /** Per connection: subflow index × 2 + direction. */
-  private readonly slot = new ConnectionSlot((): SubflowRttDir[] => []);
+  private readonly slot = SLOT;
   /** ACKs of new data that gave no sample because the snaplen cut their options (for the run's warning). */
   cutAcks = 0;
 
