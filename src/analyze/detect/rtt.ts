@@ -142,10 +142,13 @@ const SUB = 4;
 const OK = 5;
 const STRIDE = 6;
 
+/** Ranges a direction holds in an array of doubles before a Float64Array. */
+const SMALL_IN_FLIGHT = 16;
+
 /** Ranges sent and not yet acknowledged, in sending order: start and end DSN, time, frame, subflow, usable (Karn). */
 export class InFlight {
   // A shared empty buffer until the first range (grow() replaces it): a short connection costs one buffer.
-  private r = NO_SAMPLES;
+  private r: Doubles | Float64Array = NO_SAMPLES;
   /** Ranges the buffer holds. */
   private cap = 0;
   private head = 0;
@@ -216,7 +219,9 @@ export class InFlight {
   private grow(): void {
     // From 2 ranges: most subflow directions of short connections never hold more, and a buffer is allocated per direction.
     const cap = Math.max(2, this.cap * 2);
-    const b = doubles(cap * STRIDE);
+    // An array of doubles while small (see doubles.ts); a Float64Array past that: a large array of
+    // doubles sits in V8's heap, whose growth the collector then scales (+9 MB peak RSS on a long download).
+    const b = cap <= SMALL_IN_FLIGHT ? doubles(cap * STRIDE) : new Float64Array(cap * STRIDE);
     for (let n = 0; n < this.size; n++) {
       const from = ((this.head + n) % this.cap) * STRIDE;
       for (let j = 0; j < STRIDE; j++) b[n * STRIDE + j] = this.r[from + j]!;
