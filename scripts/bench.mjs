@@ -12,8 +12,9 @@
 //   and tshark's MPTCP analysis, on a v0 rewrite of the capture (mptcptrace reads v0 only),
 //   and --jobs 2 against --jobs 1 on a directory holding the capture twice;
 // and the memory curve: peak RSS of `mptrace analyze` on synthetic captures of one long connection
-// (BENCH_CURVE, millions of packets, default 1,10,30) and of 100 k short connections, written by
-// test/helpers/hostile.ts (the tests' fast capture writer).
+// (BENCH_CURVE, millions of packets, default 1,10,30) and of 100 k short connections (a new one every ms,
+// each closed within it: a busy server; and 100 k that never close: 10,000 open at once, the tracked limit),
+// written by test/helpers/hostile.ts (the tests' fast capture writer).
 // BENCH_RUNS (default 9), BENCH_PAIRS (default 11), BENCH_TSHARK=0, BENCH_MPTCPTRACE=0, BENCH_CURVE= to skip those.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -256,7 +257,7 @@ if (curve.length > 0) {
   const synthDir = join(benchDir, 'synth');
   // The writer is TypeScript under test/: compiled here, with its imports, into the bench's scratch space.
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--outDir', synthDir, join(root, 'test', 'helpers', 'hostile.ts')], { stdio: 'inherit' });
-  const { longConnection, tinyConnections } = await import(join(synthDir, 'hostile.js'));
+  const { closingConnections, longConnection, tinyConnections } = await import(join(synthDir, 'hostile.js'));
   const out = join(benchDir, 'out-curve');
   console.log('memory against capture length (separate processes; synthetic, headers only; the capture is written, analyzed, deleted):');
   const measure = (label, path, packets) => {
@@ -270,7 +271,10 @@ if (curve.length > 0) {
     const packets = longConnection(path, Math.round((m * 1e6 * 2) / 3));
     measure(`one connection, ${(packets / 1e6).toFixed(1)} M packets`, path, packets);
   }
+  const closing = join(benchDir, 'closing-100k.pcap');
+  const closingPackets = closingConnections(closing, 100_000);
+  measure(`100 k short connections closing, ${(closingPackets / 1e6).toFixed(1)} M packets`, closing, closingPackets);
   const path = join(benchDir, 'short-100k.pcap');
   const packets = tinyConnections(path, 100_000);
-  measure(`100 k short connections, ${(packets / 1e6).toFixed(1)} M packets`, path, packets);
+  measure(`100 k never closed, ${(packets / 1e6).toFixed(1)} M packets`, path, packets);
 }

@@ -75,7 +75,7 @@ export class AnalysisStats {
   flows = 0;
   flowsEvicted = 0;
   connectionsEvictedEarly = 0;
-  /** Connections finished before the end because they had closed and stayed idle (CLOSED_IDLE_SECONDS). */
+  /** Connections finished before the end because they had closed and stayed idle (CLOSED_IDLE_SECONDS, or CLOSED_BUSY_IDLE_SECONDS when many are tracked). */
   connectionsFinishedClosed = 0;
   tokenCollisions = 0;
   /** Subflow packets whose MPTCP options were cut by the snaplen. */
@@ -112,6 +112,17 @@ const DOWN_RST: SubflowEvent = { kind: 'down', how: 'RST' };
  * Linux's TIME_WAIT (2 MSL, 60 s), after which its peers forget it too.
  */
 export const CLOSED_IDLE_SECONDS = 60;
+/**
+ * With this many connections tracked, a closed one silent for
+ * CLOSED_BUSY_IDLE_SECONDS is finished without waiting out TIME_WAIT: a
+ * capture of many short connections (a busy server: a thousand a second
+ * keep 60,000 in TIME_WAIT) then holds the state of those open and of the
+ * last second's closed ones, not of the last minute's (about 8 kB each).
+ * A later packet of one starts a new flow, as after the 60 s.
+ */
+export const CLOSED_BUSY = 1024;
+/** Silence after which a closed connection may be finished when CLOSED_BUSY are tracked: several times a retransmitted FIN's first timeout. */
+export const CLOSED_BUSY_IDLE_SECONDS = 1;
 /** How often, in capture time, the connections are looked over for closed and idle ones. */
 const SWEEP_EVERY_SECONDS = 5;
 
@@ -313,12 +324,17 @@ export class Analyzer {
   /** Capture time of the next look for closed and idle connections. */
   private nextSweep = 0;
 
-  /** Finishes the connections that closed and stayed silent CLOSED_IDLE_SECONDS before `t`; forgets their flows. */
+  /** Finishes the connections that closed and stayed silent CLOSED_IDLE_SECONDS before `t`. */
   private sweep(t: number): void {
     this.nextSweep = t + SWEEP_EVERY_SECONDS;
+    this.finishClosed(t, CLOSED_IDLE_SECONDS);
+  }
+
+  /** Finishes the connections that closed and stayed silent more than `idle` seconds before `t`; forgets their flows. */
+  private finishClosed(t: number, idle: number): void {
     let kept = 0;
     for (const c of this.active) {
-      if (t - c.end > CLOSED_IDLE_SECONDS && c.howClosed() !== 'open') {
+      if (t - c.end > idle && c.howClosed() !== 'open') {
         this.finalize(c);
         // A late packet of one of its flows starts a new flow, as it would for its peers.
         for (const s of c.subflows) if (!s.flow.evicted) this.tcp.forget(s.flow);
@@ -391,7 +407,15 @@ export class Analyzer {
 
   // ---- connections ----
 
+  /** Tracked connections at which closed ones are next looked for (see CLOSED_BUSY). */
+  private nextClosedLook = CLOSED_BUSY;
+
   private newConnection(flow: Flow, aIsClient: boolean, frame: number, t: number): Connection {
+    if (this.active.length >= this.nextClosedLook) {
+      this.finishClosed(t, CLOSED_BUSY_IDLE_SECONDS);
+      // The next look once a quarter of CLOSED_BUSY more are tracked: a look is O(tracked), so each new connection pays O(1).
+      this.nextClosedLook = Math.max(CLOSED_BUSY, this.active.length + (CLOSED_BUSY >> 2));
+    }
     if (this.active.length >= this.limits.maxConnections) this.evictConnections();
     const c = new Connection(this.nextConn++, frame, t);
     c.clientAddr = aIsClient ? flow.textA : flow.textB;

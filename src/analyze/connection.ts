@@ -282,13 +282,16 @@ export class Connection {
   howClosed(): ConnectionClose {
     if (this.fastclose) return 'mp_fastclose';
     if (!Number.isNaN(this.dirs[0].dataFin) && !Number.isNaN(this.dirs[1].dataFin)) return 'data_fin';
-    const closes = this.subflows.map((s) => s.close);
-    if (closes.length > 0 && closes.every((x) => x !== 'open' && x !== null && x !== 'evicted')) {
-      if (closes.some((x) => x === 'mp_tcprst')) return 'mp_tcprst';
-      if (closes.some((x) => x === 'rst')) return 'rst';
-      return 'fin';
+    // Without an array per call: the connection limit's look at closed connections asks every tracked one.
+    if (this.subflows.length === 0) return 'open';
+    let how: ConnectionClose = 'fin';
+    for (const s of this.subflows) {
+      const x = s.close;
+      if (x === 'open' || x === null || x === 'evicted') return 'open';
+      if (x === 'mp_tcprst') how = 'mp_tcprst';
+      else if (x === 'rst' && how === 'fin') how = 'rst';
     }
-    return 'open';
+    return how;
   }
 
   /**

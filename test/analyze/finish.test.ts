@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closingConnections } from '../helpers/hostile.js';
 import { mp } from '../helpers/build.js';
 import { analyzeCapture } from '../helpers/analyze.js';
 import { Conversation, keyInfo } from '../helpers/conversation.js';
@@ -64,5 +68,21 @@ describe('connections finish when closed and idle', () => {
       [0, 'open'],
       [1, 'data_fin'],
     ]);
+  });
+});
+
+describe('many closed connections', () => {
+  it('are finished after 1 s of silence once 1,024 are tracked, without the early-finish warning', async () => {
+    // A new connection every ms, each closed (DATA_FIN and FIN both ways) within 0.35 ms.
+    const path = join(mkdtempSync(join(tmpdir(), 'mptrace-closing-')), 'closing.pcap');
+    expect(closingConnections(path, 1300)).toBe(10_400);
+    const a = await analyzeCapture(path);
+    // At the 1,024th (t = 1.024 s) the 24 closed before 0.024 s go; the next look, at 1,256 tracked
+    // (the 1,280th, t = 1.28 s), takes the 256 closed before 0.28 s; the rest are finished at the end.
+    expect(a.summary.analysis.connections_finished_closed).toBe(280);
+    expect(a.summary.analysis.connections_finished_early).toBe(0);
+    expect(a.warnings.filter((w) => w.includes('finished early'))).toEqual([]);
+    expect(a.connections.map((c) => Number(c.conn))).toEqual(Array.from({ length: 1300 }, (_, i) => i));
+    expect(a.connections.every((c) => c.close === 'data_fin' && c.c2s_unique_bytes === '100' && c.s2c_unique_bytes === '1000')).toBe(true);
   });
 });

@@ -160,6 +160,78 @@ export function tinyConnections(path: string, count: number, sameKeys = false): 
   return w.packets;
 }
 
+/**
+ * Short MPTCP v0 connections as a busy server sees them, a new one every
+ * millisecond, each closed within it: handshake, a 100-byte request and a
+ * 1000-byte answer (headers only), DATA_FIN and FIN both ways, the last
+ * ACK. Keys differ, and every DSN and data ACK is the right one for them.
+ */
+export function closingConnections(path: string, count: number): number {
+  const w = new PcapWriter(path);
+  const r = rng(3);
+  const c = { src: '10.0.0.1', dst: '192.0.2.1', sport: 1, dport: 80 };
+  const s = { src: '192.0.2.1', dst: '10.0.0.1', sport: 80, dport: 1 };
+  const headersOnly = (spec: typeof c, flags: string, options: Bytes[], payload: number): Bytes => {
+    const tcp = tcpSegment({ ...spec, flags, options });
+    return ethernet(ipv4(spec.src, spec.dst, 6, tcp, { totalLength: 20 + tcp.length + payload }));
+  };
+  const syn = ethernet(ipTcp({ ...c, flags: 'S', options: [mp.capable({ version: 0, senderKey: 1n })] }));
+  const synack = ethernet(ipTcp({ ...s, flags: 'SA', options: [mp.capable({ version: 0, senderKey: 2n })] }));
+  const ack = ethernet(ipTcp({ ...c, flags: 'A', options: [mp.capable({ version: 0, senderKey: 1n, receiverKey: 2n })] }));
+  const request = headersOnly(c, 'PA', [mp.dss({ ack: 1n, dsn: 1n, ssn: 1, len: 100 })], 100);
+  const answer = headersOnly(s, 'PA', [mp.dss({ ack: 1n, dsn: 1n, ssn: 1, len: 1000 })], 1000);
+  const finC = ethernet(ipTcp({ ...c, flags: 'FA', options: [mp.dss({ ack: 1n, dsn: 1n, ssn: 0, len: 1, fin: true })] }));
+  const finS = ethernet(ipTcp({ ...s, flags: 'FA', options: [mp.dss({ ack: 1n, dsn: 1n, ssn: 0, len: 1, fin: true })] }));
+  const last = ethernet(ipTcp({ ...c, flags: 'A', options: [mp.dss({ ack: 1n })] }));
+  const keyAt = OPTS + 4;
+  const ackAt = OPTS + 4;
+  const dsnAt = OPTS + 12;
+  const M64 = (1n << 64n) - 1n;
+  const put64 = (p: Uint8Array, at: number, v: bigint): void => {
+    be32at(p, at, Number((v >> 32n) & 0xffffffffn));
+    be32at(p, at + 4, Number(v & 0xffffffffn));
+  };
+  for (let i = 0; i < count; i++) {
+    const port = 1024 + (i % 60000);
+    const addr = (0x0a000000 | (i / 60000 + 1)) >>> 0;
+    const kc = (BigInt((r() * 0xffffffff) >>> 0) << 32n) | BigInt(i);
+    const ks = (BigInt((r() * 0xffffffff) >>> 0) << 32n) | BigInt(i ^ 0x5a5a5a5a);
+    const dc = keyInfo(0, kc).idsn;
+    const ds = keyInfo(0, ks).idsn;
+    const seqC = (r() * 0xffffffff) >>> 0;
+    const seqS = (r() * 0xffffffff) >>> 0;
+    let usec = i * 1000;
+    const send = (template: Bytes, fromClient: boolean, seq: number, ackNo: number, patch: (p: Uint8Array) => void = () => {}, cut = 0): void => {
+      w.packet(template, usec, (p) => {
+        be32at(p, fromClient ? 26 : 30, addr);
+        be16at(p, fromClient ? TCP : TCP + 2, port);
+        be32at(p, TCP + 4, seq >>> 0);
+        if (ackNo >= 0) be32at(p, TCP + 8, ackNo >>> 0);
+        patch(p);
+      }, cut);
+      usec += 50;
+    };
+    const keys = (p: Uint8Array, first: bigint, second?: bigint): void => {
+      put64(p, keyAt, first);
+      if (second !== undefined) put64(p, keyAt + 8, second);
+    };
+    const dss = (ackDsn: bigint, dsn?: bigint) => (p: Uint8Array): void => {
+      put64(p, ackAt, ackDsn & M64);
+      if (dsn !== undefined) put64(p, dsnAt, dsn & M64);
+    };
+    send(syn, true, seqC, -1, (p) => keys(p, kc));
+    send(synack, false, seqS, seqC + 1, (p) => keys(p, ks));
+    send(ack, true, seqC + 1, seqS + 1, (p) => keys(p, kc, ks));
+    send(request, true, seqC + 1, seqS + 1, dss(ds + 1n, dc + 1n), 100);
+    send(answer, false, seqS + 1, seqC + 101, dss(dc + 101n, ds + 1n), 1000);
+    send(finC, true, seqC + 101, seqS + 1001, dss(ds + 1001n, dc + 101n));
+    send(finS, false, seqS + 1001, seqC + 102, dss(dc + 102n, ds + 1001n));
+    send(last, true, seqC + 102, seqS + 1002, dss(ds + 1002n));
+  }
+  w.close();
+  return w.packets;
+}
+
 /** One MPTCP connection (no handshake) whose every data segment skips DSN space: a new hole each. */
 export function holes(path: string, count: number): number {
   const w = new PcapWriter(path);

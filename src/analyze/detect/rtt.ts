@@ -102,7 +102,7 @@ export class RttHistogram {
   }
 
   /** The value below which a share q of the samples lie (nearest rank; from the histogram, the bucket's geometric middle clamped to [min, max]). */
-  quantile(q: number, sorted?: Doubles): number {
+  quantile(q: number, sorted?: Float64Array): number {
     const want = Math.max(1, Math.ceil(q * this.n));
     if (this.exact !== null) return (sorted ?? this.sorted())[want - 1]!;
     let seen = 0;
@@ -116,9 +116,12 @@ export class RttHistogram {
     return this.max;
   }
 
-  /** The exact samples in increasing order. */
-  private sorted(): Doubles {
-    return this.exact!.slice(0, this.n).sort((a, b) => a - b);
+  /** The exact samples in increasing order (a typed array's native numeric sort: an array's with a comparator took 0.7 µs a sample). */
+  private sorted(): Float64Array {
+    const e = this.exact!;
+    const s = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) s[i] = e[i]!;
+    return s.sort();
   }
 
   stats(): RttStats | null {
