@@ -113,12 +113,15 @@ const DOWN_RST: SubflowEvent = { kind: 'down', how: 'RST' };
  */
 export const CLOSED_IDLE_SECONDS = 60;
 /**
- * With this many connections tracked, a closed one silent for
+ * With this many connections tracked, one closed at the MPTCP level
+ * (DATA_FIN both ways, or MP_FASTCLOSE) and silent for
  * CLOSED_BUSY_IDLE_SECONDS is finished without waiting out TIME_WAIT: a
  * capture of many short connections (a busy server: a thousand a second
  * keep 60,000 in TIME_WAIT) then holds the state of those open and of the
  * last second's closed ones, not of the last minute's (about 8 kB each).
- * A later packet of one starts a new flow, as after the 60 s.
+ * A later packet of one starts a new flow, as after the 60 s. Not one
+ * whose subflows all closed without a DATA_FIN: a phone that lost its
+ * Wi-Fi subflow may join on cellular seconds later (break before make).
  */
 export const CLOSED_BUSY = 1024;
 /** Silence after which a closed connection may be finished when CLOSED_BUSY are tracked: several times a retransmitted FIN's first timeout. */
@@ -330,11 +333,11 @@ export class Analyzer {
     this.finishClosed(t, CLOSED_IDLE_SECONDS);
   }
 
-  /** Finishes the connections that closed and stayed silent more than `idle` seconds before `t`; forgets their flows. */
-  private finishClosed(t: number, idle: number): void {
+  /** Finishes the connections that closed (`mptcpLevel`: by DATA_FIN or MP_FASTCLOSE) and stayed silent more than `idle` seconds before `t`; forgets their flows. */
+  private finishClosed(t: number, idle: number, mptcpLevel = false): void {
     let kept = 0;
     for (const c of this.active) {
-      if (t - c.end > idle && c.howClosed() !== 'open') {
+      if (t - c.end > idle && (mptcpLevel ? c.closedByMptcp() : c.howClosed() !== 'open')) {
         this.finalize(c);
         // A late packet of one of its flows starts a new flow, as it would for its peers.
         for (const s of c.subflows) if (!s.flow.evicted) this.tcp.forget(s.flow);
@@ -412,7 +415,7 @@ export class Analyzer {
 
   private newConnection(flow: Flow, aIsClient: boolean, frame: number, t: number): Connection {
     if (this.active.length >= this.nextClosedLook) {
-      this.finishClosed(t, CLOSED_BUSY_IDLE_SECONDS);
+      this.finishClosed(t, CLOSED_BUSY_IDLE_SECONDS, true);
       // The next look once a quarter of CLOSED_BUSY more are tracked: a look is O(tracked), so each new connection pays O(1).
       this.nextClosedLook = Math.max(CLOSED_BUSY, this.active.length + (CLOSED_BUSY >> 2));
     }

@@ -279,9 +279,14 @@ export class Connection {
   }
 
   /** How the connection ended, from what the capture shows (set when it is finished). */
+  /** Closed at the MPTCP level: MP_FASTCLOSE, or DATA_FIN both ways (no subflow may join it again). */
+  closedByMptcp(): boolean {
+    return this.fastclose || (!Number.isNaN(this.dirs[0].dataFin) && !Number.isNaN(this.dirs[1].dataFin));
+  }
+
   howClosed(): ConnectionClose {
     if (this.fastclose) return 'mp_fastclose';
-    if (!Number.isNaN(this.dirs[0].dataFin) && !Number.isNaN(this.dirs[1].dataFin)) return 'data_fin';
+    if (this.closedByMptcp()) return 'data_fin';
     // Without an array per call: the connection limit's look at closed connections asks every tracked one.
     if (this.subflows.length === 0) return 'open';
     let how: ConnectionClose = 'fin';

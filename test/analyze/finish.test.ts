@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { closingConnections } from '../helpers/hostile.js';
 import { mp } from '../helpers/build.js';
 import { analyzeCapture } from '../helpers/analyze.js';
-import { Conversation, keyInfo } from '../helpers/conversation.js';
+import { Conversation, joinMac, keyInfo } from '../helpers/conversation.js';
 import { record } from '../helpers/recording.js';
 
 const M64 = (1n << 64n) - 1n;
@@ -85,4 +85,50 @@ describe('many closed connections', () => {
     expect(a.connections.map((c) => Number(c.conn))).toEqual(Array.from({ length: 1300 }, (_, i) => i));
     expect(a.connections.every((c) => c.close === 'data_fin' && c.c2s_unique_bytes === '100' && c.s2c_unique_bytes === '1000')).toBe(true);
   });
+
+  it('keep one whose subflows closed without a DATA_FIN: a join seconds later still finds it (break before make)', async () => {
+    const M64 = (1n << 64n) - 1n;
+    const kc = 0x0a0b0c0d01020304n;
+    const ks = 0x1122334455667788n;
+    const server = keyInfo(1, ks);
+    const client = keyInfo(1, kc);
+    const phone = new Conversation(['10.0.0.1', 40000], ['10.9.9.9', 443]);
+    const packets = phone.packets;
+    phone.send('c', 'S', [mp.capable({ version: 1 })], 0, { t: T0 });
+    phone.send('s', 'SA', [mp.capable({ version: 1, senderKey: ks })], 0, { t: T0 + 0.001 });
+    phone.send('c', 'A', [mp.capable({ version: 1, senderKey: kc, receiverKey: ks })], 0, { t: T0 + 0.002 });
+    phone.send('c', 'PA', [mp.dss({ ack: (server.idsn + 1n) & M64, dsn: (client.idsn + 1n) & M64, ssn: 1, len: 10 })], 10, { t: T0 + 0.003 });
+    // The Wi-Fi subflow goes (FIN both ways, no DATA_FIN): the connection lives on.
+    phone.send('c', 'FA', [mp.dss({ ack: (server.idsn + 1n) & M64 })], 0, { t: T0 + 0.004 });
+    phone.send('s', 'FA', [mp.dss({ ack: (client.idsn + 11n) & M64 })], 0, { t: T0 + 0.005 });
+    // 1,100 short connections, one every 2 ms, each closed by DATA_FIN both ways.
+    for (let i = 0; i < 1100; i++) {
+      const t = T0 + 0.01 + i * 0.002;
+      const k = [BigInt(i + 1) << 8n, (BigInt(i + 1) << 8n) | 1n] as const;
+      const [ic, is] = [keyInfo(1, k[0]).idsn, keyInfo(1, k[1]).idsn];
+      const c = new Conversation(['10.1.0.1', 1024 + i], ['10.9.9.9', 80], { packets });
+      c.send('c', 'S', [mp.capable({ version: 1 })], 0, { t });
+      c.send('s', 'SA', [mp.capable({ version: 1, senderKey: k[1] })], 0, { t: t + 0.0001 });
+      c.send('c', 'A', [mp.capable({ version: 1, senderKey: k[0], receiverKey: k[1] })], 0, { t: t + 0.0002 });
+      c.send('c', 'FA', [mp.dss({ ack: (is + 1n) & M64, dsn: (ic + 1n) & M64, ssn: 0, len: 1, fin: true })], 0, { t: t + 0.0003 });
+      c.send('s', 'FA', [mp.dss({ ack: (ic + 2n) & M64, dsn: (is + 1n) & M64, ssn: 0, len: 1, fin: true })], 0, { t: t + 0.0004 });
+      c.send('c', 'A', [mp.dss({ ack: (is + 2n) & M64 })], 0, { t: t + 0.0005 });
+    }
+    // 2.3 s after the Wi-Fi subflow went, the phone joins on cellular.
+    const cell = new Conversation(['10.2.0.1', 40001], ['10.9.9.9', 443], { packets });
+    const tj = T0 + 2.3;
+    cell.send('c', 'S', [mp.joinSyn({ addrId: 2, token: server.token, nonce: 7 })], 0, { t: tj });
+    cell.send('s', 'SA', [mp.joinSynAck({ addrId: 0, hmac: joinMac(1, ks, kc, 9, 7), nonce: 9 })], 0, { t: tj + 0.01 });
+    cell.send('c', 'A', [mp.joinAck(joinMac(1, kc, ks, 7, 9))], 0, { t: tj + 0.02 });
+    cell.send('c', 'PA', [mp.dss({ ack: (server.idsn + 1n) & M64, dsn: (client.idsn + 11n) & M64, ssn: 1, len: 10 })], 10, { t: tj + 0.03 });
+    const a = await analyzeCapture(phone.pcap());
+    const first = a.connections.find((c) => c.conn === '0')!;
+    expect(first.subflows).toBe('2');
+    expect(first.c2s_unique_bytes).toBe('20');
+    // One look: at 1,024 tracked (the phone and short ones 0..1,022; t = 2.056 s) the 523 closed before 1.056 s
+    // go, not the phone's; 501 are left, and the run ends before 1,024 are tracked again.
+    expect(a.summary.analysis.connections_finished_closed).toBe(523);
+    expect(a.connections.length).toBe(1101);
+  });
 });
+
