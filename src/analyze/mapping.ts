@@ -43,7 +43,8 @@ export class MappingTable extends SortedRecords {
     x[i + DSN] = dsn;
     x[i + LEN] = len;
     x[i + FRAME] = frame;
-    this.last = -1;
+    // The segment that brought it is looked up next.
+    this.last = i / W;
     return true;
   }
 
