@@ -39,10 +39,14 @@ export class SentLog extends SortedRecords {
    * the result fields and returns `otherBytes`. `maxFrames` bounds the list.
    */
   overlaps(s: number, e: number, sub: number, maxFrames: number): number {
-    this.frames.length = 0;
     this.firstSubflow = -1;
     this.otherBytes = 0;
-    if (s >= this.maxEnd) return 0;
+    // Most calls are for new data: answered before anything else (setting an array's length is a call into the runtime).
+    if (s >= this.maxEnd) {
+      if (this.frames.length !== 0) this.frames.length = 0;
+      return 0;
+    }
+    this.frames.length = 0;
     const x = this.r;
     let cur = s;
     let firstT = Infinity;
