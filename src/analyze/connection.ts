@@ -278,12 +278,12 @@ export class Connection {
     return 'mixed';
   }
 
-  /** How the connection ended, from what the capture shows (set when it is finished). */
   /** Closed at the MPTCP level: MP_FASTCLOSE, or DATA_FIN both ways (no subflow may join it again). */
   closedByMptcp(): boolean {
     return this.fastclose || (!Number.isNaN(this.dirs[0].dataFin) && !Number.isNaN(this.dirs[1].dataFin));
   }
 
+  /** How the connection ended, from what the capture shows (set when it is finished). */
   howClosed(): ConnectionClose {
     if (this.fastclose) return 'mp_fastclose';
     if (this.closedByMptcp()) return 'data_fin';
