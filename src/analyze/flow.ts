@@ -211,6 +211,18 @@ export class FlowTable {
   }
 
   /** Forgets `f` entirely (eviction, or a new SYN took its 4-tuple). */
+  /** Forgets every flow, and unlinks them: one still referenced (the last packet's) would hold all the others. */
+  clear(): void {
+    for (let f = this.oldest; f !== null; ) {
+      const next = f.newer;
+      f.older = f.newer = f.chain = null;
+      f = next;
+    }
+    this.buckets.clear();
+    this.count = 0;
+    this.oldest = this.newest = null;
+  }
+
   remove(f: Flow): void {
     this.unlinkBucket(f);
     this.unlinkList(f);

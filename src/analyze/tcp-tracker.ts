@@ -117,6 +117,11 @@ export class TcpTracker {
     return x;
   }
 
+  /** Forgets every flow (the run is over). */
+  clear(): void {
+    this.flows.clear();
+  }
+
   /** Forgets a flow (its connection was finished early). */
   forget(flow: Flow): void {
     this.flows.remove(flow);
