@@ -66,6 +66,16 @@ export interface AnalyzerOptions {
   detectors?: readonly Detector[];
 }
 
+/** The built-in detectors that see every segment, in the order they do. */
+interface SegmentHooks {
+  checksum: ChecksumDetector;
+  reinjection: ReinjectionDetector;
+  hole: HoleDetector;
+  handover: HandoverDetector;
+  mptcpRtt: MptcpRttDetector;
+  flight: FlightDetector;
+}
+
 /** Counters for the summary. */
 export class AnalysisStats {
   /** TCP packets analyzed. */
@@ -163,6 +173,8 @@ export class Analyzer {
   private readonly subflowRtt: SubflowRttDetector;
   // The detectors that have each hook, so the per-packet loops skip the others.
   private readonly onDataPacket: Detector[];
+  /** The built-in detectors with a segment hook, called one by one (see segment's call); then the others given. */
+  private readonly onSegmentBuiltIn: SegmentHooks;
   private readonly onSegment: Detector[];
   private readonly onMapping: Detector[];
   private readonly onDataAck: Detector[];
@@ -199,22 +211,35 @@ export class Analyzer {
     this.reinjection = new ReinjectionDetector(sink, this.wantPackets);
     this.subflowRtt = new SubflowRttDetector(sink);
     const emit: EmitEvent = (e, c) => this.emit(e, c);
+    const builtIn: SegmentHooks = {
+      checksum: new ChecksumDetector(emit),
+      reinjection: this.reinjection,
+      hole: new HoleDetector(sink),
+      handover: new HandoverDetector(sink, emit),
+      mptcpRtt: new MptcpRttDetector(sink),
+      flight: new FlightDetector(sink),
+    };
+    this.onSegmentBuiltIn = builtIn;
     this.detectors = [
       new FallbackDetector(emit),
       // Before the handover detector: its finish reports joins that never worked before the last handover rows.
       new JoinFailureDetector(emit),
       // First to see each segment: a checksum failure is reported before what the segment's DSNs show.
-      new ChecksumDetector(emit),
+      builtIn.checksum,
       this.reinjection,
-      new HoleDetector(sink),
-      new HandoverDetector(sink, emit),
-      new MptcpRttDetector(sink),
+      builtIn.hole,
+      builtIn.handover,
+      builtIn.mptcpRtt,
       this.subflowRtt,
-      new FlightDetector(sink),
+      builtIn.flight,
       ...(opts.detectors ?? []),
     ];
     this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
-    this.onSegment = this.detectors.filter((d) => d.segment !== undefined);
+    const direct = new Set<Detector>(Object.values(builtIn));
+    this.onSegment = this.detectors.filter((d) => d.segment !== undefined && !direct.has(d));
+    // A built-in detector given a segment hook later must be called in segment's list too.
+    const missed = this.detectors.slice(0, this.detectors.length - (opts.detectors?.length ?? 0)).find((d) => d.segment !== undefined && !direct.has(d));
+    if (missed !== undefined) throw new Error(`the ${missed.name} detector's segment hook is not called: add it to SegmentHooks`);
     this.onMapping = this.detectors.filter((d) => d.mapping !== undefined);
     this.onDataAck = this.detectors.filter((d) => d.dataAck !== undefined);
     this.onSubflowEvent = this.detectors.filter((d) => d.subflowEvent !== undefined);
@@ -944,8 +969,17 @@ export class Analyzer {
     x.fresh = fresh;
     x.reinjected = 0;
     x.advanced = false;
+    // One call site per detector, in the detectors' order: a loop over six kinds of receiver is a
+    // megamorphic call V8 neither inlines nor caches (2% of the analysis of a bulk download).
+    const b = this.onSegmentBuiltIn;
+    b.checksum.segment(x);
+    b.reinjection.segment(x);
+    b.hole.segment(x);
+    b.handover.segment(x);
+    b.mptcpRtt.segment(x);
+    b.flight.segment(x);
     for (const d of this.onSegment) d.segment!(x);
-    // Called here, not as one more detector: the detectors' loop is megamorphic, this call is not.
+    // Called here, not as one more detector: one call site, one receiver.
     if (this.sink.segment !== undefined) this.sink.segment(x.conn.id, x.dir, x.sub.index, x.t, ds, de, fresh, x.reinjected > 0);
   }
 
