@@ -23,6 +23,10 @@ export class ByteLines {
   private pos = 0;
   /** Lines begun in this buffer, and cells in the current line (for the commas). */
   private cells = 0;
+  /** The last epoch time's whole seconds, and their digits. */
+  private wholeSec = NaN;
+  private wholeLen = 0;
+  private readonly wholeDigits = new Uint8Array(16);
 
   /** `out` gets a view of the reused buffer: it must be done with the bytes when it returns. */
   constructor(private readonly out: (chunk: Buffer) => void) {}
@@ -54,6 +58,19 @@ export class ByteLines {
       b[this.pos++] = 48 + n;
       return;
     }
+    if (n < 2147483648) {
+      // Most cells (frames, lengths, flags, sequence numbers): the length from comparisons, digits by int32 division.
+      const len = n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+      let p = this.pos + len;
+      this.pos = p;
+      let v = n | 0;
+      do {
+        const q = (v / 10) | 0;
+        b[--p] = 48 + v - q * 10;
+        v = q;
+      } while (v > 0);
+      return;
+    }
     let len = 1;
     for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
     let p = this.pos + len;
@@ -70,6 +87,15 @@ export class ByteLines {
     const b = this.buf;
     let p = this.pos + count;
     this.pos = p;
+    if (n < 2147483648) {
+      let v = n | 0;
+      for (let i = 0; i < count; i++) {
+        const q = (v / 10) | 0;
+        b[--p] = 48 + v - q * 10;
+        v = q;
+      }
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const q = Math.floor(n / 10);
       b[--p] = 48 + (n - q * 10);
@@ -111,7 +137,19 @@ export class ByteLines {
       ns -= 1e9;
     }
     this.sep();
-    this.digits(tb.baseSec + sec);
+    // The whole seconds as digits, copied from the last time's when they are the same (rows come in time order).
+    const whole = tb.baseSec + sec;
+    if (whole === this.wholeSec) {
+      const w = this.wholeDigits;
+      for (let i = 0; i < this.wholeLen; i++) this.buf[this.pos++] = w[i]!;
+    } else {
+      const at = this.pos;
+      this.digits(whole);
+      const len = this.pos - at;
+      this.wholeSec = len <= this.wholeDigits.length ? whole : NaN;
+      this.wholeLen = len;
+      this.buf.copy(this.wholeDigits, 0, at, Math.min(this.pos, at + this.wholeDigits.length));
+    }
     const d = tb.digits;
     if (d <= 0) return;
     this.buf[this.pos++] = 46;

@@ -52,4 +52,12 @@ describe('ByteLines', () => {
     expect(lines[39999]).toBe('39999,fd00:1:2::1');
     expect(lines.every((l, i) => i === 40000 || l === `${i},fd00:1:2::1`)).toBe(true);
   });
+
+  it('integers around every digit count and the int32 edge, and epoch times through one writer as seconds change and come back', () => {
+    const ints = [9, 10, 99, 100, 999, 1000, 99999, 100000, 999999999, 1e9, 2147483647, 2147483648, 4294967295, 4294967296, 1e15, -2147483648, -7];
+    expect(line((w) => ints.forEach((n) => w.int(n)))).toBe(ints.map(String).join(','));
+    const tb = new TimeBase(1795371243, 6, 0);
+    const times = [0.5, 0.75, 1.25, 1.9999999996, 2, 0.1, 99999.000001, 0.2];
+    expect(line((w) => times.forEach((t) => w.epoch(tb, t)))).toBe(times.map((t) => tb.format(t)).join(','));
+  });
 });
