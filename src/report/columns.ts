@@ -157,3 +157,28 @@ export function columnTable(cols: readonly Column<never>[]): string {
   }
   return lines.join('\n');
 }
+
+export type LineWriter<R> = (r: R, t: TimeBase, w: ByteLines) => void;
+export type CellReader<R> = (r: R, t: TimeBase, cells: Cell[]) => void;
+
+/**
+ * A function made for one table that calls each column's function from a
+ * call site of its own, which V8 can inline: a loop over the columns is
+ * one call site with a dozen targets, which it neither inlines nor caches
+ * (--packets 4% faster). `call` writes the statement for column i.
+ */
+function unrolled<F>(fns: readonly unknown[], call: (fn: string, i: number) => string, after = ''): F {
+  const names = fns.map((_, i) => `f${i}`);
+  const make = new Function(...names, `return function row(r, t, w) { ${names.map(call).join(' ')} ${after} };`) as (...f: unknown[]) => F;
+  return make(...fns);
+}
+
+/** Writes a row of a table whose every column writes bytes, and ends its line. */
+export function lineWriter<R>(cols: readonly Column<R>[]): LineWriter<R> {
+  return unrolled(cols.map((c) => c.put!), (f) => `${f}(r, t, w);`, 'w.end();');
+}
+
+/** Reads a row's cells, as the columns' getters give them. */
+export function cellReader<R>(cols: readonly Column<R>[]): CellReader<R> {
+  return unrolled(cols.map((c) => c.get), (f, i) => `w[${i}] = ${f}(r, t);`);
+}

@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { fsReason, OutputError } from '../errors.js';
-import type { Cell, Column } from './columns.js';
+import { cellReader, type Cell, type CellReader, type Column } from './columns.js';
 import { openOutput, writeFully } from './out-file.js';
 import type { TimeBase } from './time.js';
 
@@ -133,6 +133,9 @@ export class ParquetFile<R> {
   private parquet: ParquetWriter | null = null;
   private readonly kinds: Kind[];
   private readonly values: Value[][];
+  /** The current row's cells (reused), read by a function made for the table (see columns.ts). */
+  private readonly cells: Cell[];
+  private readonly readCells: CellReader<R>;
   /** Digits of the timestamps: 6 (µs) or 9 (ns). */
   private timeDigits: 6 | 9 = 6;
   private pending = 0;
@@ -149,12 +152,15 @@ export class ParquetFile<R> {
     this.writer = new FdWriter(this.fd);
     this.kinds = columns.map((c) => kindOf(c as Column<never>));
     this.values = columns.map(() => []);
+    this.cells = columns.map(() => null);
+    this.readCells = cellReader(columns);
   }
 
   add(r: R): void {
     if (this.parquet === null) this.open();
-    const t = this.time;
-    for (let i = 0; i < this.columns.length; i++) this.values[i]!.push(this.value(this.kinds[i]!, this.columns[i]!.get(r, t)));
+    const cells = this.cells;
+    this.readCells(r, this.time, cells);
+    for (let i = 0; i < cells.length; i++) this.values[i]!.push(this.value(this.kinds[i]!, cells[i]!));
     this.rows++;
     if (++this.pending === (this.opts.rowGroup ?? ROW_GROUP)) this.writeGroup();
   }

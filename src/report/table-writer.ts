@@ -3,7 +3,7 @@
  * for loading millions of rows into DuckDB, pandas or Spark without
  * parsing text. Both take rows through the same column declarations.
  */
-import { cellText, isPlain, type Cell, type Column } from './columns.js';
+import { cellReader, cellText, isPlain, lineWriter, type Cell, type CellReader, type Column, type LineWriter } from './columns.js';
 import { stringify } from 'csv-stringify/sync';
 import { CsvFile } from './csv.js';
 import type { ByteLines } from './byte-lines.js';
@@ -121,28 +121,3 @@ class CsvTable<R> implements TableWriter<R> {
 
 /** What makes csv-stringify quote a cell (its delimiter, quote, record delimiter), and a carriage return to be safe. */
 const NEEDS_QUOTES = /[",\n\r]/;
-
-type LineWriter<R> = (r: R, t: TimeBase, w: ByteLines) => void;
-type CellReader<R> = (r: R, t: TimeBase, cells: Cell[]) => void;
-
-/**
- * A function made for one table that calls each column's function from a
- * call site of its own, which V8 can inline: a loop over the columns is
- * one call site with a dozen targets, which it neither inlines nor caches
- * (--packets 4% faster). `call` writes the statement for column i.
- */
-function unrolled<F>(fns: readonly unknown[], call: (fn: string, i: number) => string, after = ''): F {
-  const names = fns.map((_, i) => `f${i}`);
-  const make = new Function(...names, `return function row(r, t, w) { ${names.map(call).join(' ')} ${after} };`) as (...f: unknown[]) => F;
-  return make(...fns);
-}
-
-/** Writes a row of a table whose every column writes bytes, and ends its line. */
-function lineWriter<R>(cols: readonly Column<R>[]): LineWriter<R> {
-  return unrolled(cols.map((c) => c.put!), (f) => `${f}(r, t, w);`, 'w.end();');
-}
-
-/** Reads a row's cells, as the columns' getters give them. */
-function cellReader<R>(cols: readonly Column<R>[]): CellReader<R> {
-  return unrolled(cols.map((c) => c.get), (f, i) => `w[${i}] = ${f}(r, t);`);
-}
