@@ -43,6 +43,11 @@ export class OutputError extends MptraceError {
   }
 }
 
+/** An output file that could not be written: its path and why, as the user reads it. */
+export function cannotWrite(path: string, e: unknown): OutputError {
+  return new OutputError(path, `cannot write: ${fsReason(e)}`);
+}
+
 /** A wrong command line (thrown from argument checks). */
 export class UsageError extends MptraceError {
   constructor(message: string) {

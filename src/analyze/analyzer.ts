@@ -173,7 +173,7 @@ export class Analyzer {
   private readonly subflowRtt: SubflowRttDetector;
   // The detectors that have each hook, so the per-packet loops skip the others.
   private readonly onDataPacket: Detector[];
-  /** The built-in detectors with a segment hook, called one by one (see segment's call); then the others given. */
+  /** The built-in detectors with a segment hook, called one by one (see segment's call); then those given in the options that have one. */
   private readonly onSegmentBuiltIn: SegmentHooks;
   private readonly onSegment: Detector[];
   private readonly onMapping: Detector[];
@@ -220,7 +220,7 @@ export class Analyzer {
       flight: new FlightDetector(sink),
     };
     this.onSegmentBuiltIn = builtIn;
-    this.detectors = [
+    const builtIns: Detector[] = [
       new FallbackDetector(emit),
       // Before the handover detector: its finish reports joins that never worked before the last handover rows.
       new JoinFailureDetector(emit),
@@ -232,13 +232,14 @@ export class Analyzer {
       builtIn.mptcpRtt,
       this.subflowRtt,
       builtIn.flight,
-      ...(opts.detectors ?? []),
     ];
+    const given = opts.detectors ?? [];
+    this.detectors = [...builtIns, ...given];
     this.onDataPacket = this.detectors.filter((d) => d.dataPacket !== undefined);
-    const direct = new Set<Detector>(Object.values(builtIn));
-    this.onSegment = this.detectors.filter((d) => d.segment !== undefined && !direct.has(d));
+    this.onSegment = given.filter((d) => d.segment !== undefined);
     // A built-in detector given a segment hook later must be called in segment's list too.
-    const missed = this.detectors.slice(0, this.detectors.length - (opts.detectors?.length ?? 0)).find((d) => d.segment !== undefined && !direct.has(d));
+    const direct = new Set<Detector>(Object.values(builtIn));
+    const missed = builtIns.find((d) => d.segment !== undefined && !direct.has(d));
     if (missed !== undefined) throw new Error(`the ${missed.name} detector's segment hook is not called: add it to SegmentHooks`);
     this.onMapping = this.detectors.filter((d) => d.mapping !== undefined);
     this.onDataAck = this.detectors.filter((d) => d.dataAck !== undefined);

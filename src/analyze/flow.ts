@@ -210,7 +210,6 @@ export class FlowTable {
     return f;
   }
 
-  /** Forgets `f` entirely (eviction, or a new SYN took its 4-tuple). */
   /** Forgets every flow, and unlinks them: one still referenced (the last packet's) would hold all the others. */
   clear(): void {
     for (let f = this.oldest; f !== null; ) {
@@ -223,6 +222,7 @@ export class FlowTable {
     this.oldest = this.newest = null;
   }
 
+  /** Forgets `f` entirely (eviction, or a new SYN took its 4-tuple). */
   remove(f: Flow): void {
     this.unlinkBucket(f);
     this.unlinkList(f);

@@ -12,7 +12,7 @@ import { NO_SELECTOR, parseTolerance, type Rule } from '../check/rules.js';
 import { baselineEntry, evaluate, failing, type Outcome, type TraceMetrics } from '../check/evaluate.js';
 import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
 import { junitXml, markdown, summaryLine, totals } from '../check/report.js';
-import { CaptureError, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, fsReason, OutputError, UsageError } from '../errors.js';
+import { CaptureError, cannotWrite, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, OutputError, UsageError } from '../errors.js';
 import { runJobs, type CheckJob } from './jobs.js';
 import { expandTraces, isSingleFile, Spool } from './traces.js';
 
@@ -63,7 +63,7 @@ function write(path: string, text: string): void {
   try {
     writeFileSync(path, text);
   } catch (e) {
-    throw new OutputError(path, `cannot write: ${fsReason(e)}`);
+    throw cannotWrite(path, e);
   }
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import { fsReason, OutputError } from '../errors.js';
+import { cannotWrite } from '../errors.js';
 import { ByteLines } from './byte-lines.js';
 import { openOutput, writeFully } from './out-file.js';
 
@@ -52,8 +52,7 @@ export class CsvFile {
   /** Lines written as bytes (byte-lines.ts), after the header. A file takes byte lines or lines, not both. */
   byteLines(): ByteLines {
     if (this.lines === null) {
-      this.put(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
-      this.header = false;
+      this.writeHeader();
       this.lines = new ByteLines((chunk) => this.put(chunk));
     }
     return this.lines;
@@ -66,10 +65,15 @@ export class CsvFile {
     if (this.text.length >= PLAIN_BATCH) this.flush();
   }
 
-  private flush(): void {
-    // The header as csv-stringify writes it, then the lines as they are.
-    if (this.header) this.put(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
+  /** The header row as csv-stringify writes it, once, before the first line. */
+  private writeHeader(): void {
+    if (!this.header) return;
+    this.put(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
     this.header = false;
+  }
+
+  private flush(): void {
+    this.writeHeader();
     if (this.text !== '') this.put(this.text);
     this.text = '';
   }
@@ -95,6 +99,6 @@ export class CsvFile {
   }
 
   private check(): void {
-    if (this.failed) throw new OutputError(this.finalPath, `cannot write: ${fsReason(this.failed)}`);
+    if (this.failed) throw cannotWrite(this.finalPath, this.failed);
   }
 }

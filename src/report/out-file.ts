@@ -3,14 +3,14 @@
  * with the error a user reads, and written to the last byte.
  */
 import * as fs from 'node:fs';
-import { fsReason, OutputError } from '../errors.js';
+import { cannotWrite } from '../errors.js';
 
 /** Opens `path` (the temporary name) for writing; a failure names `finalPath`. */
 export function openOutput(path: string, finalPath: string): number {
   try {
     return fs.openSync(path, 'w');
   } catch (e) {
-    throw new OutputError(finalPath, `cannot write: ${fsReason(e)}`);
+    throw cannotWrite(finalPath, e);
   }
 }
 

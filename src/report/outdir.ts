@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fsReason, OutputError } from '../errors.js';
+import { cannotWrite, fsReason, OutputError } from '../errors.js';
 
 /**
  * The output directory. Every file is written under a temporary name and
@@ -34,7 +34,7 @@ export class OutputDir {
     try {
       fs.writeFileSync(this.file(name), text);
     } catch (e) {
-      throw new OutputError(`${this.path}/${name}`, `cannot write: ${fsReason(e)}`);
+      throw cannotWrite(`${this.path}/${name}`, e);
     }
   }
 

@@ -18,7 +18,7 @@
  */
 import * as fs from 'node:fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { fsReason, OutputError } from '../errors.js';
+import { cannotWrite } from '../errors.js';
 import { cellReader, type Cell, type CellReader, type Column } from './columns.js';
 import { openOutput, writeFully } from './out-file.js';
 import type { TimeBase } from './time.js';
@@ -223,6 +223,6 @@ export class ParquetFile<R> {
   }
 
   private check(): void {
-    if (this.writer.failed) throw new OutputError(this.finalPath, `cannot write: ${fsReason(this.writer.failed)}`);
+    if (this.writer.failed) throw cannotWrite(this.finalPath, this.writer.failed);
   }
 }

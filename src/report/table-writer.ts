@@ -66,9 +66,9 @@ class CsvTable<R> implements TableWriter<R> {
   private readonly putLine: LineWriter<R> | null;
   /** Columns whose text may need quoting. */
   private readonly free: boolean[];
-  /** The current row's cells (reused). */
-  private readonly cells: Array<Cell>;
-  private readonly readCells: CellReader<R>;
+  /** The current row's cells (reused), and what reads them: for a table written as text lines only. */
+  private readonly cells: Cell[];
+  private readonly readCells: CellReader<R> | null;
 
   constructor(
     private readonly file: CsvFile,
@@ -77,9 +77,9 @@ class CsvTable<R> implements TableWriter<R> {
   ) {
     this.lines = columns.every((c) => c.put !== undefined) ? file.byteLines() : null;
     this.putLine = this.lines === null ? null : lineWriter(columns);
+    this.readCells = this.lines === null ? cellReader(columns) : null;
+    this.cells = columns.map(() => null);
     this.free = columns.map((c) => !isPlain(c as Column<never>));
-    this.cells = columns.map(() => '');
-    this.readCells = cellReader(columns);
   }
 
   get rows(): number {
@@ -96,7 +96,7 @@ class CsvTable<R> implements TableWriter<R> {
   /** The row's line, through csv-stringify when a text cell needs quoting. */
   private line(r: R): string {
     const cells = this.cells;
-    this.readCells(r, this.time, cells);
+    this.readCells!(r, this.time, cells);
     let quote = false;
     for (let i = 0; i < cells.length; i++) {
       const v = cellText(cells[i]!);
