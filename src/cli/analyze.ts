@@ -23,6 +23,7 @@ import { PlotCollector } from '../plot/collector.js';
 import { STYLES, type StyleName } from '../plot/style.js';
 import { selectingSink, selects } from './select.js';
 import { tee } from './tee.js';
+import { capYoungGeneration, YOUNG_CHECK_MASK } from './heap.js';
 
 export interface AnalyzeOptions extends PassOptions {
   /** Output directory (default: ./<trace file name>.mptrace). */
@@ -137,6 +138,7 @@ export async function runPasses<S extends PassSink>(trace: string, opts: PassOpt
           decodePacket(f, p);
           stats.count(f, p);
           analyzer.packet(f, p);
+          if ((i & YOUNG_CHECK_MASK) === 0) capYoungGeneration();
         }
         if (out.needsDrain) await out.drain();
         if (opts.progress) opts.progress(reader.position(), size);

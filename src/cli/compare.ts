@@ -30,6 +30,7 @@ import { TimeBase } from '../report/time.js';
 import { PlotCollector, MAX_PLOTTED_CONNECTIONS } from '../plot/collector.js';
 import { STYLES } from '../plot/style.js';
 import { tee } from './tee.js';
+import { capYoungGeneration, YOUNG_CHECK_MASK } from './heap.js';
 
 export interface CompareOptions {
   out?: string;
@@ -215,6 +216,7 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
       s.analyzer.packet(s.frame, s.packet);
       matcher.advance(side, t);
       s.pull();
+      if ((n & YOUNG_CHECK_MASK) === 0) capYoungGeneration();
       if (++n === CHUNK) {
         n = 0;
         pairs.settle();

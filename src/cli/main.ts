@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { LIMITS, MIN_CONNECTIONS_FLAG } from '../check/limits.js';
@@ -10,12 +9,9 @@ import type { Selection } from '../report/time.js';
 import type { StyleName } from '../plot/style.js';
 import type { TableFormat } from '../report/table-writer.js';
 import { progressLine } from './progress.js';
+import { tuneHeap } from './heap.js';
 
-// V8 lets the old generation grow to up to four times the live heap before a full collection; with
-// 10,000 connections open at once (100 k short ones in a burst) that was 560 MB of RSS for 100 MB live.
-// A growth factor of 1.5 takes it to 300 MB for about 6% more time there, and changes nothing where the
-// live heap is small (a long download: 8 MB live). Read by V8 at each collection, so set here, before any.
-setFlagsFromString('--heap-growing-percent=50');
+tuneHeap();
 
 /** `--format` of analyze and compare (the choices are TABLE_FORMATS, written out: table-writer.js loads the Parquet writer). */
 const FORMAT_OPTION = { choices: ['csv', 'parquet'] as const, default: 'csv' as const, requiresArg: true, describe: 'the tables as CSV, or as Apache Parquet files (typed columns, for DuckDB, pandas, Spark)' };
