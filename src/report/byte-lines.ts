@@ -10,7 +10,7 @@
  * half way between two printed ones, which a capture's clock never gives,
  * is left to toFixed itself).
  */
-import type { TimeBase } from './time.js';
+import { fixedDigits, type TimeBase } from './time.js';
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 /** Bytes gathered before they go to the file. */
@@ -112,16 +112,14 @@ export class ByteLines {
 
   /** `x.toFixed(digits)`. */
   fixed(x: number, digits: number): void {
-    const scale = POW10[digits];
-    const scaled = (x < 0 ? -x : x) * (scale ?? 1);
-    const n = Math.round(scaled);
-    // Exact halves and what scaling cannot hold exactly go to toFixed, which rounds the exact decimal value.
-    if (scale === undefined || digits === 0 || n > 9e15 || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6 || (x < 0 && n === 0) || n !== n) {
+    const n = fixedDigits(x, digits);
+    if (n < 0) {
       this.text(x.toFixed(digits));
       return;
     }
     this.sep();
     if (x < 0) this.buf[this.pos++] = 45;
+    const scale = POW10[digits]!;
     const whole = Math.floor(n / scale);
     this.digits(whole);
     this.buf[this.pos++] = 46;

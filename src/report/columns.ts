@@ -12,6 +12,16 @@ import type { ByteLines } from './byte-lines.js';
 /** A cell: null is an empty cell (unknown or not applicable). */
 export type Cell = string | number | boolean | null;
 
+/**
+ * The times a getter reads: a TimeBase gives the CSV text; a typed table
+ * (Parquet) passes TimeValues, which gives the same times as numbers.
+ */
+export interface CellTime {
+  format(t: number): Cell;
+  since(t: number): Cell;
+  duration(d: number): Cell;
+}
+
 export interface Column<R> {
   name: string;
   /** integer, number, text, bool, time (epoch seconds), seconds, hex. */
@@ -24,12 +34,12 @@ export interface Column<R> {
   u64?: boolean;
   /** One of a c2s_/s2c_ pair: the description with DIR for the direction (the docs print the pair on one row). */
   pair?: { suffix: string; template: string };
-  get(r: R, t: TimeBase): Cell;
+  get(r: R, t: CellTime): Cell;
   /** Writes the same cell as `get`, straight as bytes: given for every column of a table written a row per packet or per ACK (see byte-lines.ts). */
   put?(r: R, t: TimeBase, w: ByteLines): void;
 }
 
-function dirCols<R>(of: (r: R, d: 0 | 1) => DirRecord, cols: Array<Omit<Column<DirRecord>, 'get' | 'put'> & { get(d: DirRecord, t: TimeBase): Cell }>): Column<R>[] {
+function dirCols<R>(of: (r: R, d: 0 | 1) => DirRecord, cols: Array<Omit<Column<DirRecord>, 'get' | 'put'> & { get(d: DirRecord, t: CellTime): Cell }>): Column<R>[] {
   const out: Column<R>[] = [];
   for (const c of cols) {
     for (const d of [0, 1] as const) {
@@ -125,7 +135,7 @@ function subDirTime(name: string, description: string, get: (d: SubflowRecord['d
     unit: 's',
     description: description.replace('DIR', dir),
     pair: { suffix: name, template: description },
-    get: (r: SubflowRow, t: TimeBase) => {
+    get: (r: SubflowRow, t: CellTime) => {
       const v = get(r.s.dirs[d]!);
       return v === undefined ? null : t.duration(v);
     },
@@ -159,7 +169,7 @@ export function columnTable(cols: readonly Column<never>[]): string {
 }
 
 export type LineWriter<R> = (r: R, t: TimeBase, w: ByteLines) => void;
-export type CellReader<R> = (r: R, t: TimeBase, cells: Cell[]) => void;
+export type CellReader<R> = (r: R, t: CellTime, cells: Cell[]) => void;
 
 /**
  * A function made for one table that calls each column's function from a

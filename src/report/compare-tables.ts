@@ -6,7 +6,7 @@
  */
 import type { LostRow, OwdRow, QualifiedReinjection } from '../analyze/compare/pairs.js';
 import { DIR_NAMES } from '../analyze/model.js';
-import { u64String } from '../analyze/numbers.js';
+import { u64Cell } from './format.js';
 import type { Column } from './columns.js';
 import { tcpFlags } from './dump.js';
 import type { TimeBase } from './time.js';
@@ -19,7 +19,7 @@ export interface Timed<R> {
 }
 
 const CAPTURE = ['a', 'b'] as const;
-const dsn = (v: number): string | null => (Number.isNaN(v) ? null : u64String(v));
+const dsn = (v: number): number | string | null => (Number.isNaN(v) ? null : u64Cell(v));
 
 export const OWD_COLUMNS = [
   { name: 'conn', type: 'integer', unit: '', description: 'connection number in capture a (summary.json maps it to b)', get: (x) => x.r.conn, put: (x, _t, w) => w.int(x.r.conn) },
@@ -60,8 +60,8 @@ export const QUALIFIED_COLUMNS = [
   { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried the copy', get: (x) => x.r.row.subflow },
   { name: 'frame', type: 'integer', unit: '', description: 'the copy (the reinjecting segment)', get: (x) => x.r.row.frame },
   { name: 'time', type: 'time', unit: 's', description: 'when it was sent (at that capture)', get: (x) => x.tb[x.r.side].format(x.r.row.time) },
-  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'the reinjected DSN range [start, end)', get: (x) => u64String(x.r.row.dsnStart) },
-  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'its end (exclusive)', get: (x) => u64String(x.r.row.dsnEnd) },
+  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'the reinjected DSN range [start, end)', get: (x) => u64Cell(x.r.row.dsnStart) },
+  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'its end (exclusive)', get: (x) => u64Cell(x.r.row.dsnEnd) },
   { name: 'original_frame', type: 'integer', unit: '', description: 'the earliest earlier transmission on another subflow', get: (x) => x.r.row.originalFrame },
   { name: 'original_subflow', type: 'integer', unit: '', description: 'its subflow', get: (x) => x.r.row.originalSubflow },
   {

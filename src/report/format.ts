@@ -1,4 +1,10 @@
 /** Text forms shared by the CSV files, summary.json, the terminal and report.html. */
+import { u64String } from '../analyze/numbers.js';
+
+/** A relative DSN as a table cell: the number while it is exact (a Parquet writer packs it without a BigInt), its unsigned 64-bit text past that (as u64String, which prints an exact one the same). */
+export function u64Cell(rel: number): number | string {
+  return rel >= 0 && rel <= Number.MAX_SAFE_INTEGER ? rel : u64String(rel);
+}
 
 /** A 64-bit key as 0x + 16 hex digits. */
 export function key(hi: number, lo: number): string {

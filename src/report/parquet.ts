@@ -21,7 +21,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { cannotWrite } from '../errors.js';
 import { cellReader, type Cell, type CellReader, type Column } from './columns.js';
 import { openOutput, writeFully } from './out-file.js';
-import type { TimeBase } from './time.js';
+import { TimeValues, type TimeBase } from './time.js';
 
 /** Rows per row group: a group's columns are what memory holds (a few MB for packets.parquet). */
 export const ROW_GROUP = 1 << 14;
@@ -138,6 +138,8 @@ export class ParquetFile<R> {
   private readonly readCells: CellReader<R>;
   /** Digits of the timestamps: 6 (µs) or 9 (ns). */
   private timeDigits: 6 | 9 = 6;
+  /** What the getters read times through: numbers, not the CSV's text (set with the schema). */
+  private times: TimeValues | null = null;
   private pending = 0;
   rows = 0;
 
@@ -159,7 +161,7 @@ export class ParquetFile<R> {
   add(r: R): void {
     if (this.parquet === null) this.open();
     const cells = this.cells;
-    this.readCells(r, this.time, cells);
+    this.readCells(r, this.times!, cells);
     for (let i = 0; i < cells.length; i++) this.values[i]!.push(this.value(this.kinds[i]!, cells[i]!));
     this.rows++;
     if (++this.pending === (this.opts.rowGroup ?? ROW_GROUP)) this.writeGroup();
@@ -174,9 +176,10 @@ export class ParquetFile<R> {
         // A number while it is exact (the writer packs int32-sized values without BigInt); past 2^53 the getter gives text.
         return typeof v === 'number' ? v : BigInt(v as string);
       case 'double':
-        return Number(v);
+        return typeof v === 'number' ? v : Number(v);
       case 'time':
-        return epochUnits(String(v), this.timeDigits);
+        // Microseconds come as numbers (TimeValues); nanoseconds as the CSV's text.
+        return typeof v === 'number' ? v : epochUnits(String(v), this.timeDigits);
       default:
         return v;
     }
@@ -186,6 +189,7 @@ export class ParquetFile<R> {
   private open(): ParquetWriter {
     if (this.parquet === null) {
       this.timeDigits = (this.opts.digits?.() ?? this.time.digits) > 6 ? 9 : 6;
+      this.times = new TimeValues(this.time, this.timeDigits);
       const schema: SchemaElement[] = [{ name: 'schema', num_children: this.columns.length }, ...this.columns.map((c, i) => element(c as Column<never>, this.kinds[i]!, this.timeDigits))];
       this.parquet = new ParquetWriter({ writer: this.writer, schema, codec: 'SNAPPY', createdBy: this.opts.createdBy ?? 'mptrace' });
     }

@@ -10,6 +10,7 @@ import { DIR_NAMES, EVENTS, HANDOVERS, HOLES, REINJECTIONS, type EventRow, type 
 import { RTT, type RttRow } from '../analyze/detect/rtt.js';
 import { FLIGHT, type FlightRow } from '../analyze/detect/flight.js';
 import { u64String } from '../analyze/numbers.js';
+import { u64Cell } from './format.js';
 import type { Column } from './columns.js';
 import { tcpFlags } from './dump.js';
 import type { ByteLines } from './byte-lines.js';
@@ -27,7 +28,7 @@ function sinceStart<R extends { time: number }>(): Column<R> & { name: 't' } {
   return { name: 't', type: 'seconds', unit: 's', description: "`time` in seconds since the capture's first packet", get: (r, t) => t.since(r.time), put: (r, t, w) => w.since(t, r.time) };
 }
 
-const dsn = (v: number): string | null => (Number.isNaN(v) ? null : u64String(v));
+const dsn = (v: number): number | string | null => (Number.isNaN(v) ? null : u64Cell(v));
 /** A relative DSN as bytes: empty when unknown, the unsigned 64-bit value past 2^53. */
 export function putDsn(w: ByteLines, v: number): void {
   if (Number.isNaN(v)) w.empty();
@@ -60,8 +61,8 @@ export const REINJECTION_COLUMNS = [
   { name: 'time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.time) },
   sinceStart<ReinjectionRow>(),
   { name: 'subflow', type: 'integer', unit: '', description: 'the subflow that carried it', get: (r) => r.subflow },
-  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'its relative DSN range [start, end)', get: (r) => u64String(r.dsnStart) },
-  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'the end of the range (exclusive)', get: (r) => u64String(r.dsnEnd) },
+  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'its relative DSN range [start, end)', get: (r) => u64Cell(r.dsnStart) },
+  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'the end of the range (exclusive)', get: (r) => u64Cell(r.dsnEnd) },
   { name: 'bytes', type: 'integer', unit: 'B', description: 'how many of its bytes had been sent before on other subflows', get: (r) => r.bytes },
   { name: 'original_frame', type: 'integer', unit: '', description: 'the earliest earlier transmission on another subflow', get: (r) => r.originalFrame },
   { name: 'original_subflow', type: 'integer', unit: '', description: 'its subflow', get: (r) => r.originalSubflow },
@@ -75,8 +76,8 @@ const closed = <T>(h: HoleRow, v: T): T | null => (h.closedFrame < 0 ? null : v)
 
 export const HOLE_COLUMNS = [
   ...connDir<HoleRow>('of the data'),
-  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'the hole [start, end), relative DSNs', get: (r) => u64String(r.dsnStart) },
-  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'its end (exclusive)', get: (r) => u64String(r.dsnEnd) },
+  { name: 'dsn_start', type: 'integer', u64: true, unit: '', description: 'the hole [start, end), relative DSNs', get: (r) => u64Cell(r.dsnStart) },
+  { name: 'dsn_end', type: 'integer', u64: true, unit: '', description: 'its end (exclusive)', get: (r) => u64Cell(r.dsnEnd) },
   { name: 'bytes', type: 'integer', unit: 'B', description: 'its size', get: (r) => r.dsnEnd - r.dsnStart },
   { name: 'opened_frame', type: 'integer', unit: '', description: 'the segment that opened it', get: (r) => r.openedFrame },
   { name: 'opened_time', type: 'time', unit: 's', description: 'its time', get: (r, t) => t.format(r.openedTime) },

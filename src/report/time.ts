@@ -12,6 +12,30 @@ export function formatEpoch(sec: number, nsec: number, digits: number): string {
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /**
+ * |x| × 10^digits rounded to an integer, as `x.toFixed(digits)` rounds it,
+ * or -1 where the scaled double cannot tell (a value within a millionth
+ * of a half: toFixed rounds the exact decimal value, which a capture's
+ * clock never puts there), for more than 9e15, for -0 printed as `-0.000`,
+ * and for NaN. Shared by the byte writer and the typed (Parquet) values,
+ * so both give the numbers the CSV text shows.
+ */
+export function fixedDigits(x: number, digits: number): number {
+  const scale = POW10[digits];
+  if (scale === undefined || digits === 0) return -1;
+  const scaled = (x < 0 ? -x : x) * scale;
+  const n = Math.round(scaled);
+  if (n > 9e15 || Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6 || (x < 0 && n === 0) || n !== n) return -1;
+  return n;
+}
+
+/** `Number(x.toFixed(digits))`, without the text where fixedDigits can tell. */
+export function roundedTo(x: number, digits: number): number {
+  const n = fixedDigits(x, digits);
+  if (n < 0) return Number(x.toFixed(digits));
+  return (x < 0 ? -n : n) / POW10[digits]!;
+}
+
+/**
  * The analysis keeps times as doubles relative to a whole second `baseSec`
  * (the first packet's), which holds nanoseconds exactly for days of capture.
  */
@@ -57,6 +81,46 @@ export class TimeBase {
   /** A duration in seconds with the capture's precision. */
   duration(d: number): string {
     return d.toFixed(this.digits);
+  }
+}
+
+/**
+ * The times a TimeBase writes as text, as the numbers a typed table
+ * (Parquet) stores, with no text in between: an epoch time as an integer
+ * count of microseconds (the text's digits, padded), seconds since the
+ * capture's first packet and durations as the double the text reads as.
+ * A nanosecond epoch time does not fit a double: it stays text, which the
+ * writer turns into a 64-bit integer.
+ */
+export class TimeValues {
+  constructor(
+    private readonly base: TimeBase,
+    /** Digits of the epoch times stored: 6 (µs) or 9 (ns, as text). */
+    private readonly units: 6 | 9,
+  ) {}
+
+  format(t: number): number | string {
+    const b = this.base;
+    const digits = b.digits;
+    if (this.units !== 6 || digits > 6) return b.format(t);
+    // TimeBase.format's arithmetic, kept as integers.
+    let sec = Math.floor(t);
+    let ns = Math.round((t - sec) * 1e9);
+    if (ns >= 1e9) {
+      sec++;
+      ns -= 1e9;
+    }
+    const frac = digits <= 0 ? 0 : Math.floor(ns / POW10[9 - digits]!) * POW10[6 - digits]!;
+    return (b.baseSec + sec) * 1e6 + frac;
+  }
+
+  since(t: number): number {
+    const d = t - this.base.first;
+    return roundedTo(d < 0 && d > -5e-10 ? 0 : d, this.base.digits);
+  }
+
+  duration(d: number): number {
+    return roundedTo(d, this.base.digits);
   }
 }
 
