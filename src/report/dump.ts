@@ -28,8 +28,15 @@ export function dumpLine(p: PacketRepr, digits: number): string {
   return `${p.frame} ${formatEpoch(p.sec, p.nsec, digits)} ${src} > ${dst}${tun}: ${parts.join(', ')}`;
 }
 
+/** The letters of each flag combination, made once: packets.csv asks for them a million times. */
+const FLAG_LETTERS: string[] = [];
+
 /** tcpdump's flag letters: S F P R U W E, "." for ACK, A for AE. */
 export function tcpFlags(f: number): string {
+  return (FLAG_LETTERS[f] ??= flagLetters(f));
+}
+
+function flagLetters(f: number): string {
   let s = '';
   if (f & 0x02) s += 'S';
   if (f & 0x01) s += 'F';
