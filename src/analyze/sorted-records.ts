@@ -44,23 +44,38 @@ export class SortedRecords {
 
   /** First index whose key is >= `key`. */
   protected lowerBound(key: number): number {
-    let lo = this.head;
+    const w = this.width;
+    const r = this.r;
+    // Keys looked up are mostly among the newest records: gallop back from the tail (a few reads in cache), then bisect.
     let hi = this.tail;
+    let lo = hi - 1;
+    for (let step = 2; lo > this.head && r[lo * w]! >= key; step *= 2) {
+      hi = lo;
+      lo = hi - step;
+    }
+    if (lo < this.head) lo = this.head;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (this.r[m * this.width]! < key) lo = m + 1;
+      if (r[m * w]! < key) lo = m + 1;
       else hi = m;
     }
     return lo;
   }
 
-  /** First index whose key is > `key`. */
+  /** First index whose key is > `key` (searched as lowerBound is). */
   protected upperBound(key: number): number {
-    let lo = this.head;
+    const w = this.width;
+    const r = this.r;
     let hi = this.tail;
+    let lo = hi - 1;
+    for (let step = 2; lo > this.head && r[lo * w]! > key; step *= 2) {
+      hi = lo;
+      lo = hi - step;
+    }
+    if (lo < this.head) lo = this.head;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (this.r[m * this.width]! <= key) lo = m + 1;
+      if (r[m * w]! <= key) lo = m + 1;
       else hi = m;
     }
     return lo;

@@ -7,6 +7,7 @@ import { HoleTracker, type HoleClosed } from '../../src/analyze/detect/holes.js'
 import { SentLog } from '../../src/analyze/detect/sent-log.js';
 import { IntervalSet } from '../../src/analyze/intervals.js';
 import { MappingTable } from '../../src/analyze/mapping.js';
+import { SortedRecords } from '../../src/analyze/sorted-records.js';
 import { add64, rel64, seqDiff, TWO32, u64String, widen32 } from '../../src/analyze/numbers.js';
 import { randInt, rng } from '../helpers/random.js';
 
@@ -113,6 +114,52 @@ describe('MappingTable', () => {
     m.add(1, 1, 100, 1);
     m.add(101, 101, Infinity, 2);
     expect(m.dsnAt(m.find(1e9))).toBe(101);
+  });
+});
+
+/** SortedRecords with its searches opened to the test, and the live keys read back. */
+class Keys extends SortedRecords {
+  constructor() {
+    super(2, 512, 2);
+  }
+  insert(k: number): void {
+    const i = this.slot(k); // first: it may replace the array
+    this.r[i * 2] = k;
+  }
+  drop(n: number): void {
+    this.head = Math.min(this.tail, this.head + n);
+  }
+  live(): number[] {
+    const out: number[] = [];
+    for (let i = this.head; i < this.tail; i++) out.push(this.r[i * 2]!);
+    return out;
+  }
+  lower(k: number): number {
+    return this.lowerBound(k) - this.head;
+  }
+  upper(k: number): number {
+    return this.upperBound(k) - this.head;
+  }
+}
+
+describe('SortedRecords', () => {
+  it('lowerBound and upperBound, galloping from the newest, agree with a scan: repeated keys, late inserts, eviction, a moved head (property)', () => {
+    const r = rng(11);
+    const t = new Keys();
+    for (let i = 0; i < 4000; i++) {
+      // Mostly climbing keys with repeats, some late ones far back, as DSNs and sequence numbers come.
+      const k = randInt(r, 0, 9) < 8 ? i * 3 + randInt(r, -4, 4) : randInt(r, 0, i * 3 + 1);
+      t.insert(k);
+      if (i % 97 === 0) t.drop(randInt(r, 0, 40));
+      const keys = t.live();
+      for (const q of [k, k - 1, k + 1, randInt(r, -5, i * 3 + 10), keys[0] ?? 0, (keys[keys.length - 1] ?? 0) + 1]) {
+        const lower = keys.findIndex((x) => x >= q);
+        const upper = keys.findIndex((x) => x > q);
+        expect(t.lower(q), `lowerBound ${q}`).toBe(lower < 0 ? keys.length : lower);
+        expect(t.upper(q), `upperBound ${q}`).toBe(upper < 0 ? keys.length : upper);
+      }
+    }
+    expect(t.evicted).toBeGreaterThan(0);
   });
 });
 
