@@ -123,8 +123,9 @@ function wordsText(v6: boolean, w0: number, w1: number, w2: number, w3: number):
   return formatIp(b, 0, v6 ? 16 : 4);
 }
 
+/** Four address bytes as a signed 32-bit word: a small integer to V8 (an unsigned one above 2^31 would be a double, boxed in every Flow). */
 function word(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
 }
 
 function endpointHash(b: Uint8Array, off: number, len: number, port: number): number {
@@ -159,26 +160,42 @@ export class FlowTable {
   /** Set by `find`: the hash of the packet's 4-tuple (for `create`). */
   hash = 0;
 
+  /** The flow `find` returned last: a packet's most likely flow is the one before it (a burst, or its ACKs). */
+  private last: Flow | null = null;
+
   /** The current flow of the packet's 4-tuple (marked as just used), or null. */
   find(b: Uint8Array, p: DecodedPacket): Flow | null {
     const len = p.addrLen;
     const v6 = len === 16;
+    const l = this.last;
+    if (l !== null && !l.evicted && this.holds(l, b, p, v6)) {
+      this.touch(l);
+      return l;
+    }
     const h = (endpointHash(b, p.srcOff, len, p.srcPort) ^ endpointHash(b, p.dstOff, len, p.dstPort)) | 0;
     this.hash = h;
     for (let f = this.buckets.get(h) ?? null; f !== null; f = f.chain) {
-      if (f.v6 !== v6) continue;
-      if (f.portA === p.srcPort && f.portB === p.dstPort && sameAddr(b, p.srcOff, v6, f.a0, f.a1, f.a2, f.a3) && sameAddr(b, p.dstOff, v6, f.b0, f.b1, f.b2, f.b3)) {
-        this.fromA = true;
+      if (this.holds(f, b, p, v6)) {
         this.touch(f);
-        return f;
-      }
-      if (f.portA === p.dstPort && f.portB === p.srcPort && sameAddr(b, p.dstOff, v6, f.a0, f.a1, f.a2, f.a3) && sameAddr(b, p.srcOff, v6, f.b0, f.b1, f.b2, f.b3)) {
-        this.fromA = false;
-        this.touch(f);
+        this.last = f;
         return f;
       }
     }
     return null;
+  }
+
+  /** Is `f` the packet's 4-tuple, either way? Sets `fromA`. */
+  private holds(f: Flow, b: Uint8Array, p: DecodedPacket, v6: boolean): boolean {
+    if (f.v6 !== v6) return false;
+    if (f.portA === p.srcPort && f.portB === p.dstPort && sameAddr(b, p.srcOff, v6, f.a0, f.a1, f.a2, f.a3) && sameAddr(b, p.dstOff, v6, f.b0, f.b1, f.b2, f.b3)) {
+      this.fromA = true;
+      return true;
+    }
+    if (f.portA === p.dstPort && f.portB === p.srcPort && sameAddr(b, p.dstOff, v6, f.a0, f.a1, f.a2, f.a3) && sameAddr(b, p.srcOff, v6, f.b0, f.b1, f.b2, f.b3)) {
+      this.fromA = false;
+      return true;
+    }
+    return false;
   }
 
   /** A new flow for the packet's 4-tuple, A being its sender (call after `find` returned null or the old instance was removed). */
@@ -207,6 +224,7 @@ export class FlowTable {
     this.buckets.set(f.hash, f);
     this.append(f);
     this.count++;
+    this.last = f;
     return f;
   }
 
@@ -218,6 +236,7 @@ export class FlowTable {
       f = next;
     }
     this.buckets.clear();
+    this.last = null;
     this.count = 0;
     this.oldest = this.newest = null;
   }
