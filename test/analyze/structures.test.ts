@@ -176,6 +176,65 @@ describe('SentLog', () => {
     expect(s.overlaps(2500, 2600, 0, 16)).toBe(100);
     expect(s.firstSubflow).toBe(1);
   });
+  it('answers as one list in start order would, with several subflows, late segments, pruning and eviction (property)', () => {
+    // The model: every entry in one list sorted by start (then arrival), scanned whole.
+    type Entry = { s: number; e: number; sub: number; frame: number; time: number };
+    const model: Entry[] = [];
+    const cap = 64;
+    const log = new SentLog(cap, 2);
+    const r = rng(23);
+    const next = [0, 0, 0];
+    let evicted = 0;
+    for (let i = 0; i < 6000; i++) {
+      const sub = randInt(r, 0, 2);
+      // Each subflow climbs on its own, some behind the others; now and then a segment goes back (a retransmission or a reinjection).
+      const back = randInt(r, 0, 9) === 0;
+      const s = back ? Math.max(0, next[sub]! - randInt(r, 0, 3000)) : next[sub]! + randInt(r, 0, 2) * 700;
+      const e = s + randInt(r, 1, 1400);
+      if (!back) next[sub] = Math.max(next[sub]!, e) + 1400 * randInt(r, 0, 2);
+      const t = i * 0.001;
+      const frame = i + 1;
+      // The model's answer.
+      let cur = s;
+      let bytes = 0;
+      let first: Entry | null = null;
+      const frames = new Set<number>();
+      for (const x of model) {
+        if (x.s >= e) break;
+        if (x.e <= s || x.sub === sub) continue;
+        const lo = Math.max(x.s, cur);
+        const hi = Math.min(x.e, e);
+        if (hi > lo) {
+          bytes += hi - lo;
+          cur = hi;
+        }
+        if (first === null || x.time < first.time || (x.time === first.time && x.frame < first.frame)) first = x;
+        frames.add(x.frame);
+      }
+      expect(log.overlaps(s, e, sub, 16), `segment ${i}`).toBe(bytes);
+      if (bytes > 0 || first !== null) {
+        expect([log.firstFrame, log.firstSubflow, log.firstTime]).toEqual([first!.frame, first!.sub, first!.time]);
+        expect([...log.frames]).toEqual([...frames].sort((a, b) => a - b).slice(0, 16));
+      } else expect(log.firstSubflow).toBe(-1);
+      if (model.length === cap) {
+        model.splice(0, cap >> 3);
+        evicted += cap >> 3;
+      }
+      let at = model.length;
+      while (at > 0 && model[at - 1]!.s > s) at--;
+      model.splice(at, 0, { s, e, sub, frame, time: t });
+      log.add(s, e, sub, frame, t);
+      if (i % 5 === 0) {
+        const acked = Math.min(...next) - 5000;
+        const before = t - 0.02;
+        while (model.length > 0 && model[0]!.e <= acked && model[0]!.time < before) model.shift();
+        log.prune(acked, before);
+      }
+      expect(log.count).toBe(model.length);
+    }
+    expect(log.evicted).toBe(evicted);
+    expect(evicted).toBeGreaterThan(0);
+  });
   it('forgets what was acknowledged long ago', () => {
     const s = new SentLog();
     s.add(1, 101, 0, 1, 0);
