@@ -22,6 +22,9 @@ const FRAME = 2;
 const TIME = 3;
 const ARRIVAL = 4;
 
+/** Where each lane's scan is in `overlaps` (-1: not scanned): scratch shared by every log, as no two searches run at once. */
+const CURSORS: number[] = [];
+
 /** One subflow's entries. */
 class Lane extends SortedRecords {
   constructor(capacity: number, initial: number) {
@@ -111,7 +114,7 @@ export class SentLog {
     let cur = s;
     let firstT = Infinity;
     const lanes = this.lanes;
-    const at = this.cursors;
+    const at = CURSORS;
     for (let l = 0; l < lanes.length; l++) at[l] = l === sub || lanes[l] === undefined ? -1 : lanes[l]!.from(s - this.span);
     for (;;) {
       // The lane whose next entry starts first (ties: any; the union, the earliest and the frame list do not depend on it).
@@ -153,9 +156,6 @@ export class SentLog {
     if (this.frames.length > maxFrames) this.frames.length = maxFrames;
     return this.otherBytes;
   }
-
-  /** Where each lane's scan is (reused; -1: not scanned). */
-  private readonly cursors: number[] = [];
 
   add(s: number, e: number, sub: number, frame: number, time: number): void {
     if (this.total === this.capacity) {
