@@ -137,6 +137,12 @@ function endpointHash(b: Uint8Array, off: number, len: number, port: number): nu
   return h;
 }
 
+/** The packet's 4-tuple hashed the same both ways (A → B and B → A). */
+function tupleHash(b: Uint8Array, p: DecodedPacket): number {
+  const len = p.addrLen;
+  return (endpointHash(b, p.srcOff, len, p.srcPort) ^ endpointHash(b, p.dstOff, len, p.dstPort)) | 0;
+}
+
 /** Is the address at b[off] (4 or 16 bytes) the one held as words? */
 function sameAddr(b: Uint8Array, off: number, v6: boolean, w0: number, w1: number, w2: number, w3: number): boolean {
   if (word(b, off) !== w0) return false;
@@ -157,9 +163,6 @@ export class FlowTable {
   newest: Flow | null = null;
   /** Set by `find`: the packet goes from the flow's A to B. */
   fromA = true;
-  /** Set by `find`: the hash of the packet's 4-tuple (for `create`). */
-  hash = 0;
-
   /** The flow `find` returned last: a packet's most likely flow is the one before it (a burst, or its ACKs). */
   private last: Flow | null = null;
 
@@ -172,9 +175,7 @@ export class FlowTable {
       this.touch(l);
       return l;
     }
-    const h = (endpointHash(b, p.srcOff, len, p.srcPort) ^ endpointHash(b, p.dstOff, len, p.dstPort)) | 0;
-    this.hash = h;
-    for (let f = this.buckets.get(h) ?? null; f !== null; f = f.chain) {
+    for (let f = this.buckets.get(tupleHash(b, p)) ?? null; f !== null; f = f.chain) {
       if (this.holds(f, b, p, v6)) {
         this.touch(f);
         this.last = f;
@@ -203,9 +204,10 @@ export class FlowTable {
     const v6 = p.addrLen === 16;
     const s = p.srcOff;
     const d = p.dstOff;
+    // Hashed again, not taken from `find`: it may have answered from `last` without hashing, then the tracker removed that flow (a new SYN took its 4-tuple).
     const f = new Flow(
       id,
-      this.hash,
+      tupleHash(b, p),
       v6,
       word(b, s),
       v6 ? word(b, s + 4) : 0,

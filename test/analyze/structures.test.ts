@@ -10,6 +10,8 @@ import { MappingTable } from '../../src/analyze/mapping.js';
 import { SortedRecords } from '../../src/analyze/sorted-records.js';
 import { add64, rel64, seqDiff, TWO32, u64String, widen32 } from '../../src/analyze/numbers.js';
 import { randInt, rng } from '../helpers/random.js';
+import { analyzeCapture } from '../helpers/analyze.js';
+import { ethernet, ipTcp, pcapFile } from '../helpers/build.js';
 
 describe('sequence arithmetic', () => {
   it('seqDiff is the signed 32-bit distance', () => {
@@ -141,6 +143,28 @@ class Keys extends SortedRecords {
     return this.upperBound(k) - this.head;
   }
 }
+
+describe('FlowTable', () => {
+  it('a SYN that reopens a 4-tuple right after its last packet starts one new flow, which its later packets find', async () => {
+    const a = { src: '10.0.0.1', dst: '10.0.0.2', sport: 40000, dport: 80 };
+    const back = { src: a.dst, dst: a.src, sport: a.dport, dport: a.sport };
+    const other = { src: '10.0.0.3', dst: '10.0.0.4', sport: 40001, dport: 80 };
+    const packets = [
+      ipTcp({ ...other, flags: 'S', seq: 7 }),
+      ipTcp({ ...a, flags: 'S', seq: 100 }),
+      ipTcp({ ...back, flags: 'SA', seq: 900, ack: 101 }),
+      ipTcp({ ...a, flags: 'A', seq: 101, ack: 901 }),
+      // The same 4-tuple's packet just before, then a SYN with another sequence number: a new instance (Wireshark's rule).
+      ipTcp({ ...a, flags: 'S', seq: 5000 }),
+      // Another flow in between: the new instance's next packet is then found by its hash, not as the last flow.
+      ipTcp({ ...other, flags: 'A', seq: 8, ack: 1 }),
+      ipTcp({ ...back, flags: 'SA', seq: 7000, ack: 5001 }),
+      ipTcp({ ...a, flags: 'A', seq: 5001, ack: 7001 }),
+    ];
+    const r = await analyzeCapture(pcapFile(packets.map((d, i) => ({ data: ethernet(d), ts: 1_700_000_000 + i * 0.001 })), { linkType: 1 }));
+    expect(r.packets.map((p) => p.flow)).toEqual(['0', '1', '1', '1', '2', '0', '2', '2']);
+  });
+});
 
 describe('SortedRecords', () => {
   it('lowerBound and upperBound, galloping from the newest, agree with a scan: repeated keys, late inserts, eviction, a moved head (property)', () => {
