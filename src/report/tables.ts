@@ -9,7 +9,6 @@
 import { DIR_NAMES, EVENTS, HANDOVERS, HOLES, REINJECTIONS, type EventRow, type HandoverRow, type HoleRow, type PacketRow, type ReinjectionRow, type Table } from '../analyze/model.js';
 import { RTT, type RttRow } from '../analyze/detect/rtt.js';
 import { FLIGHT, type FlightRow } from '../analyze/detect/flight.js';
-import { u64String } from '../analyze/numbers.js';
 import { u64Cell } from './format.js';
 import type { Column } from './columns.js';
 import { tcpFlags } from './dump.js';
@@ -31,9 +30,10 @@ function sinceStart<R extends { time: number }>(): Column<R> & { name: 't' } {
 const dsn = (v: number): number | string | null => (Number.isNaN(v) ? null : u64Cell(v));
 /** A relative DSN as bytes: empty when unknown, the unsigned 64-bit value past 2^53. */
 export function putDsn(w: ByteLines, v: number): void {
-  if (Number.isNaN(v)) w.empty();
-  else if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) w.int(v);
-  else w.text(u64String(v));
+  if (Number.isNaN(v)) return w.empty();
+  const c = u64Cell(v);
+  if (typeof c === 'number') w.int(c);
+  else w.text(c);
 }
 /** A number that is -1 (or below) for "none": an empty cell. */
 function putOptional(w: ByteLines, v: number): void {
