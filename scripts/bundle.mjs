@@ -9,6 +9,29 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * string-width (three copies: yargs', cliui's, wrap-ansi's) builds Unicode property regexes (RGI_Emoji
+ * with the v flag) and an Intl.Segmenter when its module is evaluated: 8-10 ms of every start, for a
+ * function yargs calls only to lay out --help and error text. Each import of it gets a stand-in that
+ * loads the real module (bundled, behind esbuild's lazy init) on the first call.
+ */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await b.resolve('string-width', { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      contents: `let real;\nexport default function stringWidth(text, options) {\n  return (real ??= require(${JSON.stringify(args.path)}).default)(text, options);\n}\n`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 const out = join(root, 'dist', 'bundle');
 rmSync(out, { recursive: true, force: true });
 await build({
@@ -28,4 +51,5 @@ await build({
   // Dependencies written as CommonJS call require(): give the bundle one.
   banner: { js: "import { createRequire as __mptraceRequire } from 'node:module'; const require = __mptraceRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [lazyStringWidth],
 });

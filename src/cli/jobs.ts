@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { snapshot } from '../analyze/metrics.js';
 import type { AnalysisSink } from '../analyze/model.js';
 import type { ConnectionRecord } from '../analyze/record.js';
-import { connMetrics, type ConnMetrics, type TraceMetrics } from '../check/evaluate.js';
+import type { ConnMetrics, TraceMetrics } from '../check/evaluate.js';
 import { EXIT_BAD_INPUT, MptraceError } from '../errors.js';
 import { terminalSummary } from '../report/terminal.js';
 import { analyze, runPasses, type AnalyzeOptions } from './analyze.js';
@@ -59,6 +59,8 @@ export async function runJob(job: Job, progress?: (done: number, size: number) =
       const r = await analyze(t.path, { ...job.opts, out, name: given, ...(progress ? { progress } : {}) });
       return { kind: 'analyze', name, given, text: job.quiet ? '' : terminalSummary(r.summary, r.outDir), warnings: r.warnings, warningCount: r.warningCount, outDir: r.outDir };
     }
+    // Loaded for check only: its rules bring picomatch, which an analysis does not need at start-up.
+    const { connMetrics } = await import('../check/evaluate.js');
     const conns: ConnMetrics[] = [];
     const onRecord = (r: ConnectionRecord): void => {
       conns.push(connMetrics(r, snapshot(r)));
