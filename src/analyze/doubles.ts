@@ -33,7 +33,18 @@ export function noDoubles(): Doubles {
   return a;
 }
 
+/** Numbers held in an array of doubles while few, or a Float64Array (a large array of doubles sits in V8's heap). */
+export type Numbers = Doubles | Float64Array;
+
 /** Copies src[from, to) into dst from index `at`. */
-export function copyInto(dst: Doubles, at: number, src: Doubles, from: number, to: number): void {
+export function copyInto(dst: Numbers, at: number, src: Numbers, from: number, to: number): void {
   for (let i = from; i < to; i++) dst[at + i - from] = src[i]!;
+}
+
+/** The `size` records of `stride` numbers that a ring of `cap` records holds from record `head` on, copied to the start of dst in order (a ring buffer growing). */
+export function unrollRing(dst: Numbers, src: Numbers, head: number, size: number, cap: number, stride: number): void {
+  for (let n = 0; n < size; n++) {
+    const from = ((head + n) % cap) * stride;
+    copyInto(dst, n * stride, src, from, from + stride);
+  }
 }

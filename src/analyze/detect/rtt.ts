@@ -17,7 +17,7 @@
 import type { Connection } from '../connection.js';
 import { Table, type AnalysisSink, type Dir } from '../model.js';
 import { ConnectionSlot, type Detector, type SegmentFacts } from './detector.js';
-import { copyInto, doubles, noDoubles, type Doubles } from '../doubles.js';
+import { copyInto, doubles, noDoubles, unrollRing, type Doubles, type Numbers } from '../doubles.js';
 
 /**
  * How a sample was taken: a subflow ACK covering a segment sent once
@@ -118,9 +118,8 @@ export class RttHistogram {
 
   /** The exact samples in increasing order (a typed array's native numeric sort: an array's with a comparator took 0.7 µs a sample). */
   private sorted(): Float64Array {
-    const e = this.exact!;
     const s = new Float64Array(this.n);
-    for (let i = 0; i < this.n; i++) s[i] = e[i]!;
+    copyInto(s, 0, this.exact!, 0, this.n);
     return s.sort();
   }
 
@@ -151,7 +150,7 @@ const SMALL_IN_FLIGHT = 16;
 /** Ranges sent and not yet acknowledged, in sending order: start and end DSN, time, frame, subflow, usable (Karn). */
 export class InFlight {
   // A shared empty buffer until the first range (grow() replaces it): a short connection costs one buffer.
-  private r: Doubles | Float64Array = NO_SAMPLES;
+  private r: Numbers = NO_SAMPLES;
   /** Ranges the buffer holds. */
   private cap = 0;
   private head = 0;
@@ -225,10 +224,7 @@ export class InFlight {
     // An array of doubles while small (see doubles.ts); a Float64Array past that: a large array of
     // doubles sits in V8's heap, whose growth the collector then scales (+9 MB peak RSS on a long download).
     const b = cap <= SMALL_IN_FLIGHT ? doubles(cap * STRIDE) : new Float64Array(cap * STRIDE);
-    for (let n = 0; n < this.size; n++) {
-      const from = ((this.head + n) % this.cap) * STRIDE;
-      for (let j = 0; j < STRIDE; j++) b[n * STRIDE + j] = this.r[from + j]!;
-    }
+    unrollRing(b, this.r, this.head, this.size, this.cap, STRIDE);
     this.r = b;
     this.cap = cap;
     this.head = 0;

@@ -161,7 +161,7 @@ export class SentLog {
     if (this.total === this.capacity) {
       // As one table would: forget the first eighth, in start order.
       const k = this.capacity >> 3 || 1;
-      for (let n = 0; n < k; n++) this.first()!.dropFirst();
+      for (let n = 0; n < k; n++) this.leadingLane()!.dropFirst();
       this.total -= k;
       this.evicted += k;
     }
@@ -175,7 +175,7 @@ export class SentLog {
 
   /** Forgets entries that end at or below `dsn` and were sent before `before` (acknowledged long ago), from the first in start order, up to the first that must stay. */
   prune(dsn: number, before: number): void {
-    for (let lane = this.first(); lane !== null; lane = this.first()) {
+    for (let lane = this.leadingLane(); lane !== null; lane = this.leadingLane()) {
       const h = lane.first;
       if (lane.at(h, END) > dsn || lane.at(h, TIME) >= before) return;
       lane.dropFirst();
@@ -184,7 +184,7 @@ export class SentLog {
   }
 
   /** The lane holding the first entry in start order, or null when there is none. */
-  private first(): Lane | null {
+  private leadingLane(): Lane | null {
     let best: Lane | null = null;
     for (const lane of this.lanes) if (lane !== undefined && lane.count > 0 && (best === null || lane.before(best))) best = lane;
     return best;

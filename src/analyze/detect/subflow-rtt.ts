@@ -24,7 +24,7 @@ import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../decode/packet.js';
 import type { AnalysisSink } from '../model.js';
 import { ConnectionSlot, type Detector, type SubflowPacket } from './detector.js';
 import { InFlight, RTT } from './rtt.js';
-import { doubles, noDoubles } from '../doubles.js';
+import { doubles, noDoubles, unrollRing } from '../doubles.js';
 
 /** Distinct TSvals remembered per direction: at Linux's 1 kHz timestamp clock, a second of sending. */
 const MAX_TSVALS = 1024;
@@ -73,12 +73,7 @@ class TsSent {
   private grow(): void {
     const cap = Math.max(2, this.cap * 2);
     const b = doubles(cap * 3);
-    for (let n = 0; n < this.size; n++) {
-      const k = ((this.head + n) % this.cap) * 3;
-      b[n * 3] = this.r[k]!;
-      b[n * 3 + 1] = this.r[k + 1]!;
-      b[n * 3 + 2] = this.r[k + 2]!;
-    }
+    unrollRing(b, this.r, this.head, this.size, this.cap, 3);
     this.r = b;
     this.cap = cap;
     this.head = 0;
