@@ -6,14 +6,18 @@ const LAST = 3;
 const COUNT = 4;
 const FRESH = 5;
 const STRIDE = 6;
+/** Buckets allocated at first; short series never need more. */
+const FIRST_CAPACITY = 8;
 
 /**
  * A time series thinned as it grows (plots draw a few points per pixel
  * column, whatever the trace length): values fall into at most `buckets`
  * time buckets, each keeping the min, max, sum and last value; when time
  * runs past the last bucket, neighbouring buckets merge in pairs and the
- * width doubles. Fixed memory; times are seconds relative to the
- * analysis's base. A bucket's numbers sit together in one array: an
+ * width doubles. Memory is bounded by `buckets`, and grows to it only as
+ * time needs buckets (a connection of a millisecond, plotted, keeps one
+ * bucket, not 1,024: 16 plotted short connections held 8 MB); times are
+ * seconds relative to the analysis's base. A bucket's numbers sit together in one array: an
  * update touches one cache line, not five (the plot taps run per packet).
  */
 export class Decimated {
@@ -21,40 +25,48 @@ export class Decimated {
   width: number;
   /** Buckets in use (the last one holding the latest time). */
   used = 0;
-  private readonly b: Float64Array;
+  /** Buckets' numbers, for the buckets allocated so far (`capacity`, at most `buckets`); the rest read as empty. */
+  private b: Float64Array;
+  private capacity: number;
 
   constructor(
     readonly buckets = 1024,
     width = 0.001,
   ) {
     this.width = width;
-    this.b = new Float64Array(buckets * STRIDE);
+    this.capacity = Math.min(buckets, FIRST_CAPACITY);
+    this.b = new Float64Array(this.capacity * STRIDE);
+  }
+
+  /** Field `f` of bucket k: 0 past the buckets allocated, as for an empty bucket. */
+  private read(k: number, f: number): number {
+    return k < this.capacity ? this.b[k * STRIDE + f]! : 0;
   }
 
   min(k: number): number {
-    return this.b[k * STRIDE + MIN]!;
+    return this.read(k, MIN);
   }
 
   max(k: number): number {
-    return this.b[k * STRIDE + MAX]!;
+    return this.read(k, MAX);
   }
 
   sum(k: number): number {
-    return this.b[k * STRIDE + SUM]!;
+    return this.read(k, SUM);
   }
 
   last(k: number): number {
-    return this.b[k * STRIDE + LAST]!;
+    return this.read(k, LAST);
   }
 
   /** Values added to bucket k (0: empty). */
   count(k: number): number {
-    return this.b[k * STRIDE + COUNT]!;
+    return this.read(k, COUNT);
   }
 
   /** The second sum of addSpan: the bytes new to the connection among a segment's DSNs (goodput), so one bucket lookup serves a subflow's DSN plot and its goodput. */
   fresh(k: number): number {
-    return this.b[k * STRIDE + FRESH]!;
+    return this.read(k, FRESH);
   }
 
   /** Starts the buckets at `t0` (to align several series), if not started. */
@@ -88,8 +100,9 @@ export class Decimated {
 
   /** Counts a value in the bucket of time t, widening [min, max] to [lo, hi] and setting last to hi; returns where the bucket's numbers start. */
   private extend(t: number, lo: number, hi: number): number {
-    const b = this.b;
     const i = this.bucket(t) * STRIDE;
+    // After bucket(): it may have allocated a larger array.
+    const b = this.b;
     if (b[i + COUNT] === 0) {
       b[i + MIN] = lo;
       b[i + MAX] = hi;
@@ -111,8 +124,20 @@ export class Decimated {
       this.coarsen();
       k = Math.floor((t - this.t0) / this.width);
     }
+    if (k >= this.capacity) this.grow(k);
     if (k + 1 > this.used) this.used = k + 1;
     return k;
+  }
+
+  /** Allocates buckets up to k at least: doubling, up to `buckets`. */
+  private grow(k: number): void {
+    let c = this.capacity * 2;
+    while (c <= k) c *= 2;
+    c = Math.min(c, this.buckets);
+    const b = new Float64Array(c * STRIDE);
+    b.set(this.b);
+    this.b = b;
+    this.capacity = c;
   }
 
   /** Time at the start of bucket k. */
@@ -128,7 +153,8 @@ export class Decimated {
   /** Merges buckets in pairs: bucket w takes 2w and 2w + 1 (min of mins, max of maxes, the later last, sums added). */
   private coarsen(): void {
     const b = this.b;
-    const n = this.buckets;
+    // Buckets past the allocated ones are empty, as are their pairs.
+    const n = this.capacity;
     for (let w = 0, r = 0; r < n; w++, r += 2) {
       const i = r * STRIDE;
       const j = i + STRIDE;
@@ -152,7 +178,7 @@ export class Decimated {
       b[o + FRESH] = b[i + FRESH]! + (c > 0 ? b[j + FRESH]! : 0);
       b[o + COUNT] = a + c;
     }
-    b.fill(0, (n >> 1) * STRIDE);
+    b.fill(0, Math.ceil(n / 2) * STRIDE);
     this.used = Math.ceil(this.used / 2);
     this.width *= 2;
   }

@@ -230,6 +230,54 @@ describe('Decimated', () => {
     expect(max).toBe(999_999);
     expect(d.last(d.used - 1)).toBe(999_999);
   });
+
+  it('buckets made as time needs them hold what buckets made at once would, through growth, jumps and coarsening', () => {
+    // A model with every bucket from the start: [min, max, sum, last, count] per bucket, coarsened in pairs.
+    const n = 64;
+    let width = 0.001;
+    let model: number[][] = Array.from({ length: n }, () => [0, 0, 0, 0, 0]);
+    const d = new Decimated(n, width);
+    let x = 7;
+    const rnd = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    let t = 0;
+    let t0 = NaN;
+    for (let i = 0; i < 5000; i++) {
+      // Mostly small steps, sometimes a jump far ahead (past the buckets made so far, or past all of them), sometimes back in time.
+      const r = rnd();
+      t = r < 0.02 ? t + rnd() * 0.5 : r < 0.04 ? Math.max(0, t - rnd() * 0.01) : t + rnd() * 0.0004;
+      const v = Math.floor(rnd() * 1000) - 500;
+      d.add(t, v);
+      if (Number.isNaN(t0)) t0 = t;
+      const at = (): number => Math.max(0, Math.floor((t - t0) / width));
+      let k = at();
+      while (k >= n) {
+        model = Array.from({ length: n }, (_, w) => {
+          const a = model[2 * w];
+          const b = model[2 * w + 1];
+          if (a === undefined || a[4] === 0) return b === undefined ? [0, 0, 0, 0, 0] : [...b];
+          if (b === undefined || b[4] === 0) return [...a];
+          return [Math.min(a[0]!, b[0]!), Math.max(a[1]!, b[1]!), a[2]! + b[2]!, b[3]!, a[4]! + b[4]!];
+        });
+        width *= 2;
+        k = at();
+      }
+      const m = model[k]!;
+      if (m[4] === 0) [m[0], m[1]] = [v, v];
+      else [m[0], m[1]] = [Math.min(m[0]!, v), Math.max(m[1]!, v)];
+      m[2]! += v;
+      m[3] = v;
+      m[4]! += 1;
+    }
+    expect(d.width).toBe(width);
+    expect(d.width).toBeGreaterThan(0.001 * 64);
+    for (let k = 0; k < n; k++) {
+      const m = model[k]!;
+      expect([d.count(k), d.sum(k)], `bucket ${k}`).toEqual([m[4], m[2]]);
+      if (m[4]! > 0) expect([d.min(k), d.max(k), d.last(k)], `bucket ${k}`).toEqual([m[0], m[1], m[3]]);
+    }
+    // Past the buckets: empty.
+    expect([d.count(n), d.sum(n + 5), d.fresh(2 * n)]).toEqual([0, 0, 0]);
+  });
 });
 
 describe('handover close ups', () => {
