@@ -13,7 +13,7 @@ import type { CaptureReader } from '../decode/reader.js';
 import { CaptureError } from '../errors.js';
 import { OutputDir } from '../report/outdir.js';
 import { ReportSink } from '../report/report-sink.js';
-import { buildSummary, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
+import { buildSummary, summaryJson, type AnalysisFacts, type InputFacts, type Summary } from '../report/summary.js';
 import { TABLE_FILES } from '../report/tables.js';
 import { loadFormat, tableFileName, tableFileNames, type TableFormat } from '../report/table-writer.js';
 import { TimeBase, type Selection } from '../report/time.js';
@@ -199,7 +199,7 @@ export async function analyze(trace: string, opts: AnalyzeOptions = {}): Promise
     const sel = opts.select;
     const selection = sel === undefined || !selects(sel) ? null : { conns: sel.conns === undefined ? null : [...sel.conns], since: sel.since ?? null, until: sel.until ?? null };
     const summary = buildSummary(opts.version ?? '', inputFacts(opts.name ?? trace, r.reader, r.stats, r.diag, r.analyzer, r.time), { passes: r.pass, ...analysisFacts(r.analyzer) }, report, plotFacts, selection);
-    out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+    out.writePieces('summary.json', summaryJson(summary));
     // The page: loaded only here (its template is of no use to a run without outputs).
     const { reportHtml } = await import('../report/html.js');
     const files = [...TABLES, ...(opts.packets === true ? ['packets'] : [])].map((t) => tableFileName(t, format));

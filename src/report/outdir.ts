@@ -1,12 +1,16 @@
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cannotWrite, fsReason, OutputError } from '../errors.js';
+import { writeFully } from './out-file.js';
 
 /**
  * The output directory. Every file is written under a temporary name and
  * renamed into place only when the whole run succeeded, so a reader never
  * takes a half-written file for a complete one.
  */
+/** Characters of pieces gathered into one write (writePieces). */
+const PIECES_BATCH = 1 << 16;
+
 export class OutputDir {
   private readonly pending: Array<{ tmp: string; final: string }> = [];
   /** Subdirectories this run created (removed again, if left empty, when the run fails). */
@@ -35,6 +39,28 @@ export class OutputDir {
       fs.writeFileSync(this.file(name), text);
     } catch (e) {
       throw cannotWrite(`${this.path}/${name}`, e);
+    }
+  }
+
+  /** Writes an output file piece by piece (under its temporary name): no piece, and no whole, held at once. */
+  writePieces(name: string, pieces: Iterable<string>): void {
+    const path = this.file(name);
+    let fd = -1;
+    try {
+      fd = fs.openSync(path, 'w');
+      let batch = '';
+      for (const p of pieces) {
+        batch += p;
+        if (batch.length >= PIECES_BATCH) {
+          writeFully(fd, batch);
+          batch = '';
+        }
+      }
+      writeFully(fd, batch);
+    } catch (e) {
+      throw cannotWrite(`${this.path}/${name}`, e);
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
     }
   }
 

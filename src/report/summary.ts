@@ -61,10 +61,61 @@ export function buildSummary(version: string, input: InputFacts, analysis: Analy
     analysis,
     selection,
     totals: { ...sink.totals },
-    connections: [...sink.summaries].sort((a, b) => a.conn - b.conn),
+    connections: sink.summaries().sort((a, b) => a.conn - b.conn),
     connections_not_detailed: sink.summariesDropped,
     plots,
   };
+}
+
+/**
+ * summary.json's text, exactly as `JSON.stringify(summary, null, 2)` and
+ * a line end, in pieces: the connections and their subflows one by one,
+ * so the file (17 MB for one connection of 9,000 subflows) is never one
+ * string, nor one buffer.
+ */
+export function summaryJson(summary: Summary): Generator<string> {
+  return prettyJson(summary, '', 0, '\n');
+}
+
+/** Levels of arrays and objects taken apart (summary, connections, a connection, its subflows); deeper values are stringified whole. */
+const PIECE_DEPTH = 4;
+
+/** JSON.stringify(value, null, 2) at indent `indent` (nested `depth` deep), in pieces, followed by `after`. Values are what JSON holds (no toJSON, no Map). */
+function* prettyJson(value: unknown, indent: string, depth: number, after: string): Generator<string> {
+  if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
+    yield `${JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`)}${after}`;
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      yield `[]${after}`;
+      return;
+    }
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      // As JSON.stringify writes them in arrays: what has no JSON form is null.
+      const v = value[i] === undefined || typeof value[i] === 'function' || typeof value[i] === 'symbol' ? null : value[i];
+      yield `\n${inner}`;
+      yield* prettyJson(v, inner, depth + 1, i + 1 < value.length ? ',' : '');
+    }
+    yield `\n${indent}]${after}`;
+    return;
+  }
+  const keys = Object.keys(value).filter((k) => {
+    const v = (value as Record<string, unknown>)[k];
+    return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+  });
+  if (keys.length === 0) {
+    yield `{}${after}`;
+    return;
+  }
+  yield '{';
+  for (let i = 0; i < keys.length; i++) {
+    yield `\n${inner}${JSON.stringify(keys[i])}: `;
+    yield* prettyJson((value as Record<string, unknown>)[keys[i]!], inner, depth + 1, i + 1 < keys.length ? ',' : '');
+  }
+  yield `\n${indent}}${after}`;
 }
 
 export type ConnectionSummary = ReturnType<typeof connectionSummary>;
@@ -129,7 +180,31 @@ function subflowSummary(s: SubflowRecord, t: TimeBase) {
   };
 }
 
+/**
+ * A connection's summary as compact JSON: `JSON.stringify(connectionSummary(c, t))`,
+ * its subflows stringified one at a time, so that a connection of
+ * thousands of subflows (a flood of joins) never has all their summaries
+ * as objects at once.
+ */
+export function connectionSummaryText(c: ConnectionRecord, t: TimeBase): string {
+  const text = JSON.stringify(summaryOf(c, t, []));
+  // The only key named so in a connection's summary (quotes inside text values are escaped).
+  const at = text.indexOf('"subflows":[]') + '"subflows":['.length;
+  let subflows = '';
+  for (let i = 0; i < c.subflows.length; i++) subflows += `${i === 0 ? '' : ','}${JSON.stringify(subflowSummary(c.subflows[i]!, t))}`;
+  return `${text.slice(0, at)}${subflows}${text.slice(at)}`;
+}
+
 export function connectionSummary(c: ConnectionRecord, t: TimeBase) {
+  return summaryOf(
+    c,
+    t,
+    c.subflows.map((s) => subflowSummary(s, t)),
+  );
+}
+
+/** A connection's summary with the subflows' given. */
+function summaryOf(c: ConnectionRecord, t: TimeBase, subflows: Array<ReturnType<typeof subflowSummary>>) {
   const dir = (d: 0 | 1) => {
     const m = c.dirs[d];
     return {
@@ -181,7 +256,7 @@ export function connectionSummary(c: ConnectionRecord, t: TimeBase) {
     resets: { mp_tcprst: c.resets.mpTcprst, subflow_rst: c.resets.subflowRst, mp_fastclose: c.resets.fastclose },
     join_failures: c.joinFailures,
     addresses: { client: Object.fromEntries(c.addresses.client), server: Object.fromEntries(c.addresses.server) },
-    subflows: c.subflows.map((s) => subflowSummary(s, t)),
+    subflows,
     c2s: dir(0),
     s2c: dir(1),
     handovers: c.handoverRows.map((h) => ({ dir: h.dir === 0 ? 'c2s' : 's2c', time: t.format(h.time), frame: h.frame, from_subflow: h.fromSubflow, to_subflow: h.toSubflow, stall: round(h.stall, t.digits), stall_start: t.format(h.stallFrom), trigger: h.trigger || null })),

@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runPasses } from '../../src/cli/analyze.js';
+import { analyze } from '../../src/cli/analyze.js';
+import type { ConnectionRecord } from '../../src/analyze/record.js';
+import { connectionSummary, connectionSummaryText, summaryJson, type Summary } from '../../src/report/summary.js';
+import type { TimeBase } from '../../src/report/time.js';
+import { ROOT } from '../helpers/shared.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'mptrace-summary-'));
+const HANDOVER = join(ROOT, 'fixtures', 'lab', 'handover.client.pcap');
+const TWO_SUBFLOWS = join(ROOT, 'fixtures', 'public', 'shuoshuc-mptcp_2_subflows.pcap');
+
+const whole = (s: unknown): string => [...summaryJson(s as Summary)].join('');
+
+/** A value of the kinds summary.json holds, and those JSON leaves out or turns to null, `depth` levels deep. */
+function randomValue(rnd: () => number, depth: number): unknown {
+  const r = rnd();
+  if (depth > 5 || r < 0.35) {
+    const leaves = [null, 0, -0, 1.5, -17, 1e21, NaN, Infinity, true, false, '', 'a\nb "quoted" \\ \u2028', '0x0a', undefined];
+    return leaves[Math.floor(rnd() * leaves.length)];
+  }
+  const n = Math.floor(rnd() * 4);
+  if (r < 0.65) return Array.from({ length: n }, () => randomValue(rnd, depth + 1));
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) o[rnd() < 0.2 ? String(i) : `k${Math.floor(rnd() * 5)}`] = randomValue(rnd, depth + 1);
+  return o;
+}
+
+/** A small deterministic generator (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('summary.json written in pieces', () => {
+  it('is JSON.stringify(summary, null, 2) to the byte, for values of every kind nested six deep', () => {
+    const rnd = seeded(11);
+    for (let i = 0; i < 2000; i++) {
+      const v = { mptrace: 'x', connections: randomValue(rnd, 0), other: randomValue(rnd, 0) };
+      expect(whole(v)).toBe(`${JSON.stringify(v, null, 2)}\n`);
+    }
+    for (const v of [{}, [], null, 'text', { connections: [] }, { connections: [{}] }, { a: [[]] }, { a: undefined, b: () => 1 }]) expect(whole(v)).toBe(`${JSON.stringify(v, null, 2)}\n`);
+  });
+
+  it('is what analyze writes for the bundled handover capture, connection by connection in pieces', async () => {
+    const out = join(tmp(), 'out');
+    const r = await analyze(HANDOVER, { out, plots: false });
+    const file = readFileSync(join(out, 'summary.json'), 'utf8');
+    expect(file).toBe(`${JSON.stringify(r.summary, null, 2)}\n`);
+    expect(r.summary.connections).toHaveLength(1);
+    expect(r.summary.connections[0]!.subflows).toHaveLength(2);
+    // Pieces: the connection and each of its subflows stand apart, not one string.
+    expect([...summaryJson(r.summary)].length).toBeGreaterThan(40);
+  });
+});
+
+describe("a connection's summary kept as text", () => {
+  it('is JSON.stringify(connectionSummary) to the byte, on captures of one and two subflows', async () => {
+    for (const capture of [HANDOVER, TWO_SUBFLOWS]) {
+      const records: ConnectionRecord[] = [];
+      let time: TimeBase | null = null;
+      await runPasses(capture, {}, (t) => {
+        time = t;
+        return { sink: { connection: (c: ConnectionRecord) => records.push(c), row: () => {} }, needsDrain: false, drain: async () => {}, discard: async () => {} };
+      });
+      expect(records.length).toBeGreaterThan(0);
+      for (const c of records) {
+        expect(c.subflows.length).toBeGreaterThan(0);
+        expect(connectionSummaryText(c, time!)).toBe(JSON.stringify(connectionSummary(c, time!)));
+      }
+    }
+  });
+});
