@@ -28,3 +28,8 @@ export function bytes(n: number): string {
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
   return `${n} B`;
 }
+
+/** The first `n` numbers of a list, and how many more (a list of 100 k connection numbers is of no use to read). */
+export function firstOf(list: readonly number[], n = 20, more = ''): string {
+  return `${list.slice(0, n).join(', ')}${list.length > n ? ` and ${list.length - n} more${more}` : ''}`;
+}

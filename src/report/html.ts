@@ -1,5 +1,5 @@
 import type { EventRow } from '../analyze/model.js';
-import { bytes as byteText } from './format.js';
+import { bytes as byteText, firstOf } from './format.js';
 import type { Summary } from './summary.js';
 import type { TableFormat } from './table-writer.js';
 import type { TimeBase } from './time.js';
@@ -121,7 +121,8 @@ export function reportHtml(x: HtmlInput): string {
   out.push('</tbody></table>');
   if (s.connections_not_detailed > 0) out.push(`<p>${s.connections_not_detailed} more connections in <a href="connections.${x.format}">connections.${x.format}</a>.</p>`);
   const np = s.plots?.connections_not_plotted ?? [];
-  if (np.length > 0) out.push(`<p>Not plotted: connection${np.length === 1 ? '' : 's'} ${np.join(', ')} (<code>--conn N</code> or <code>--plots all</code> plots them).</p>`);
+  // The first few, as the terminal says them: 100 k short connections made 600 kB of numbers (summary.json lists them all).
+  if (np.length > 0) out.push(`<p>Not plotted: connection${np.length === 1 ? '' : 's'} ${firstOf(np, 20, ' (summary.json lists them)')} (<code>--conn N</code> or <code>--plots all</code> plots them).</p>`);
 
   for (const c of s.connections) {
     const ev = x.events.get(c.conn);

@@ -1,4 +1,4 @@
-import { bytes } from './format.js';
+import { bytes, firstOf } from './format.js';
 import type { UnknownCause } from '../analyze/record.js';
 import type { Summary } from './summary.js';
 
@@ -26,6 +26,9 @@ function oneLine(c: ConnSummary): string {
   return `connection ${c.conn}: v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, ${dir('c2s')}, ${dir('s2c')}, close ${c.close}${what ? `; ${what}` : ''}`;
 }
 
+/** Subflows listed under a connection (a flood of joins made 9,295 lines; subflows.csv has them all). */
+const SUBFLOWS_SHOWN = 32;
+
 /** The terminal summary: what a user reads first, a few lines per connection. */
 export function terminalSummary(s: Summary, outDir: string): string {
   const lines: string[] = [];
@@ -48,12 +51,13 @@ export function terminalSummary(s: Summary, outDir: string): string {
       `connection ${c.conn}: MPTCP v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, handshake ${c.handshake}${c.checksum === true ? ', DSS checksums' : ''}, close ${c.close}, vantage ${c.vantage}`,
     );
     if (c.fallback) lines.push(`  FALLBACK to TCP: ${c.fallback.kind} at ${c.fallback.time} (frame ${c.fallback.frame})`);
-    for (const sf of c.subflows) {
+    for (const sf of c.subflows.slice(0, SUBFLOWS_SHOWN)) {
       const extra = [sf.backup ? 'backup' : '', sf.hmac_ok === false ? 'HMAC MISMATCH' : '', sf.failed ? `failed: ${sf.failed}` : ''].filter(Boolean).join(', ');
       lines.push(
         `  subflow ${sf.subflow} (flow ${sf.flow}, ${sf.kind}${sf.addr_id !== null ? ` id ${sf.addr_id}` : ''}) ${sf.client.addr}:${sf.client.port} <-> ${sf.server.addr}:${sf.server.port}: c2s ${bytes(sf.c2s.payload_bytes)}, s2c ${bytes(sf.s2c.payload_bytes)}, close ${sf.close}${extra ? `; ${extra}` : ''}`,
       );
     }
+    if (c.subflows.length > SUBFLOWS_SHOWN) lines.push(`  (${c.subflows.length - SUBFLOWS_SHOWN} more subflows in subflows.csv)`);
     for (const d of ['c2s', 's2c'] as const) {
       const x = c[d];
       if (x.unknown !== null) {
@@ -77,7 +81,7 @@ export function terminalSummary(s: Summary, outDir: string): string {
     `totals: ${count(t.connections, 'connection')}${t.fallbacks > 0 ? ` (${t.fallbacks} fell back)` : ''}, ${count(t.subflows, 'subflow')}, ${count(t.handovers, 'handover')}, ${count(t.reinjections, 'reinjection')}, ${count(t.holes, 'hole')}; unique data c2s ${bytes(bytes2('c2s'))}, s2c ${bytes(bytes2('s2c'))}${s.connections_not_detailed > 0 ? ` (of the first ${s.connections.length} connections)` : ''}`,
   );
   const np = s.plots === null ? [] : s.plots.connections_not_plotted;
-  if (np.length > 0) lines.push(`not plotted: connection${np.length === 1 ? '' : 's'} ${np.slice(0, 20).join(', ')}${np.length > 20 ? ` and ${np.length - 20} more` : ''} (--conn N or --plots all to plot them)`);
+  if (np.length > 0) lines.push(`not plotted: connection${np.length === 1 ? '' : 's'} ${firstOf(np)} (--conn N or --plots all to plot them)`);
   const left = s.plots === null ? [] : [s.plots.directions_not_plotted.length > 0 && `${count(s.plots.directions_not_plotted.length, 'direction')} with under 4 kB not plotted`].filter((x): x is string => typeof x === 'string');
   const plots = s.plots === null || s.plots.files.length === 0 ? '' : ` (plots: ${s.plots.files.length} in plots/${left.map((x) => `, ${x}`).join('')})`;
   lines.push(`written to ${outDir}/${plots}`);
