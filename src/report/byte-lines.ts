@@ -1,16 +1,21 @@
 /**
  * CSV lines written straight into a reused byte buffer: numbers, times and
- * fixed tokens as ASCII digits, no string per cell or per line. For the
- * tables whose cells never need quoting and that get a row per packet or
- * per ACK (packets.csv, rtt.csv, flight.csv), where building strings was
- * most of the cost (a 1 GB download's 384 k RTT rows took 0.7 s as strings).
+ * fixed tokens as ASCII digits, no string per cell or per line; any other
+ * cell through `cell` (text as UTF-8, quoted where it must be). Every
+ * table's lines: building strings was most of the cost of those with a
+ * row per packet or per ACK (a 1 GB download's 384 k RTT rows took 0.7 s
+ * as strings), and of 100 k short connections' rows.
  *
  * The text is the same, byte for byte, as the string path's: times as
  * TimeBase.format gives them, durations as toFixed does (a value exactly
  * half way between two printed ones, which a capture's clock never gives,
  * is left to toFixed itself).
  */
+import type { Cell } from './columns.js';
 import { fixedDigits, type TimeBase } from './time.js';
+
+/** What makes a cell quoted: the delimiter, the quote, a line end (csv-stringify's own test, with a lone CR too, which it leaves bare once told the record delimiter and which Python's csv reader takes for a line end). */
+const NEEDS_QUOTES = /[",\n\r]/;
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 /** Bytes gathered before they go to the file. */
@@ -108,6 +113,44 @@ export class ByteLines {
     this.sep();
     if (this.pos + s.length + 1 > SIZE) this.flush();
     for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+  }
+
+  /**
+   * Any cell, as csv-stringify writes it: empty for null, `true`/`false`,
+   * a number as `'' + n`, text in UTF-8, quoted when it holds a comma, a
+   * quote, a CR or an LF (quotes doubled, RFC 4180). For columns without
+   * a writer of their own; `plain`: a text column whose values never need
+   * quoting (see columns.ts), not looked at.
+   */
+  cell(v: Cell, plain = false): void {
+    if (v === null) this.empty();
+    else if (typeof v === 'number') {
+      if (Number.isSafeInteger(v)) this.int(v);
+      else this.text(String(v));
+    } else if (typeof v === 'boolean') this.text(v ? 'true' : 'false');
+    else this.utf8(plain || !NEEDS_QUOTES.test(v) ? v : `"${v.replaceAll('"', '""')}"`);
+  }
+
+  /** Text of any characters, as UTF-8: ASCII byte by byte (Buffer's write costs a call into C++ per cell), the rest from the first other character by Buffer's encoder. */
+  private utf8(s: string): void {
+    this.sep();
+    const n = s.length;
+    if (this.pos + n * 3 + 1 > SIZE) this.flush();
+    if (n * 3 + 1 > SIZE) {
+      this.out(Buffer.from(s));
+      return;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = p + b.write(i === 0 ? s : s.slice(i), p);
+        return;
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
   }
 
   /** `x.toFixed(digits)`. */

@@ -147,13 +147,6 @@ export function isPlain(c: Column<never>): boolean {
   return c.type !== 'text' || c.plain === true;
 }
 
-/** The CSV cell text of a value (a number as csv-stringify writes it: `'' + n`). */
-export function cellText(v: Cell): string | number {
-  if (v === null) return '';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return v;
-}
-
 /** The Markdown table of columns in docs/outputs.md: a c2s_/s2c_ pair on one row. */
 export function columnTable(cols: readonly Column<never>[]): string {
   const lines = ['| column | type | unit | meaning |', '|---|---|---|---|'];

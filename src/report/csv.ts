@@ -4,13 +4,9 @@ import { cannotWrite } from '../errors.js';
 import { ByteLines } from './byte-lines.js';
 import { openOutput, writeFully } from './out-file.js';
 
-/** Text of plain lines collected before one file write. */
-const PLAIN_BATCH = 1 << 16;
-
 /**
  * One CSV file, streamed: a header row (as csv-stringify writes it), then
- * lines (table-writer.ts builds them, quoted where a cell needs it) or
- * bytes (byte-lines.ts), gathered and written in batches.
+ * lines as bytes (byte-lines.ts), gathered and written in batches.
  *
  * Writes are synchronous, from the buffers the rows were built in: nothing
  * queues in a stream, so memory holds one batch per file whatever the
@@ -22,8 +18,6 @@ const PLAIN_BATCH = 1 << 16;
 export class CsvFile {
   private readonly fd: number;
   private readonly columns: string[];
-  /** Lines written with writeLine, not yet written. */
-  private text = '';
   private header = true;
   private failed: Error | null = null;
   rows = 0;
@@ -37,7 +31,7 @@ export class CsvFile {
     this.fd = openOutput(path, finalPath);
   }
 
-  /** Writes bytes or text; a failure is kept and thrown by drain() or close() (the caller asks needsDrain between chunks of packets). */
+  /** Writes bytes or text (the header); a failure is kept and thrown by drain() or close() (the caller asks needsDrain between chunks of packets). */
   private put(data: string | Uint8Array): void {
     if (this.failed !== null) return;
     try {
@@ -49,7 +43,7 @@ export class CsvFile {
 
   private lines: ByteLines | null = null;
 
-  /** Lines written as bytes (byte-lines.ts), after the header. A file takes byte lines or lines, not both. */
+  /** The file's lines, written as bytes (byte-lines.ts) after the header. */
   byteLines(): ByteLines {
     if (this.lines === null) {
       this.writeHeader();
@@ -58,24 +52,11 @@ export class CsvFile {
     return this.lines;
   }
 
-  /** A CSV line (quoted as it needs: table-writer.ts), without its line end. A file takes byte lines or lines, not both. */
-  writeLine(line: string): void {
-    this.rows++;
-    this.text += `${line}\n`;
-    if (this.text.length >= PLAIN_BATCH) this.flush();
-  }
-
   /** The header row as csv-stringify writes it, once, before the first line. */
   private writeHeader(): void {
     if (!this.header) return;
     this.put(stringify([], { header: true, columns: this.columns, record_delimiter: 'unix' }));
     this.header = false;
-  }
-
-  private flush(): void {
-    this.writeHeader();
-    if (this.text !== '') this.put(this.text);
-    this.text = '';
   }
 
   /** Only a failed write asks the caller to stop: drain() throws it. */
@@ -90,8 +71,8 @@ export class CsvFile {
   async close(): Promise<void> {
     try {
       this.check();
-      this.lines?.flush();
-      this.flush();
+      // A table without rows is its header.
+      this.byteLines().flush();
       this.check();
     } finally {
       fs.closeSync(this.fd);

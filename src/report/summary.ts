@@ -77,12 +77,22 @@ export function summaryJson(summary: Summary): Generator<string> {
   return prettyJson(summary, '', 0, '\n');
 }
 
-/** Levels of arrays and objects taken apart (summary, connections, a connection, its subflows); deeper values are stringified whole. */
+/** Levels of arrays and objects taken apart at most (summary, connections, a connection, its subflows); deeper values are stringified whole. */
 const PIECE_DEPTH = 4;
+/** A value is taken apart when it holds, within PIECE_DEPTH, an array longer than this (the connections, a connection's subflows); a smaller one is one piece. */
+const PIECE_LIST = 32;
+
+/** Whether `value`, at `depth`, holds a long array within PIECE_DEPTH. */
+function isLarge(value: unknown, depth: number): value is object {
+  if (value === null || typeof value !== 'object' || depth >= PIECE_DEPTH) return false;
+  if (Array.isArray(value) && value.length > PIECE_LIST) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (isLarge(v, depth + 1)) return true;
+  return false;
+}
 
 /** JSON.stringify(value, null, 2) at indent `indent` (nested `depth` deep), in pieces, followed by `after`. Values are what JSON holds (no toJSON, no Map). */
 function* prettyJson(value: unknown, indent: string, depth: number, after: string): Generator<string> {
-  if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
+  if (!isLarge(value, depth)) {
     yield `${JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`)}${after}`;
     return;
   }

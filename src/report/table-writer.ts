@@ -3,8 +3,7 @@
  * for loading millions of rows into DuckDB, pandas or Spark without
  * parsing text. Both take rows through the same column declarations.
  */
-import { cellReader, cellText, isPlain, lineWriter, type Cell, type CellReader, type Column, type LineWriter } from './columns.js';
-import { stringify } from 'csv-stringify/sync';
+import { isPlain, lineWriter, type Column, type LineWriter } from './columns.js';
 import { CsvFile } from './csv.js';
 import type { ByteLines } from './byte-lines.js';
 import type { OutputDir } from './outdir.js';
@@ -54,32 +53,24 @@ export function openTable<R>(out: OutputDir, name: string, columns: readonly Col
 }
 
 /**
- * CSV rows the cheapest way their columns allow: straight as bytes when
- * every column can write itself (`put`); otherwise as a joined line, and
- * through csv-stringify (RFC 4180 quoting) for a row with a text cell
- * that holds a comma, a quote or a line end. (csv-stringify
- * for every row allocated 25 kB per connections.csv row: 10,000 short
- * connections made 250 MB of garbage.)
+ * CSV rows written as bytes (byte-lines.ts): a column writes its cell
+ * itself (`put`: the per-packet tables) or through its getter (`cell`:
+ * csv-stringify's text, RFC 4180 quoting where a text cell needs it).
+ * Lines built as strings and joined took 3 kB of garbage a connection
+ * and a tenth of the time of 100 k short connections (events.csv: ten
+ * rows each); csv-stringify for every row, 25 kB a connections.csv row.
  */
 class CsvTable<R> implements TableWriter<R> {
-  private readonly lines: ByteLines | null;
-  private readonly putLine: LineWriter<R> | null;
-  /** Columns whose text may need quoting. */
-  private readonly free: boolean[];
-  /** The current row's cells (reused), and what reads them: for a table written as text lines only. */
-  private readonly cells: Cell[];
-  private readonly readCells: CellReader<R> | null;
+  private readonly lines: ByteLines;
+  private readonly putLine: LineWriter<R>;
 
   constructor(
     private readonly file: CsvFile,
     columns: readonly Column<R>[],
     private readonly time: TimeBase,
   ) {
-    this.lines = columns.every((c) => c.put !== undefined) ? file.byteLines() : null;
-    this.putLine = this.lines === null ? null : lineWriter(columns);
-    this.readCells = this.lines === null ? cellReader(columns) : null;
-    this.cells = columns.map(() => null);
-    this.free = columns.map((c) => !isPlain(c as Column<never>));
+    this.lines = file.byteLines();
+    this.putLine = lineWriter(columns.map((c) => (c.put === undefined ? { ...c, put: cellPut(c) } : c)));
   }
 
   get rows(): number {
@@ -87,23 +78,8 @@ class CsvTable<R> implements TableWriter<R> {
   }
 
   add(r: R): void {
-    if (this.lines !== null) {
-      this.file.rows++;
-      this.putLine!(r, this.time, this.lines);
-    } else this.file.writeLine(this.line(r));
-  }
-
-  /** The row's line, through csv-stringify when a text cell needs quoting. */
-  private line(r: R): string {
-    const cells = this.cells;
-    this.readCells!(r, this.time, cells);
-    let quote = false;
-    for (let i = 0; i < cells.length; i++) {
-      const v = cellText(cells[i]!);
-      cells[i] = v;
-      if (this.free[i] === true && typeof v === 'string' && NEEDS_QUOTES.test(v)) quote = true;
-    }
-    return quote ? stringify([cells], { record_delimiter: 'unix' }).slice(0, -1) : cells.join(',');
+    this.file.rows++;
+    this.putLine(r, this.time, this.lines);
   }
 
   get needsDrain(): boolean {
@@ -119,5 +95,9 @@ class CsvTable<R> implements TableWriter<R> {
   }
 }
 
-/** What makes csv-stringify quote a cell (its delimiter, quote, record delimiter), and a carriage return to be safe. */
-const NEEDS_QUOTES = /[",\n\r]/;
+/** A column's cell written from its getter. */
+function cellPut<R>(c: Column<R>): (r: R, t: TimeBase, w: ByteLines) => void {
+  const get = c.get;
+  const plain = isPlain(c as Column<never>);
+  return (r, t, w) => w.cell(get(r, t), plain);
+}

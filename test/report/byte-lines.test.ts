@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ByteLines } from '../../src/report/byte-lines.js';
 import { TimeBase } from '../../src/report/time.js';
+import type { Cell } from '../../src/report/columns.js';
+import { stringify } from 'csv-stringify/sync';
 
 function line(write: (w: ByteLines) => void): string {
   const chunks: Buffer[] = [];
@@ -59,5 +61,29 @@ describe('ByteLines', () => {
     const tb = new TimeBase(1795371243, 6, 0);
     const times = [0.5, 0.75, 1.25, 1.9999999996, 2, 0.1, 99999.000001, 0.2];
     expect(line((w) => times.forEach((t) => w.epoch(tb, t)))).toBe(times.map((t) => tb.format(t)).join(','));
+  });
+
+  it('any cell is what csv-stringify writes for its text (quoting a lone CR too): null, booleans, numbers of every kind, text with commas, quotes, line ends and non-ASCII, and text longer than the buffer', () => {
+    let x = 3;
+    const rnd = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const alphabet = ['a', 'Z', '0', ' ', ',', '"', '\n', '\r', ';', 'é', '↔', '😀', '\u0000', "'", '='];
+    const text = (n: number): string => Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+    const cells: Cell[] = [null, true, false, 0, -0, 7, -42, 2 ** 53 - 1, 2 ** 53, 2 ** 64, 1e21, 1.5e-7, -0.1, 0.1 + 0.2, NaN, Infinity, -Infinity, '', ' ', '"', '""', ',', '\r\n', 'plain'];
+    for (let i = 0; i < 3000; i++) cells.push(text(Math.floor(rnd() * 12)));
+    cells.push(text(200_000), `"${text(300_000)}`);
+    const chunks: Buffer[] = [];
+    const w = new ByteLines((c) => chunks.push(Buffer.from(c)));
+    // Rows of five cells, as the tables write them.
+    const rows: Cell[][] = [];
+    for (let i = 0; i < cells.length; i += 5) rows.push(cells.slice(i, i + 5));
+    for (const row of rows) {
+      for (const c of row) w.cell(c);
+      w.end();
+    }
+    w.flush();
+    const asText = (c: Cell): string | number => (c === null ? '' : typeof c === 'boolean' ? String(c) : c);
+    // csv-stringify leaves a lone CR unquoted once the record delimiter is set; mptrace quotes it, as RFC 4180 readers (Python's csv, pandas) need.
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(stringify(rows.map((r) => r.map(asText)), { record_delimiter: 'unix', quote_record_delimiter: true }));
+    expect(stringify([['a\rb']], { record_delimiter: 'unix' })).toBe('a\rb\n');
   });
 });

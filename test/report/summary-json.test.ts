@@ -57,8 +57,14 @@ describe('summary.json written in pieces', () => {
     expect(file).toBe(`${JSON.stringify(r.summary, null, 2)}\n`);
     expect(r.summary.connections).toHaveLength(1);
     expect(r.summary.connections[0]!.subflows).toHaveLength(2);
-    // Pieces: the connection and each of its subflows stand apart, not one string.
-    expect([...summaryJson(r.summary)].length).toBeGreaterThan(40);
+    // Small: one piece. A connection of many subflows: a piece per subflow, the same text.
+    expect([...summaryJson(r.summary)]).toHaveLength(1);
+    const c = r.summary.connections[0]!;
+    const flood = { ...r.summary, connections: [{ ...c, subflows: Array.from({ length: 500 }, (_, i) => ({ ...c.subflows[i % 2]!, subflow: i })) }] };
+    const pieces = [...summaryJson(flood)];
+    expect(pieces.length).toBeGreaterThan(500);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(10_000);
+    expect(pieces.join('')).toBe(`${JSON.stringify(flood, null, 2)}\n`);
   });
 });
 
