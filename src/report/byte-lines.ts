@@ -11,11 +11,14 @@
  * half way between two printed ones, which a capture's clock never gives,
  * is left to toFixed itself).
  */
+import { stringify } from 'csv-stringify/sync';
 import type { Cell } from './columns.js';
 import { fixedDigits, type TimeBase } from './time.js';
 
 /** What makes a cell quoted: the delimiter, the quote, a line end (csv-stringify's own test, with a lone CR too, which it leaves bare once told the record delimiter and which Python's csv reader takes for a line end). */
 const NEEDS_QUOTES = /[",\n\r]/;
+/** csv-stringify quotes the text cells that need it (RFC 4180: in quotes, quotes doubled); the rare cell, never a row per packet. */
+const QUOTING = { record_delimiter: 'unix', quote_record_delimiter: true } as const;
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 /** Bytes gathered before they go to the file. */
@@ -117,8 +120,8 @@ export class ByteLines {
 
   /**
    * Any cell, as csv-stringify writes it: empty for null, `true`/`false`,
-   * a number as `'' + n`, text in UTF-8, quoted when it holds a comma, a
-   * quote, a CR or an LF (quotes doubled, RFC 4180). For columns without
+   * a number as `'' + n`, text in UTF-8, quoted by csv-stringify when it
+   * holds a comma, a quote, a CR or an LF. For columns without
    * a writer of their own; `plain`: a text column whose values never need
    * quoting (see columns.ts), not looked at.
    */
@@ -128,7 +131,7 @@ export class ByteLines {
       if (Number.isSafeInteger(v)) this.int(v);
       else this.text(String(v));
     } else if (typeof v === 'boolean') this.text(v ? 'true' : 'false');
-    else this.utf8(plain || !NEEDS_QUOTES.test(v) ? v : `"${v.replaceAll('"', '""')}"`);
+    else this.utf8(plain || !NEEDS_QUOTES.test(v) ? v : stringify([[v]], QUOTING).slice(0, -1));
   }
 
   /** Text of any characters, as UTF-8: ASCII byte by byte (Buffer's write costs a call into C++ per cell), the rest from the first other character by Buffer's encoder. */
