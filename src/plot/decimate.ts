@@ -15,10 +15,11 @@ const FIRST_CAPACITY = 8;
  * time buckets, each keeping the min, max, sum and last value; when time
  * runs past the last bucket, neighbouring buckets merge in pairs and the
  * width doubles. Memory is bounded by `buckets`, and grows to it only as
- * time needs buckets (a connection of a millisecond, plotted, keeps one
- * bucket, not 1,024: 16 plotted short connections held 8 MB); times are
- * seconds relative to the analysis's base. A bucket's numbers sit together in one array: an
- * update touches one cache line, not five (the plot taps run per packet).
+ * time needs buckets (a connection of a millisecond, plotted, keeps a few,
+ * not 1,024: 16 plotted short connections held 8 MB). Times are seconds
+ * relative to the analysis's base. A bucket's numbers sit together in one
+ * array: an update touches one cache line, not five (the plot taps run
+ * per packet).
  */
 export class Decimated {
   t0 = NaN;

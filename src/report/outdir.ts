@@ -3,14 +3,14 @@ import { dirname, join, resolve } from 'node:path';
 import { cannotWrite, fsReason, OutputError } from '../errors.js';
 import { writeFully } from './out-file.js';
 
+/** Characters of pieces gathered into one write (writePieces). */
+const PIECES_BATCH = 1 << 16;
+
 /**
  * The output directory. Every file is written under a temporary name and
  * renamed into place only when the whole run succeeded, so a reader never
  * takes a half-written file for a complete one.
  */
-/** Characters of pieces gathered into one write (writePieces). */
-const PIECES_BATCH = 1 << 16;
-
 export class OutputDir {
   private readonly pending: Array<{ tmp: string; final: string }> = [];
   /** Subdirectories this run created (removed again, if left empty, when the run fails). */
@@ -42,7 +42,7 @@ export class OutputDir {
     }
   }
 
-  /** Writes an output file piece by piece (under its temporary name): no piece, and no whole, held at once. */
+  /** Writes an output file from pieces of text (under its temporary name), 64 kB at a time: the whole is never one string. */
   writePieces(name: string, pieces: Iterable<string>): void {
     const path = this.file(name);
     let fd = -1;

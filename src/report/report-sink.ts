@@ -29,8 +29,8 @@ export class ReportSink implements AnalysisSink {
   private readonly tables = new Map<Table<unknown>, { spec: TableFile<never>; file: TableWriter<unknown> }>();
   /**
    * The detailed connections' summaries, as compact JSON until the end:
-   * text takes a third of the heap the objects did (1,000 short
-   * connections: 3 MB against 10 MB, held all through a run).
+   * a fraction of the heap the objects took (1,000 short connections: 3
+   * MB of text), held all through a run.
    */
   private readonly summaryTexts: string[] = [];
   /** Connections beyond SUMMARY_DETAIL_LIMIT (counted, not detailed). */

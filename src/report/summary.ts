@@ -69,8 +69,9 @@ export function buildSummary(version: string, input: InputFacts, analysis: Analy
 
 /**
  * summary.json's text, exactly as `JSON.stringify(summary, null, 2)` and
- * a line end, in pieces: the connections and their subflows one by one,
- * so the file (17 MB for one connection of 9,000 subflows) is never one
+ * a line end, in pieces: a value holding a long array (the connections, a
+ * connection's subflows) is taken apart, the rest stringified whole, so
+ * the file (17 MB for one connection of 9,295 subflows) is never one
  * string, nor one buffer.
  */
 export function summaryJson(summary: Summary): Generator<string> {
@@ -83,7 +84,7 @@ const PIECE_DEPTH = 4;
 const PIECE_LIST = 32;
 
 /** Whether `value`, at `depth`, holds a long array within PIECE_DEPTH. */
-function isLarge(value: unknown, depth: number): value is object {
+function isLarge(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== 'object' || depth >= PIECE_DEPTH) return false;
   if (Array.isArray(value) && value.length > PIECE_LIST) return true;
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (isLarge(v, depth + 1)) return true;
@@ -112,8 +113,9 @@ function* prettyJson(value: unknown, indent: string, depth: number, after: strin
     yield `\n${indent}]${after}`;
     return;
   }
-  const keys = Object.keys(value).filter((k) => {
-    const v = (value as Record<string, unknown>)[k];
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => {
+    const v = obj[k];
     return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
   });
   if (keys.length === 0) {
@@ -123,7 +125,7 @@ function* prettyJson(value: unknown, indent: string, depth: number, after: strin
   yield '{';
   for (let i = 0; i < keys.length; i++) {
     yield `\n${inner}${JSON.stringify(keys[i])}: `;
-    yield* prettyJson((value as Record<string, unknown>)[keys[i]!], inner, depth + 1, i + 1 < keys.length ? ',' : '');
+    yield* prettyJson(obj[keys[i]!], inner, depth + 1, i + 1 < keys.length ? ',' : '');
   }
   yield `\n${indent}}${after}`;
 }
