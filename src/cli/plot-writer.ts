@@ -52,6 +52,6 @@ export class PlotWriter {
     // Stable sorts: a connection's files keep the order they were drawn in.
     const files = [...this.written].sort((a, b) => connOfFile(a) - connOfFile(b));
     const skipped = [...this.skipped].sort((a, b) => a.conn - b.conn);
-    return { files, style: o.style.name, time_base: o.timeBase, connections_not_plotted: [...this.plots.notPlotted].sort((a, b) => a - b), directions_not_plotted: skipped };
+    return { files, style: o.style.name, time_base: o.timeBase, connections_not_plotted: this.plots.notPlotted.sorted(), directions_not_plotted: skipped };
   }
 }

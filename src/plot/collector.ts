@@ -104,6 +104,29 @@ export interface PlotChoice extends Selection {
   limit?: number;
 }
 
+/**
+ * Numbers kept as runs of consecutive ones: the connections left without
+ * plots are every one past the first 16, a number each for a million
+ * short connections (8 MB) where a run or two hold them.
+ */
+export class NumberRuns {
+  /** Start and end (exclusive) of each run, in the order added. */
+  private readonly runs: number[] = [];
+
+  push(n: number): void {
+    const r = this.runs;
+    if (r.length > 0 && r[r.length - 1] === n) r[r.length - 1] = n + 1;
+    else r.push(n, n + 1);
+  }
+
+  /** Every number, ascending. */
+  sorted(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.runs.length; i += 2) for (let n = this.runs[i]!; n < this.runs[i + 1]!; n++) out.push(n);
+    return out.sort((a, b) => a - b);
+  }
+}
+
 /** One connection's plot data, from its first data on. */
 export class PlotConn {
   readonly dirs: [PlotDir | null, PlotDir | null] = [null, null];
@@ -165,7 +188,7 @@ export class PlotCollector {
   private readonly conns = new Map<number, PlotConn>();
   private started = 0;
   /** Connections with data left without plots by the limit (--plots), by number. */
-  readonly notPlotted: number[] = [];
+  readonly notPlotted = new NumberRuns();
   private readonly limit: number;
   private readonly chosen: readonly number[] | null;
   private readonly window: TimeWindow;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/cli/analyze.js';
-import { MAX_PLOTTED_CONNECTIONS, MAX_PLOTTED_SUBFLOWS } from '../../src/plot/collector.js';
+import { MAX_PLOTTED_CONNECTIONS, MAX_PLOTTED_SUBFLOWS, NumberRuns } from '../../src/plot/collector.js';
 import { Decimated } from '../../src/plot/decimate.js';
 import { Recent, Zoom, zoomSpan } from '../../src/plot/zoom.js';
 import { columns, PLOT_WIDTH } from '../../src/plot/render.js';
@@ -313,5 +313,19 @@ describe('handover close ups', () => {
     // 225 ACKs in the span, and the one in force at its start (14.24 s), drawn at 14.25 s with the ACK of 14.25 s in the first bucket: the step line starts at the edge.
     expect(counted(late.acks)).toBe(226);
     expect([late.acks.min(0), late.acks.max(0)]).toEqual([1_424_000, 1_425_000]);
+  });
+});
+
+describe('connections left without plots', () => {
+  it('are kept as runs and given back ascending, each once as pushed, whatever the order', () => {
+    const runs = new NumberRuns();
+    for (const n of [16, 17, 18, 19, 20, 25, 21, 22, 26, 3, 1_000_000, 23]) runs.push(n);
+    expect(runs.sorted()).toEqual([3, 16, 17, 18, 19, 20, 21, 22, 23, 25, 26, 1_000_000]);
+    const many = new NumberRuns();
+    for (let n = 16; n < 100_016; n++) many.push(n);
+    const all = many.sorted();
+    expect(all).toHaveLength(100_000);
+    expect([all[0], all[99_999]]).toEqual([16, 100_015]);
+    expect(new NumberRuns().sorted()).toEqual([]);
   });
 });
