@@ -174,12 +174,8 @@ export class ByteLines {
 
   /** Epoch seconds of relative time t, as TimeBase.format writes them. */
   epoch(tb: TimeBase, t: number): void {
-    let sec = Math.floor(t);
-    let ns = Math.round((t - sec) * 1e9);
-    if (ns >= 1e9) {
-      sec++;
-      ns -= 1e9;
-    }
+    const sec = tb.wholeOf(t);
+    const ns = tb.ns;
     this.sep();
     // The whole seconds as digits, copied from the last time's when they are the same (rows come in time order).
     const whole = tb.baseSec + sec;
@@ -202,8 +198,7 @@ export class ByteLines {
 
   /** Seconds since the capture's first packet, as TimeBase.since writes them. */
   since(tb: TimeBase, t: number): void {
-    const d = t - tb.first;
-    this.fixed(d < 0 && d > -5e-10 ? 0 : d, tb.digits);
+    this.fixed(tb.sinceFirst(t), tb.digits);
   }
 
   /** The line is complete. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cannotWrite, fsReason, OutputError } from '../errors.js';
-import { writeFully } from './out-file.js';
+import { openOutput, writeFully } from './out-file.js';
 
 /** Characters of pieces gathered into one write (writePieces). */
 const PIECES_BATCH = 1 << 16;
@@ -44,10 +44,9 @@ export class OutputDir {
 
   /** Writes an output file from pieces of text (under its temporary name), 64 kB at a time: the whole is never one string. */
   writePieces(name: string, pieces: Iterable<string>): void {
-    const path = this.file(name);
-    let fd = -1;
+    const final = `${this.path}/${name}`;
+    const fd = openOutput(this.file(name), final);
     try {
-      fd = fs.openSync(path, 'w');
       let batch = '';
       for (const p of pieces) {
         batch += p;
@@ -58,9 +57,9 @@ export class OutputDir {
       }
       writeFully(fd, batch);
     } catch (e) {
-      throw cannotWrite(`${this.path}/${name}`, e);
+      throw cannotWrite(final, e);
     } finally {
-      if (fd >= 0) fs.closeSync(fd);
+      fs.closeSync(fd);
     }
   }
 

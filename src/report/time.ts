@@ -50,8 +50,33 @@ export class TimeBase {
 
   /** Seconds since the capture's first packet, with the capture's precision: what a spreadsheet can hold exactly. */
   since(t: number): string {
+    return this.sinceFirst(t).toFixed(this.digits);
+  }
+
+  /** Seconds from the capture's first packet to t: a rounding error's negative (under half a nanosecond) is 0. What `since` prints, for every writer of it. */
+  sinceFirst(t: number): number {
     const d = t - this.first;
-    return (d < 0 && d > -5e-10 ? 0 : d).toFixed(this.digits);
+    return d < 0 && d > -5e-10 ? 0 : d;
+  }
+
+  /** The nanoseconds of the time `wholeOf` split last. */
+  ns = 0;
+
+  /**
+   * The whole second (relative to baseSec) of relative time t rounded to
+   * the nanosecond, a rounding up to the next second carried into it; the
+   * nanoseconds are left in `ns` (two numbers, no object per time). Every
+   * writer of epoch times splits them here, so all print the same.
+   */
+  wholeOf(t: number): number {
+    const sec = Math.floor(t);
+    const ns = Math.round((t - sec) * 1e9);
+    if (ns >= 1e9) {
+      this.ns = ns - 1e9;
+      return sec + 1;
+    }
+    this.ns = ns;
+    return sec;
   }
 
   /** The last whole second formatted, as `SECONDS.` (rows come in time order: most share it). */
@@ -60,12 +85,8 @@ export class TimeBase {
 
   /** Absolute epoch time of relative time `t`, with the capture's precision. */
   format(t: number): string {
-    let sec = Math.floor(t);
-    let ns = Math.round((t - sec) * 1e9);
-    if (ns >= 1e9) {
-      sec++;
-      ns -= 1e9;
-    }
+    const sec = this.wholeOf(t);
+    const ns = this.ns;
     const digits = this.digits;
     if (digits <= 0) return String(this.baseSec + sec);
     const whole = this.baseSec + sec;
@@ -104,19 +125,14 @@ export class TimeValues {
     const digits = b.digits;
     if (this.units !== 6 || digits > 6) return b.format(t);
     // TimeBase.format's arithmetic, kept as integers.
-    let sec = Math.floor(t);
-    let ns = Math.round((t - sec) * 1e9);
-    if (ns >= 1e9) {
-      sec++;
-      ns -= 1e9;
-    }
+    const sec = b.wholeOf(t);
+    const ns = b.ns;
     const frac = digits <= 0 ? 0 : Math.floor(ns / POW10[9 - digits]!) * POW10[6 - digits]!;
     return (b.baseSec + sec) * 1e6 + frac;
   }
 
   since(t: number): number {
-    const d = t - this.base.first;
-    return roundedTo(d < 0 && d > -5e-10 ? 0 : d, this.base.digits);
+    return roundedTo(this.base.sinceFirst(t), this.base.digits);
   }
 
   duration(d: number): number {
