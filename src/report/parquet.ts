@@ -127,12 +127,69 @@ export interface ParquetOptions {
   rowGroup?: number;
 }
 
+/**
+ * One column's values for the row group being gathered. Numbers go into a
+ * Float64Array while every value of the group is one: no boxed number per
+ * cell, and no array regrown (and copied) from empty for every group. The
+ * first value that is not a number (a null, a bigint, text, a boolean)
+ * moves the group's values to a plain array, which hyparquet-writer takes
+ * as well; the next group starts over with numbers.
+ */
+class ColumnValues {
+  private numbers: Float64Array;
+  private list: Value[] = [];
+  private plain: boolean;
+  private n = 0;
+
+  /** `numeric`: whether the column's values are numbers (else always the plain array). */
+  constructor(
+    private readonly numeric: boolean,
+    private readonly capacity: number,
+  ) {
+    this.numbers = new Float64Array(numeric ? Math.min(capacity, 1024) : 0);
+    this.plain = !numeric;
+  }
+
+  push(v: Value): void {
+    if (!this.plain) {
+      if (typeof v === 'number') {
+        if (this.n === this.numbers.length) this.grow();
+        this.numbers[this.n++] = v;
+        return;
+      }
+      for (let i = 0; i < this.n; i++) this.list.push(this.numbers[i]!);
+      this.plain = true;
+    }
+    this.list.push(v);
+    this.n++;
+  }
+
+  private grow(): void {
+    const next = new Float64Array(Math.min(this.numbers.length * 2, this.capacity));
+    next.set(this.numbers);
+    this.numbers = next;
+  }
+
+  /** The group's values, valid until clear(). */
+  data(): Float64Array | Value[] {
+    if (this.plain) return this.list;
+    return this.n === this.numbers.length ? this.numbers : this.numbers.subarray(0, this.n);
+  }
+
+  clear(): void {
+    this.list.length = 0;
+    this.plain = !this.numeric;
+    this.n = 0;
+  }
+}
+
 export class ParquetFile<R> {
   private readonly fd: number;
   private readonly writer: FdWriter;
   private parquet: ParquetWriter | null = null;
   private readonly kinds: Kind[];
-  private readonly values: Value[][];
+  /** The row group's values, a column each (set with the schema). */
+  private values: ColumnValues[] = [];
   /** The current row's cells (reused), read by a function made for the table (see columns.ts). */
   private readonly cells: Cell[];
   private readonly readCells: CellReader<R>;
@@ -153,7 +210,6 @@ export class ParquetFile<R> {
     this.fd = openOutput(path, finalPath);
     this.writer = new FdWriter(this.fd);
     this.kinds = columns.map((c) => kindOf(c as Column<never>));
-    this.values = columns.map(() => []);
     this.cells = columns.map(() => null);
     this.readCells = cellReader(columns);
   }
@@ -162,7 +218,8 @@ export class ParquetFile<R> {
     if (this.parquet === null) this.open();
     const cells = this.cells;
     this.readCells(r, this.times!, cells);
-    for (let i = 0; i < cells.length; i++) this.values[i]!.push(this.value(this.kinds[i]!, cells[i]!));
+    const values = this.values;
+    for (let i = 0; i < cells.length; i++) values[i]!.push(this.value(this.kinds[i]!, cells[i]!));
     this.rows++;
     if (++this.pending === (this.opts.rowGroup ?? ROW_GROUP)) this.writeGroup();
   }
@@ -190,6 +247,9 @@ export class ParquetFile<R> {
     if (this.parquet === null) {
       this.timeDigits = (this.opts.digits?.() ?? this.time.digits) > 6 ? 9 : 6;
       this.times = new TimeValues(this.time, this.timeDigits);
+      // Nanosecond times are bigints: a plain array from the start.
+      const numeric = (k: Kind): boolean => k === 'int' || k === 'u64' || k === 'double' || (k === 'time' && this.timeDigits === 6);
+      this.values = this.kinds.map((k) => new ColumnValues(numeric(k), this.opts.rowGroup ?? ROW_GROUP));
       const schema: SchemaElement[] = [{ name: 'schema', num_children: this.columns.length }, ...this.columns.map((c, i) => element(c as Column<never>, this.kinds[i]!, this.timeDigits))];
       this.parquet = new ParquetWriter({ writer: this.writer, schema, codec: 'SNAPPY', createdBy: this.opts.createdBy ?? 'mptrace' });
     }
@@ -200,10 +260,10 @@ export class ParquetFile<R> {
     const p = this.open();
     if (this.pending > 0) {
       p.write({
-        columnData: this.columns.map((c, i) => ({ name: c.name, data: this.values[i]!, ...(DELTA.has(this.kinds[i]!) ? { encoding: 'DELTA_BINARY_PACKED' as const } : {}) })),
+        columnData: this.columns.map((c, i) => ({ name: c.name, data: this.values[i]!.data(), ...(DELTA.has(this.kinds[i]!) ? { encoding: 'DELTA_BINARY_PACKED' as const } : {}) })),
         rowGroupSize: this.pending,
       });
-      for (const v of this.values) v.length = 0;
+      for (const v of this.values) v.clear();
       this.pending = 0;
     }
     this.check();
