@@ -160,6 +160,12 @@ export class Table<R> {
     /** The row's connection, and its time (a hole's: when it opened), for choosing rows (--conn, --since). */
     readonly connOf: (r: R) => number,
     readonly timeOf: (r: R) => number,
+    /**
+     * Rows of this table come one per ACK (RTT samples, flight size): one
+     * object refilled for each, as the packet rows are, so a sink reads it
+     * during the call and keeps none of it.
+     */
+    readonly reused = false,
   ) {}
 }
 
@@ -172,7 +178,7 @@ export const HANDOVERS = new Table<HandoverRow>('handovers', (r) => r.conn, (r) 
 export interface AnalysisSink {
   /** Every TCP packet; only called when the sink asks for packets. */
   packet?(row: PacketRow): void;
-  /** A row of one of the tables (events, reinjections, holes, handovers, a detector's own); the row is the sink's to keep. */
+  /** A row of one of the tables (events, reinjections, holes, handovers, a detector's own); the row is the sink's to keep, unless its table is `reused`. */
   row<R>(table: Table<R>, row: R): void;
   /** A connection that will change no more (closed and idle, evicted, or at the end), frozen. */
   connection(conn: ConnectionRecord): void;

@@ -25,7 +25,8 @@ export class RecordingSink implements AnalysisSink {
   row<R>(table: Table<R>, r: R): void {
     let list = this.rows.get(table.name);
     if (list === undefined) this.rows.set(table.name, (list = []));
-    list.push(r);
+    // A reused table's row is refilled for the next one: keep a copy.
+    list.push(table.reused ? { ...r } : r);
     const conn = (r as { conn?: number }).conn;
     this.log.push(`${table.name} ${conn ?? ''}`.trim());
   }

@@ -33,7 +33,7 @@ export interface FlightRow {
 }
 
 /** flight.csv. */
-export const FLIGHT = new Table<FlightRow>('flight', (r) => r.conn, (r) => r.time);
+export const FLIGHT = new Table<FlightRow>('flight', (r) => r.conn, (r) => r.time, true);
 
 /** Width of a row's time bin (s): 10 ms. */
 export const FLIGHT_BIN = 1e-2;
@@ -82,6 +82,8 @@ export class FlightDetector implements Detector {
   readonly name = 'flight';
   /** Per connection: the MPTCP level's two series, then subflow index × 2 + direction + 2. */
   private readonly slot = SLOT;
+  /** The row refilled for each bin (FLIGHT is a reused table). */
+  private readonly row: FlightRow = { conn: 0, dir: 0, level: 'subflow', subflow: 0, time: 0, frame: 0, bytes: 0, min: 0, max: 0 };
 
   constructor(private readonly sink: AnalysisSink) {}
 
@@ -131,7 +133,17 @@ export class FlightDetector implements Detector {
 
   private emit(c: Connection, s: FlightSeries): void {
     s.pending = false;
-    this.sink.row(FLIGHT, { conn: c.id, dir: s.dir, level: s.level, subflow: s.subflow, time: s.time, frame: s.frame, bytes: s.value, min: s.min, max: s.max });
+    const r = this.row;
+    r.conn = c.id;
+    r.dir = s.dir;
+    r.level = s.level;
+    r.subflow = s.subflow;
+    r.time = s.time;
+    r.frame = s.frame;
+    r.bytes = s.value;
+    r.min = s.min;
+    r.max = s.max;
+    this.sink.row(FLIGHT, r);
   }
 
   finish(c: Connection): void {

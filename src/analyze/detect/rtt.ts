@@ -42,7 +42,12 @@ export interface RttRow {
 }
 
 /** rtt.csv. */
-export const RTT = new Table<RttRow>('rtt', (r) => r.conn, (r) => r.time);
+export const RTT = new Table<RttRow>('rtt', (r) => r.conn, (r) => r.time, true);
+
+/** The one RttRow an RTT detector refills for each sample (RTT is a reused table). */
+export function rttRow(): RttRow {
+  return { conn: 0, dir: 0, level: 'mptcp', method: 'data_ack', subflow: 0, frame: 0, segmentFrame: 0, rtt: 0, time: 0 };
+}
 
 /** Ranges in flight remembered per direction (a window of 64 k segments is more than any path holds). */
 export const MAX_IN_FLIGHT = 1 << 16;
@@ -237,6 +242,7 @@ const SLOT = new ConnectionSlot((): [InFlight | null, InFlight | null] => [null,
 export class MptcpRttDetector implements Detector {
   readonly name = 'mptcp-rtt';
   private readonly slot = SLOT;
+  private readonly row = rttRow();
 
   constructor(private readonly sink: AnalysisSink) {}
 
@@ -263,7 +269,17 @@ export class MptcpRttDetector implements Detector {
     if (k < 0 || !f.usable(k)) return;
     const rtt = t - f.sentAt(k);
     f.hist.add(rtt);
-    this.sink.row(RTT, { conn: c.id, dir, level: 'mptcp', method: 'data_ack', subflow: f.subflowAt(k), frame, segmentFrame: f.frameAt(k), rtt, time: t });
+    const r = this.row;
+    r.conn = c.id;
+    r.dir = dir;
+    r.level = 'mptcp';
+    r.method = 'data_ack';
+    r.subflow = f.subflowAt(k);
+    r.frame = frame;
+    r.segmentFrame = f.frameAt(k);
+    r.rtt = rtt;
+    r.time = t;
+    this.sink.row(RTT, r);
   }
 
   /** The samples' figures go on the direction, for the connection's record. */

@@ -23,7 +23,7 @@ import type { Connection } from '../connection.js';
 import { TCP_ACK, TCP_FIN, TCP_SYN } from '../../decode/packet.js';
 import type { AnalysisSink } from '../model.js';
 import { ConnectionSlot, type Detector, type SubflowPacket } from './detector.js';
-import { InFlight, RTT } from './rtt.js';
+import { InFlight, RTT, rttRow } from './rtt.js';
 import { doubles, noDoubles, unrollRing } from '../doubles.js';
 
 /** Distinct TSvals remembered per direction: at Linux's 1 kHz timestamp clock, a second of sending. */
@@ -95,6 +95,7 @@ export class SubflowRttDetector implements Detector {
   readonly name = 'subflow-rtt';
   /** Per connection: subflow index × 2 + direction. */
   private readonly slot = SLOT;
+  private readonly row = rttRow();
   /** ACKs of new data that gave no sample because the snaplen cut their options (for the run's warning). */
   cutAcks = 0;
 
@@ -149,7 +150,17 @@ export class SubflowRttDetector implements Detector {
     }
     const rtt = x.t - sent;
     f.hist.add(rtt);
-    this.sink.row(RTT, { conn: x.conn.id, dir: 1 - x.dir, level: 'subflow', method, subflow: x.sub.index, frame: x.frame, segmentFrame, rtt, time: x.t });
+    const row = this.row;
+    row.conn = x.conn.id;
+    row.dir = 1 - x.dir;
+    row.level = 'subflow';
+    row.method = method;
+    row.subflow = x.sub.index;
+    row.frame = x.frame;
+    row.segmentFrame = segmentFrame;
+    row.rtt = rtt;
+    row.time = x.t;
+    this.sink.row(RTT, row);
   }
 
   /** Segments a SACK block covers were acknowledged by it: the cumulative ACK that covers them later is not their first. */
