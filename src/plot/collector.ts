@@ -141,9 +141,8 @@ export class PlotConn {
    * subflows' come from their own series, which cost nothing more).
    */
   readonly activity: Array<Decimated | undefined> = [];
-  /** Has data and a plotting slot; or was refused one (too many plotted connections). */
+  /** Has data and a plotting slot. */
   plotted = false;
-  refused = false;
   /** Has (or had) more than one subflow: handovers are possible, directions remember recent data. */
   multi = false;
 
@@ -189,6 +188,8 @@ export class PlotCollector {
   private started = 0;
   /** Connections with data left without plots by the limit (--plots), by number. */
   readonly notPlotted = new NumberRuns();
+  /** Connections still open that were refused a plotting slot (eligible() stays false for them). */
+  private readonly refused = new Set<number>();
   private readonly limit: number;
   private readonly chosen: readonly number[] | null;
   private readonly window: TimeWindow;
@@ -258,13 +259,14 @@ export class PlotCollector {
 
   private newSegment(conn: number, dir: number, subflow: number, t: number, dsnStart: number, dsnEnd: number, fresh: number, reinjection: boolean): void {
     if (this.window.bounded && !this.window.has(t)) return;
+    if (this.refused.has(conn)) return;
     const p = this.conn(conn, t);
     if (!p.plotted) {
-      if (p.refused) return;
       if (!this.eligible(conn)) {
-        p.refused = true;
-        p.events.length = 0;
-        p.latestEvents.length = 0;
+        // Refused for good (eligibility never comes back): a number in a set, not a PlotConn, until it finishes.
+        this.refused.add(conn);
+        this.conns.delete(conn);
+        this.lastId = -1;
         // Left out by the limit, not by the choice (--conn): those are in no output at all.
         if (this.chosen === null || this.chosen.includes(conn)) this.notPlotted.push(conn);
         return;
@@ -381,7 +383,6 @@ export class PlotCollector {
     // A connection that cannot have plots: keep nothing for it.
     if (this.conns.get(e.conn)?.plotted !== true && !this.eligible(e.conn)) return;
     const p = this.conn(e.conn, e.time);
-    if (p.refused) return;
     if (e.event === 'join' && !p.multi) p.becomeMulti();
     if (p.events.length < MAX_EVENTS) p.events.push(e);
     else p.eventsLeftOut++;
@@ -425,7 +426,10 @@ export class PlotCollector {
 
   connection(c: ConnectionRecord): void {
     const p = this.conns.get(c.id);
-    if (p === undefined) return;
+    if (p === undefined) {
+      this.refused.delete(c.id);
+      return;
+    }
     this.conns.delete(c.id);
     if (this.lastId === c.id) this.lastId = -1;
     if (this.hotId === c.id) this.hotId = -1;
