@@ -29,6 +29,9 @@ export function bytes(n: number): string {
   return `${n} B`;
 }
 
+/** Subflows listed under a connection by the terminal and report.html (a flood of joins made 9,295 lines; subflows.csv has them all). */
+export const SUBFLOWS_SHOWN = 32;
+
 /** The first `n` numbers of a list, and how many more (a list of 100 k connection numbers is of no use to read). */
 export function firstOf(list: readonly number[], n = 20, more = ''): string {
   return `${list.slice(0, n).join(', ')}${list.length > n ? ` and ${list.length - n} more${more}` : ''}`;

@@ -1,5 +1,5 @@
 import type { EventRow } from '../analyze/model.js';
-import { bytes as byteText, firstOf } from './format.js';
+import { bytes as byteText, firstOf, SUBFLOWS_SHOWN } from './format.js';
 import type { Summary } from './summary.js';
 import type { TableFormat } from './table-writer.js';
 import type { TimeBase } from './time.js';
@@ -131,10 +131,11 @@ export function reportHtml(x: HtmlInput): string {
     out.push(`<h2 id="conn-${c.conn}">Connection ${c.conn}: ${esc(`${c.client.addr}:${c.client.port}`)} → ${esc(`${c.server.addr}:${c.server.port}`)}</h2>`);
     out.push(`<p>MPTCP v${c.version ?? '?'}, handshake ${esc(c.handshake)}, close ${esc(c.close)}, vantage ${esc(c.vantage)}${c.fallback ? `, <span class="bad">fallback to TCP: ${esc(c.fallback.kind)}</span>` : ''}.</p>`);
     out.push('<h3>Subflows</h3><table class="sortable"><thead><tr><th>subflow</th><th>kind</th><th>client</th><th>server</th><th>c2s payload</th><th>s2c payload</th><th>backup</th><th>close</th><th>failed</th></tr></thead><tbody>');
-    for (const sf of c.subflows) {
+    for (const sf of c.subflows.slice(0, SUBFLOWS_SHOWN)) {
       out.push(`<tr>${td(String(sf.subflow), sf.subflow)}${td(esc(sf.kind))}${td(esc(`${sf.client.addr}:${sf.client.port}`))}${td(esc(`${sf.server.addr}:${sf.server.port}`))}${td(bytes(sf.c2s.payload_bytes), sf.c2s.payload_bytes)}${td(bytes(sf.s2c.payload_bytes), sf.s2c.payload_bytes)}${td(sf.backup ? 'yes' : '')}${td(esc(sf.close))}${td(sf.failed ? `<span class="bad">${esc(sf.failed)}</span>` : '')}</tr>`);
     }
     out.push('</tbody></table>');
+    if (c.subflows.length > SUBFLOWS_SHOWN) out.push(`<p>${c.subflows.length - SUBFLOWS_SHOWN} more subflows in <a href="subflows.${x.format}">subflows.${x.format}</a>.</p>`);
     if (c.handovers.length > 0) {
       out.push('<h3>Handovers</h3><table class="sortable"><thead><tr><th>dir</th><th>time</th><th>from</th><th>to</th><th>stall (s)</th><th>trigger</th></tr></thead><tbody>');
       for (const h of c.handovers) out.push(`<tr>${td(esc(h.dir))}${td(esc(h.time))}${td(String(h.from_subflow), h.from_subflow)}${td(String(h.to_subflow), h.to_subflow)}${td(String(h.stall), h.stall)}${td(esc(h.trigger ?? ''))}</tr>`);

@@ -1,4 +1,4 @@
-import { bytes, firstOf } from './format.js';
+import { bytes, firstOf, SUBFLOWS_SHOWN } from './format.js';
 import type { UnknownCause } from '../analyze/record.js';
 import type { Summary } from './summary.js';
 
@@ -25,9 +25,6 @@ function oneLine(c: ConnSummary): string {
   const what = [c.fallback ? `FALLBACK ${c.fallback.kind}` : '', c.handovers.length > 0 ? `${c.handovers.length} handover${c.handovers.length === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
   return `connection ${c.conn}: v${c.version ?? '?'} ${c.client.addr}:${c.client.port} -> ${c.server.addr}:${c.server.port}, ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, ${dir('c2s')}, ${dir('s2c')}, close ${c.close}${what ? `; ${what}` : ''}`;
 }
-
-/** Subflows listed under a connection (a flood of joins made 9,295 lines; subflows.csv has them all). */
-const SUBFLOWS_SHOWN = 32;
 
 /** The terminal summary: what a user reads first, a few lines per connection. */
 export function terminalSummary(s: Summary, outDir: string): string {

@@ -25,6 +25,19 @@ describe('what a flood makes readable', async () => {
     expect(terminalSummary(r.summary, 'out')).not.toContain('more subflows');
   });
 
+  it('report.html lists a connection\'s first 32 subflows and links subflows.csv for the rest (the flood\'s page was 2.2 MB)', () => {
+    const many = { ...r.summary, connections: [{ ...c, subflows: Array.from({ length: 40 }, (_, i) => ({ ...c.subflows[i % 2]!, subflow: i })) }] };
+    const page = (s: typeof r.summary, format: 'csv' | 'parquet'): string => reportHtml({ summary: s, files: [], events: new Map([[c.conn, { rows: [], more: 0 }]]), time: new TimeBase(1_700_000_000, 6), format });
+    const html = page(many, 'csv');
+    const table = html.slice(html.indexOf('<h3>Subflows</h3>'), html.indexOf('</table>', html.indexOf('<h3>Subflows</h3>')));
+    expect(table.match(/<tr>/g)).toHaveLength(1 + 32);
+    expect(table).toContain('>31</td>');
+    expect(table).not.toContain('>32</td>');
+    expect(html).toContain('<p>8 more subflows in <a href="subflows.csv">subflows.csv</a>.</p>');
+    expect(page(many, 'parquet')).toContain('<a href="subflows.parquet">subflows.parquet</a>');
+    expect(page(r.summary, 'csv')).not.toContain('more subflows');
+  });
+
   it('the terminal and report.html name the first 20 connections not plotted and count the rest', () => {
     const np = Array.from({ length: 99_984 }, (_, i) => i + 16);
     const s = { ...r.summary, plots: { ...r.summary.plots!, connections_not_plotted: np } };
