@@ -30,6 +30,9 @@ const bytes = (n: number | null): string => (n === null ? '?' : byteText(n));
 /** A table cell; `v` is what sorting compares (a number, or text). */
 const td = (text: string, v?: number | string | null): string => `<td${v === undefined || v === null ? '' : ` data-v="${esc(v)}"`}>${text}</td>`;
 
+/** `N more rows in <a>table.csv</a>`: what a capped list on the page left to its table (named as its rows are). */
+const moreIn = (n: number, table: 'connections' | 'subflows' | 'events', format: TableFormat): string => `<p>${n} more ${table} in <a href="${table}.${format}">${table}.${format}</a>.</p>`;
+
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; padding: 0 1em; color: #222; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1em; }
@@ -119,7 +122,7 @@ export function reportHtml(x: HtmlInput): string {
     out.push('</tr>');
   }
   out.push('</tbody></table>');
-  if (s.connections_not_detailed > 0) out.push(`<p>${s.connections_not_detailed} more connections in <a href="connections.${x.format}">connections.${x.format}</a>.</p>`);
+  if (s.connections_not_detailed > 0) out.push(moreIn(s.connections_not_detailed, 'connections', x.format));
   const np = s.plots?.connections_not_plotted ?? [];
   // The first few, as the terminal says them: 100 k short connections made 600 kB of numbers (summary.json lists them all).
   if (np.length > 0) out.push(`<p>Not plotted: connection${np.length === 1 ? '' : 's'} ${firstOf(np, 20, ' (summary.json lists them)')} (<code>--conn N</code> or <code>--plots all</code> plots them).</p>`);
@@ -135,7 +138,7 @@ export function reportHtml(x: HtmlInput): string {
       out.push(`<tr>${td(String(sf.subflow), sf.subflow)}${td(esc(sf.kind))}${td(esc(`${sf.client.addr}:${sf.client.port}`))}${td(esc(`${sf.server.addr}:${sf.server.port}`))}${td(bytes(sf.c2s.payload_bytes), sf.c2s.payload_bytes)}${td(bytes(sf.s2c.payload_bytes), sf.s2c.payload_bytes)}${td(sf.backup ? 'yes' : '')}${td(esc(sf.close))}${td(sf.failed ? `<span class="bad">${esc(sf.failed)}</span>` : '')}</tr>`);
     }
     out.push('</tbody></table>');
-    if (c.subflows.length > SUBFLOWS_SHOWN) out.push(`<p>${c.subflows.length - SUBFLOWS_SHOWN} more subflows in <a href="subflows.${x.format}">subflows.${x.format}</a>.</p>`);
+    if (c.subflows.length > SUBFLOWS_SHOWN) out.push(moreIn(c.subflows.length - SUBFLOWS_SHOWN, 'subflows', x.format));
     if (c.handovers.length > 0) {
       out.push('<h3>Handovers</h3><table class="sortable"><thead><tr><th>dir</th><th>time</th><th>from</th><th>to</th><th>stall (s)</th><th>trigger</th></tr></thead><tbody>');
       for (const h of c.handovers) out.push(`<tr>${td(esc(h.dir))}${td(esc(h.time))}${td(String(h.from_subflow), h.from_subflow)}${td(String(h.to_subflow), h.to_subflow)}${td(String(h.stall), h.stall)}${td(esc(h.trigger ?? ''))}</tr>`);
@@ -145,7 +148,7 @@ export function reportHtml(x: HtmlInput): string {
       out.push('<h3>Events</h3><table class="sortable"><thead><tr><th>t (s)</th><th>frame</th><th>subflow</th><th>event</th><th>detail</th></tr></thead><tbody>');
       for (const e of ev.rows) out.push(`<tr>${td(x.time.since(e.time), x.time.since(e.time))}${td(String(e.frame), e.frame)}${td(e.subflow < 0 ? '' : String(e.subflow), e.subflow)}${td(esc(e.event))}${td(esc(e.detail))}</tr>`);
       out.push('</tbody></table>');
-      if (ev.more > 0) out.push(`<p>${ev.more} more events in <a href="events.${x.format}">events.${x.format}</a>.</p>`);
+      if (ev.more > 0) out.push(moreIn(ev.more, 'events', x.format));
     }
     if (files.length > 0) {
       out.push('<h3>Plots</h3>');

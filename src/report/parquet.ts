@@ -139,6 +139,7 @@ class ColumnValues {
   private numbers: Float64Array;
   private list: Value[] = [];
   private plain: boolean;
+  /** Values in `numbers` (while not plain). */
   private n = 0;
 
   /** `numeric`: whether the column's values are numbers (else always the plain array). */
@@ -161,7 +162,6 @@ class ColumnValues {
       this.plain = true;
     }
     this.list.push(v);
-    this.n++;
   }
 
   private grow(): void {

@@ -15,20 +15,9 @@ import type { Column } from '../../src/report/columns.js';
 import { ParquetFile } from '../../src/report/parquet.js';
 import { TimeBase } from '../../src/report/time.js';
 import { query, readParquet } from '../helpers/duckdb.js';
+import { rng } from '../helpers/random.js';
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'mptrace-pqe-')), 'o.parquet');
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 type V = number | bigint | null;
 
@@ -52,7 +41,7 @@ const text = (vs: V[]): Array<string | null> => vs.map((v) => (v === null ? null
 
 describe('INT64 delta encoding, every path', () => {
   it('int32 numbers with deltas of 26 to 33 bits (the wide int32 packing)', async () => {
-    const r = random(1);
+    const r = rng(1);
     // Alternating near the int32 extremes gives 33-bit deltas; scaled noise gives every width from 26 up.
     const values: V[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -65,7 +54,7 @@ describe('INT64 delta encoding, every path', () => {
   });
 
   it('safe numbers past int32: times in microseconds, 32-bit sequence numbers, deltas of every width up to 52 bits', async () => {
-    const r = random(2);
+    const r = rng(2);
     const times: V[] = [];
     let t = 1_796_533_839_029_553;
     for (let i = 0; i < 5000; i++) times.push((t += Math.floor(r() * 2 ** (Math.floor(i / 32) % 40))));
@@ -101,7 +90,7 @@ describe('INT64 delta encoding, every path', () => {
   });
 
   it('nulls among numbers, and a column of nulls', async () => {
-    const r = random(3);
+    const r = rng(3);
     const values: V[] = [];
     for (let i = 0; i < 2000; i++) values.push(r() < 0.2 ? null : 1_700_000_000_000_000 + i * 997);
     const got = await roundTrip({ v: values, none: values.map(() => null) });
@@ -149,7 +138,7 @@ describe('ParquetFile column values', () => {
     const group = 1500;
     const f = new ParquetFile(path, path, columns, new TimeBase(1_700_000_000, 6), { rowGroup: group });
     const rows: Row[] = [];
-    const r = random(4);
+    const r = rng(4);
     for (let i = 0; i < 4 * group + 321; i++) {
       const g = Math.floor(i / group);
       rows.push({
