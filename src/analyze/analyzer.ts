@@ -25,7 +25,7 @@ import { ReinjectionDetector } from './detect/reinjection.js';
 import { SubflowRttDetector } from './detect/subflow-rtt.js';
 import { FlightDetector } from './detect/flight.js';
 import { MptcpRttDetector } from './detect/rtt.js';
-import type { Flow, FlowDir } from './flow.js';
+import type { FinishedOwner, Flow, FlowDir } from './flow.js';
 import { C2S, EVENTS, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
 import { add64, seqDiff, u64String, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
@@ -51,9 +51,9 @@ export interface Limits {
   maxFlows: number;
   /** Connections tracked at once; past it, the least recently active are finished early. */
   maxConnections: number;
+  /** Connections tracked at which those over are finished at once (OVER_BUSY; Infinity: as the others are, when closed and idle, over the connection limit (first), or at the end). */
+  overBusy: number;
 }
-
-export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 10_000 };
 
 export interface AnalyzerOptions {
   hints?: Hints;
@@ -85,8 +85,10 @@ export class AnalysisStats {
   flows = 0;
   flowsEvicted = 0;
   connectionsEvictedEarly = 0;
-  /** Connections finished before the end because they had closed and stayed idle (CLOSED_IDLE_SECONDS, or CLOSED_BUSY_IDLE_SECONDS when many are tracked). */
+  /** Connections finished before the end because they had closed and stayed idle (CLOSED_IDLE_SECONDS, or CLOSED_BUSY_IDLE_SECONDS when many are tracked), or were over when OVER_BUSY were tracked. */
   connectionsFinishedClosed = 0;
+  /** Packets of a flow whose connection had already been finished (FinishedFlows): in packets.csv, in none of the connection's figures. */
+  packetsAfterFinish = 0;
   tokenCollisions = 0;
   /** Subflow packets whose MPTCP options were cut by the snaplen. */
   optionsCut = 0;
@@ -136,6 +138,20 @@ export const CLOSED_IDLE_SECONDS = 60;
 export const CLOSED_BUSY = 1024;
 /** Silence after which a closed connection may be finished when CLOSED_BUSY are tracked: several times a retransmitted FIN's first timeout. */
 export const CLOSED_BUSY_IDLE_SECONDS = 1;
+/**
+ * With this many connections tracked, one that is over (closed at the
+ * MPTCP level, and every subflow reset or its FINs acknowledged both ways)
+ * is finished without waiting: nothing more is due on it. Only a FIN
+ * retransmitted because the last ACK was lost past the capture point, or a
+ * stray reset, may follow; FinishedFlows gives such a packet its flow back
+ * (counted in `packetsAfterFinish`). A thousand short connections a second
+ * then hold the state of those still open and of at most OVER_BUSY more,
+ * not of the last second's thousand; a capture with fewer at once is not
+ * affected.
+ */
+export const OVER_BUSY = 128;
+
+export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 10_000, overBusy: OVER_BUSY };
 /** How often, in capture time, the connections are looked over for closed and idle ones. */
 const SWEEP_EVERY_SECONDS = 5;
 
@@ -197,6 +213,7 @@ export class Analyzer {
   ) {
     this.wantPackets = opts.packets === true && sink.packet !== undefined;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.nextOverLook = this.limits.overBusy;
     this.hints = opts.hints;
     this.vantage = opts.vantage;
     this.tcp = new TcpTracker(
@@ -289,6 +306,10 @@ export class Analyzer {
       this.reinjection.frames = '';
       row.retransmission = retrans;
     }
+    if (flow.finishedAs !== null) {
+      this.afterFinish(flow.finishedAs, fromA, fin, rst, fd);
+      return;
+    }
     const cut = p.mptcpCount > 0 ? this.options() : p.optionsTruncated;
     const sub = flow.sub;
     if (sub !== null) {
@@ -297,10 +318,12 @@ export class Analyzer {
       sub.end = t;
       const dir = sub.dirOf(fromA);
       let ack = NaN;
+      let quieter = rst;
       if ((flags & TCP_ACK) !== 0) {
         const od = flow.dirs[fromA ? 1 : 0];
         if (od.baseSet) {
           ack = od.relAck(p.ack);
+          if (od.fin && !od.finAcked && ack >= od.maxEnd) quieter = od.finAcked = true;
           // The subflow ACK releases the other direction's mappings it has passed.
           const osd = sub.dirs[otherDir(dir)];
           if (osd.isnMode !== ISN_NONE) osd.maps.prune(ack + seqDiff(od.base, osd.isn));
@@ -330,6 +353,7 @@ export class Analyzer {
         this.subflowClosed(sub, 'fin', t);
       }
       if (rst) this.subflowReset(sub, dir);
+      if (quieter && !conn.over && conn.isOver()) conn.over = true;
       if (this.wantPackets) {
         row.conn = conn.id;
         row.subflow = sub.index;
@@ -350,6 +374,21 @@ export class Analyzer {
     }
   }
 
+  /** A packet of a flow whose connection was finished: shown in packets.csv as its subflow's, counted, not analyzed. */
+  private afterFinish(owner: FinishedOwner, fromA: boolean, fin: boolean, rst: boolean, fd: FlowDir): void {
+    if (fin) fd.fin = true;
+    if (rst) fd.rst = true;
+    this.stats.packetsAfterFinish++;
+    if (this.wantPackets) {
+      const row = this.row;
+      row.conn = owner.conn;
+      row.subflow = owner.subflow;
+      row.dir = fromA === owner.aIsClient ? C2S : S2C;
+      row.reinjectionOf = '';
+      this.sink.packet!(row);
+    }
+  }
+
   /** Capture time of the next look for closed and idle connections. */
   private nextSweep = 0;
 
@@ -359,14 +398,22 @@ export class Analyzer {
     this.finishClosed(t, CLOSED_IDLE_SECONDS);
   }
 
-  /** Finishes the connections that closed (`mptcpLevel`: by DATA_FIN or MP_FASTCLOSE) and stayed silent more than `idle` seconds before `t`; forgets their flows. */
+  /**
+   * Finishes the connections that closed (`mptcpLevel`: by DATA_FIN or
+   * MP_FASTCLOSE) and stayed silent more than `idle` seconds before `t`,
+   * or (`idle` < 0) those over; forgets their flows.
+   */
   private finishClosed(t: number, idle: number, mptcpLevel = false): void {
     let kept = 0;
     for (const c of this.active) {
-      if (t - c.end > idle && (mptcpLevel ? c.closedByMptcp() : c.howClosed() !== 'open')) {
+      if (idle < 0 ? c.over : t - c.end > idle && (mptcpLevel ? c.closedByMptcp() : c.howClosed() !== 'open')) {
         this.finalize(c);
-        // A late packet of one of its flows starts a new flow, as it would for its peers.
-        for (const s of c.subflows) if (!s.flow.evicted) this.tcp.forget(s.flow);
+        for (const s of c.subflows) {
+          if (s.flow.evicted) continue;
+          // Before TIME_WAIT's end a late packet of one of its flows finds that flow again; after it, it starts a new flow, as it would for its peers.
+          if (idle < CLOSED_IDLE_SECONDS) this.tcp.bury(s.flow, { conn: c.id, subflow: s.index, aIsClient: s.aIsClient }, c.end + CLOSED_IDLE_SECONDS);
+          else this.tcp.forget(s.flow);
+        }
         this.stats.connectionsFinishedClosed++;
       } else this.active[kept++] = c;
     }
@@ -377,6 +424,8 @@ export class Analyzer {
   finish(): void {
     for (const c of this.active) this.finalize(c);
     this.active.length = 0;
+    const late = this.stats.packetsAfterFinish;
+    if (late > 0) this.warnings.push(`${late} packet${late === 1 ? '' : 's'} came after ${late === 1 ? 'its' : 'their'} connection had closed and been finished (a FIN sent again after a last ACK lost past the capture point, a stray reset): in packets.csv as ${late === 1 ? 'its' : 'their'} subflow's, in none of the connection's figures`);
     // The flows hold every connection's state through their subflows: let it go before the summary is built (1,000 short connections: 10 MB).
     this.tcp.clear();
     this.warnUnknowns();
@@ -440,14 +489,25 @@ export class Analyzer {
 
   /** Tracked connections at which closed ones are next looked for (see CLOSED_BUSY). */
   private nextClosedLook = CLOSED_BUSY;
+  /** Tracked connections at which those over are next looked for (see OVER_BUSY). */
+  private nextOverLook: number;
 
   private newConnection(flow: Flow, aIsClient: boolean, frame: number, t: number): Connection {
+    if (this.active.length >= this.nextOverLook) {
+      this.finishClosed(t, -1);
+      // A look is O(tracked): the next once an eighth more are tracked, so each new connection pays O(1).
+      this.nextOverLook = Math.max(this.limits.overBusy, this.active.length + (this.active.length >> 3));
+    }
     if (this.active.length >= this.nextClosedLook) {
       this.finishClosed(t, CLOSED_BUSY_IDLE_SECONDS, true);
       // The next look once a quarter of CLOSED_BUSY more are tracked: a look is O(tracked), so each new connection pays O(1).
       this.nextClosedLook = Math.max(CLOSED_BUSY, this.active.length + (CLOSED_BUSY >> 2));
     }
-    if (this.active.length >= this.limits.maxConnections) this.evictConnections();
+    if (this.active.length >= this.limits.maxConnections) {
+      // Those over go first, without the warning: finishing them loses nothing.
+      this.finishClosed(t, -1);
+      if (this.active.length >= this.limits.maxConnections) this.evictConnections();
+    }
     const c = new Connection(this.nextConn++, frame, t);
     c.clientAddr = aIsClient ? flow.textA : flow.textB;
     c.clientPort = aIsClient ? flow.portA : flow.portB;

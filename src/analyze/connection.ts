@@ -256,6 +256,8 @@ export class Connection {
   /** The first MAX_KEPT_HANDOVERS handovers, for the connection's record. */
   readonly handoverRows: HandoverRow[] = [];
   finalized = false;
+  /** Nothing more is due on it (see isOver): set once seen. */
+  over = false;
   /** DSS checksums: verified good, verified bad, not verifiable (payload not captured). */
   checksumsOk = 0;
   checksumsBad = 0;
@@ -281,6 +283,13 @@ export class Connection {
   /** Closed at the MPTCP level: MP_FASTCLOSE, or DATA_FIN both ways (no subflow may join it again). */
   closedByMptcp(): boolean {
     return this.fastclose || (!Number.isNaN(this.dirs[0].dataFin) && !Number.isNaN(this.dirs[1].dataFin));
+  }
+
+  /** Closed at the MPTCP level, and every subflow reset or its FINs acknowledged both ways (or forgotten). */
+  isOver(): boolean {
+    if (!this.closedByMptcp()) return false;
+    for (const s of this.subflows) if (!s.flow.evicted && !s.flow.quiet) return false;
+    return true;
   }
 
   /** How the connection ended, from what the capture shows (set when it is finished). */

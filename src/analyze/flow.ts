@@ -25,6 +25,8 @@ export class FlowDir {
   maxEnd = -1;
   fin = false;
   rst = false;
+  /** The other direction acknowledged this one's FIN (set for MPTCP subflows, which the MPTCP tracker follows). */
+  finAcked = false;
   /** Time of this direction's previous packet (NaN before the first): a retransmission after a long silence is a timeout. */
   lastSend = NaN;
   /** Largest TTL / hop limit seen (the capture point's distance from this sender: see vantage). */
@@ -72,6 +74,8 @@ export class Flow {
   evicted = false;
   /** The capture interface of the flow's first packet (pcapng's interface index; 0 for pcap). */
   iface = 0;
+  /** A flow of a connection already finished, found again by a late packet (see FinishedFlows): whose it was. */
+  finishedAs: FinishedOwner | null = null;
 
   constructor(
     readonly id: number,
@@ -108,6 +112,19 @@ export class Flow {
     const [a, b] = this.dirs;
     return a.rst || b.rst || (a.fin && b.fin);
   }
+
+  /** Nothing more is due on it: reset, or both FINs acknowledged (only a FIN retransmitted after a lost last ACK may follow, as TIME_WAIT expects). */
+  get quiet(): boolean {
+    const [a, b] = this.dirs;
+    return a.rst || b.rst || (a.finAcked && b.finAcked);
+  }
+}
+
+/** The subflow a flow was, kept beside a finished connection's flow (see FinishedFlows). */
+export interface FinishedOwner {
+  conn: number;
+  subflow: number;
+  aIsClient: boolean;
 }
 
 function wordsText(v6: boolean, w0: number, w1: number, w2: number, w3: number): string {
@@ -124,7 +141,7 @@ function wordsText(v6: boolean, w0: number, w1: number, w2: number, w3: number):
 }
 
 /** Four address bytes as a signed 32-bit word: a small integer to V8 (an unsigned one above 2^31 would be a double, boxed in every Flow). */
-function word(b: Uint8Array, o: number): number {
+export function word(b: Uint8Array, o: number): number {
   return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
 }
 
@@ -138,13 +155,13 @@ function endpointHash(b: Uint8Array, off: number, len: number, port: number): nu
 }
 
 /** The packet's 4-tuple hashed the same both ways (A → B and B → A). */
-function tupleHash(b: Uint8Array, p: DecodedPacket): number {
+export function tupleHash(b: Uint8Array, p: DecodedPacket): number {
   const len = p.addrLen;
   return (endpointHash(b, p.srcOff, len, p.srcPort) ^ endpointHash(b, p.dstOff, len, p.dstPort)) | 0;
 }
 
 /** Is the address at b[off] (4 or 16 bytes) the one held as words? */
-function sameAddr(b: Uint8Array, off: number, v6: boolean, w0: number, w1: number, w2: number, w3: number): boolean {
+export function sameAddr(b: Uint8Array, off: number, v6: boolean, w0: number, w1: number, w2: number, w3: number): boolean {
   if (word(b, off) !== w0) return false;
   return !v6 || (word(b, off + 4) === w1 && word(b, off + 8) === w2 && word(b, off + 12) === w3);
 }
@@ -222,12 +239,17 @@ export class FlowTable {
       frame,
       t,
     );
+    this.insert(f);
+    return f;
+  }
+
+  /** Puts a flow made elsewhere (one found again among the finished) in the table, as just used. */
+  insert(f: Flow): void {
     f.chain = this.buckets.get(f.hash) ?? null;
     this.buckets.set(f.hash, f);
     this.append(f);
     this.count++;
     this.last = f;
-    return f;
   }
 
   /** Forgets every flow, and unlinks them: one still referenced (the last packet's) would hold all the others. */

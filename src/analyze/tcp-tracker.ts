@@ -7,7 +7,8 @@
  */
 import type { Frame } from '../decode/frame.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
-import { Flow, FlowTable, type FlowDir } from './flow.js';
+import { FinishedFlows } from './finished-flows.js';
+import { Flow, FlowTable, type FinishedOwner, type FlowDir } from './flow.js';
 
 /** What the TCP tracker found of the current packet. One object, refilled per packet. */
 export class TcpFacts {
@@ -37,6 +38,7 @@ export type FlowGone = 'replaced' | 'evicted';
 
 export class TcpTracker {
   private readonly flows = new FlowTable();
+  private readonly finished = new FinishedFlows();
   private nextFlow = 0;
   readonly facts = new TcpFacts();
 
@@ -71,10 +73,18 @@ export class TcpTracker {
     }
     if (flow === null) {
       if (this.flows.count >= this.maxFlows) this.evict();
-      this.counts.flows++;
-      flow = this.flows.create(b, p, this.nextFlow++, f.index, t);
+      // A late packet of a finished connection's flow is that flow's, as in Wireshark's tcp.stream; a SYN opens a new instance.
+      const late = syn || this.finished.size === 0 ? null : this.finished.revive(b, p, t);
+      if (late !== null) {
+        flow = late;
+        this.flows.insert(flow);
+        fromA = this.finished.fromA;
+      } else {
+        this.counts.flows++;
+        flow = this.flows.create(b, p, this.nextFlow++, f.index, t);
+        fromA = true;
+      }
       flow.iface = f.iface;
-      fromA = true;
     }
     flow.lastTime = t;
     flow.lastFrame = f.index;
@@ -125,6 +135,12 @@ export class TcpTracker {
   /** Forgets a flow (its connection was finished early). */
   forget(flow: Flow): void {
     this.flows.remove(flow);
+  }
+
+  /** Forgets a flow of a connection finished before TIME_WAIT ran out, keeping it until capture time `until` for a late packet to find (FinishedFlows). */
+  bury(flow: Flow, owner: FinishedOwner, until: number): void {
+    this.flows.remove(flow);
+    this.finished.add(flow, owner, until);
   }
 
   /** Over the flow limit: forget the least recently used sixteenth of the flows. */

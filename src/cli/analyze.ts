@@ -268,6 +268,7 @@ function analysisFacts(analyzer: Analyzer): Omit<AnalysisFacts, 'passes'> {
     flows_evicted: a.flowsEvicted,
     connections_finished_early: a.connectionsEvictedEarly,
     connections_finished_closed: a.connectionsFinishedClosed,
+    packets_after_finish: a.packetsAfterFinish,
     token_collisions: a.tokenCollisions,
     packets_with_cut_mptcp_options: a.optionsCut,
     malformed_mptcp_options: a.malformedOptions,

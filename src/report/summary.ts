@@ -33,6 +33,7 @@ export interface AnalysisFacts {
   flows_evicted: number;
   connections_finished_early: number;
   connections_finished_closed: number;
+  packets_after_finish: number;
   token_collisions: number;
   packets_with_cut_mptcp_options: number;
   malformed_mptcp_options: number;

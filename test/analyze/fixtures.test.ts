@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../helpers/analyze.js';
 import { ROOT } from '../helpers/shared.js';
@@ -42,5 +43,36 @@ describe('fixtures/lab/handover (the README example)', () => {
     expect(a.handovers[0]).toMatchObject({ dir: 's2c', from_subflow: '0', to_subflow: '1', time: '1795371253.570850413', stall: '0.201482281' });
     expect(Number(a.handovers[0]!.time) - dark).toBeCloseTo(0.023, 2);
     expect(a.connections[0]).toMatchObject({ s2c_unique_bytes: '12000000', close: 'data_fin' });
+  });
+});
+
+describe('fixtures/lab/short-connections: 400 short connections in a row, as Linux closes them', () => {
+  // As the command line reads it: decompressed first.
+  const CAP = gunzipSync(readFileSync(join(LAB, 'short-connections.client.pcap.gz')));
+  const sortedRows = (dir: string, table: string): string[] => readFileSync(join(dir, `${table}.csv`), 'utf8').split('\n').sort();
+
+  it('the kernels saw 400, with 89 joins refused (MP_TCPRST) by the server', () => {
+    const k = truth('short-connections').kernel_mptcp_counters;
+    expect(k.client).toMatchObject({ MPTcpExtMPCapableSYNTX: 400, MPTcpExtMPJoinSynTx: 400, MPTcpExtMPRstTx: 89 });
+    expect(k.server).toMatchObject({ MPTcpExtMPJoinRejected: 89 });
+  });
+
+  it('each is finished once over, when 128 are tracked, with the rows it would have at the end', async () => {
+    const a = await analyzeCapture(CAP);
+    // tcpdump left the last 14 connections unwritten when stopped (capture_stats: 11,393 received, 10,975 captured).
+    expect(a.summary.totals).toMatchObject({ connections: 386, subflows: 772 });
+    expect(a.connections.every((c) => c.close === 'data_fin')).toBe(true);
+    expect(a.subflows.filter((s) => s.close === 'mp_tcprst' && s.close_reason === 'administratively-prohibited').length).toBe(88);
+    // All but 384 and 385, opened after the last look, and 376, whose close was still under way at that look.
+    expect(a.summary.analysis).toMatchObject({ connections_finished_closed: 383, packets_after_finish: 0, connections_finished_early: 0 });
+    expect(a.warnings).toEqual([]);
+    expect(a.connections.slice(-3).map((c) => c.conn)).toEqual(['376', '384', '385']);
+
+    const atEnd = await analyzeCapture(CAP, { limits: { overBusy: Infinity } });
+    expect(atEnd.summary.analysis.connections_finished_closed).toBe(0);
+    expect(atEnd.connections.map((c) => c.conn)).toEqual(Array.from({ length: 386 }, (_, i) => String(i)));
+    for (const table of ['connections', 'subflows', 'events', 'packets', 'rtt', 'flight', 'holes', 'reinjections', 'handovers']) {
+      expect(sortedRows(a.dir, table), table).toEqual(sortedRows(atEnd.dir, table));
+    }
   });
 });

@@ -165,9 +165,13 @@ export function tinyConnections(path: string, count: number, sameKeys = false): 
  * millisecond, each closed within it: handshake, a 100-byte request and a
  * 1000-byte answer (headers only), DATA_FIN and FIN both ways, the last
  * ACK. Keys differ, and every DSN and data ACK is the right one for them.
+ * `lastAck: false` leaves out the last ACK (the server's FIN is never
+ * acknowledged); `resendFin: n` has the server send connection n's FIN
+ * again 200 ms later, as after a last ACK lost past the capture point.
  */
-export function closingConnections(path: string, count: number): number {
+export function closingConnections(path: string, count: number, opts: { lastAck?: boolean; resendFin?: number } = {}): number {
   const w = new PcapWriter(path);
+  let resend: (() => void) | null = null;
   const r = rng(3);
   const c = { src: '10.0.0.1', dst: '192.0.2.1', sport: 1, dport: 80 };
   const s = { src: '192.0.2.1', dst: '10.0.0.1', sport: 80, dport: 1 };
@@ -200,6 +204,10 @@ export function closingConnections(path: string, count: number): number {
     const ds = keyInfo(0, ks).idsn;
     const seqC = (r() * 0xffffffff) >>> 0;
     const seqS = (r() * 0xffffffff) >>> 0;
+    if (resend !== null && opts.resendFin !== undefined && i === opts.resendFin + 200) {
+      resend();
+      resend = null;
+    }
     let usec = i * 1000;
     const send = (template: Bytes, fromClient: boolean, seq: number, ackNo: number, patch: (p: Uint8Array) => void = () => {}, cut = 0): void => {
       w.packet(template, usec, (p) => {
@@ -226,7 +234,13 @@ export function closingConnections(path: string, count: number): number {
     send(answer, false, seqS + 1, seqC + 101, dss(dc + 101n, ds + 1n), 1000);
     send(finC, true, seqC + 101, seqS + 1001, dss(ds + 1001n, dc + 101n));
     send(finS, false, seqS + 1001, seqC + 102, dss(dc + 102n, ds + 1001n));
-    send(last, true, seqC + 102, seqS + 1002, dss(ds + 1002n));
+    if (opts.lastAck !== false) send(last, true, seqC + 102, seqS + 1002, dss(ds + 1002n));
+    if (i === opts.resendFin) {
+      resend = (): void => {
+        usec = (i + 200) * 1000 - 100;
+        send(finS, false, seqS + 1001, seqC + 102, dss(dc + 102n, ds + 1001n));
+      };
+    }
   }
   w.close();
   return w.packets;
