@@ -10,24 +10,11 @@ packages) when it is missing.
 
   sudo scripts/lab-checksum-fail.py OUTDIR NAME BYTES
 """
-import importlib.util
-import os
-import shutil
-import subprocess
 import sys
 
-# What mptcp-lab.py runs, and the Debian package that brings it.
-NEEDED = {"ip": "iproute2", "nft": "nftables", "iptables": "iptables", "tcpdump": "tcpdump", "ethtool": "ethtool", "mergecap": "wireshark-common"}
-missing = sorted({pkg for cmd, pkg in NEEDED.items() if shutil.which(cmd) is None})
-if missing:
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
+from labtool import load_lab
 
-here = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location("mptcplab", os.path.join(here, "..", "..", "shared", "tools", "mptcp-lab.py"))
-lab = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(lab)
+lab = load_lab()
 orig_up = lab.Lab.up
 
 
