@@ -51,7 +51,7 @@ export interface Limits {
   maxFlows: number;
   /** Connections tracked at once; past it, the least recently active are finished early. */
   maxConnections: number;
-  /** Connections tracked at which those over are finished at once (OVER_BUSY; Infinity: as the others are, when closed and idle, over the connection limit (first), or at the end). */
+  /** Connections tracked at which those over are first finished at once (OVER_BUSY; Infinity: as the others are, when closed and idle, over the connection limit (first), or at the end). */
   overBusy: number;
 }
 
@@ -85,7 +85,7 @@ export class AnalysisStats {
   flows = 0;
   flowsEvicted = 0;
   connectionsEvictedEarly = 0;
-  /** Connections finished before the end because they had closed and stayed idle (CLOSED_IDLE_SECONDS, or CLOSED_BUSY_IDLE_SECONDS when many are tracked), or were over when OVER_BUSY were tracked. */
+  /** Connections finished before the end because they had closed and stayed idle (CLOSED_IDLE_SECONDS, or CLOSED_BUSY_IDLE_SECONDS when many are tracked), or were over in a busy capture (OVER_BUSY). */
   connectionsFinishedClosed = 0;
   /** Packets of a flow whose connection had already been finished (FinishedFlows): in packets.csv, in none of the connection's figures. */
   packetsAfterFinish = 0;
@@ -139,17 +139,21 @@ export const CLOSED_BUSY = 1024;
 /** Silence after which a closed connection may be finished when CLOSED_BUSY are tracked: several times a retransmitted FIN's first timeout. */
 export const CLOSED_BUSY_IDLE_SECONDS = 1;
 /**
- * With this many connections tracked, one that is over (closed at the
- * MPTCP level, and every subflow reset or its FINs acknowledged both ways)
- * is finished without waiting: nothing more is due on it. Only a FIN
- * retransmitted because the last ACK was lost past the capture point, or a
- * stray reset, may follow; FinishedFlows gives such a packet its flow back
- * (counted in `packetsAfterFinish`). A thousand short connections a second
- * then hold the state of those still open and of at most OVER_BUSY more,
- * not of the last second's thousand; a capture with fewer at once is not
- * affected.
+ * Once this many connections are tracked (a busy capture, as CLOSED_BUSY),
+ * one that is over (closed at the MPTCP level, and every subflow reset or
+ * its FINs acknowledged both ways) is finished without waiting: then, and
+ * from then on each time OVER_TRACKED are tracked. Nothing more is due on
+ * it: only a FIN retransmitted because the last ACK was lost past the
+ * capture point, or a stray reset, may follow, and FinishedFlows gives such
+ * a packet its flow back (counted in `packetsAfterFinish`, in none of the
+ * connection's figures: the price of not waiting). A thousand short
+ * connections a second then hold the state of those still open and of at
+ * most OVER_TRACKED more, not of the last second's thousand; a capture that
+ * never tracks CLOSED_BUSY at once is not affected.
  */
-export const OVER_BUSY = 128;
+export const OVER_BUSY = CLOSED_BUSY;
+/** Connections tracked at which the next look for those over is made, once the first was (see OVER_BUSY). */
+export const OVER_TRACKED = 128;
 
 export const DEFAULT_LIMITS: Limits = { maxFlows: 100_000, maxConnections: 10_000, overBusy: OVER_BUSY };
 /** How often, in capture time, the connections are looked over for closed and idle ones. */
@@ -496,7 +500,7 @@ export class Analyzer {
     if (this.active.length >= this.nextOverLook) {
       this.finishClosed(t, -1);
       // A look is O(tracked): the next once an eighth more are tracked, so each new connection pays O(1).
-      this.nextOverLook = Math.max(this.limits.overBusy, this.active.length + (this.active.length >> 3));
+      this.nextOverLook = Math.max(OVER_TRACKED, this.active.length + (this.active.length >> 3));
     }
     if (this.active.length >= this.nextClosedLook) {
       this.finishClosed(t, CLOSED_BUSY_IDLE_SECONDS, true);

@@ -77,12 +77,13 @@ describe('many closed connections', () => {
     return { path, packets: closingConnections(path, count, opts) };
   };
 
-  it('are finished once over (DATA_FIN and FINs acknowledged both ways) when 128 are tracked, without the early-finish warning', async () => {
+  it('are finished once over (DATA_FIN and FINs acknowledged both ways) when 1,024 are tracked, then whenever 128 are, without the early-finish warning', async () => {
     // A new connection every ms, each over within 0.35 ms.
     const { path, packets } = capture('over', 1300);
     expect(packets).toBe(10_400);
     const a = await analyzeCapture(path);
-    // Each look, when the 129th is opened, finds the 128 tracked over: ten looks, and the last 20 are finished at the end.
+    // The first look, when the 1,025th is opened, finds the 1,024 tracked over; the next two, at the 1,153rd and the
+    // 1,281st, 128 each; the last 20 are finished at the end.
     expect(a.summary.analysis.connections_finished_closed).toBe(1280);
     expect(a.summary.analysis.connections_finished_early).toBe(0);
     expect(a.summary.analysis.packets_after_finish).toBe(0);
@@ -92,10 +93,10 @@ describe('many closed connections', () => {
     expect(a.subflows.every((s) => s.close === 'fin' && s.c2s_packets === '5' && s.s2c_packets === '3')).toBe(true);
   });
 
-  it('fewer than 128 at once are finished at the end, as they come', async () => {
-    const a = await analyzeCapture(capture('few', 127).path);
+  it('a capture that never tracks 1,024 at once has them finished at the end, in order', async () => {
+    const a = await analyzeCapture(capture('few', 1023).path);
     expect(a.summary.analysis.connections_finished_closed).toBe(0);
-    expect(a.connections.length).toBe(127);
+    expect(a.connections.map((c) => Number(c.conn))).toEqual(Array.from({ length: 1023 }, (_, i) => i));
   });
 
   it('closed at the MPTCP level with a FIN never acknowledged: finished after 1 s of silence once 1,024 are tracked', async () => {
@@ -112,23 +113,23 @@ describe('many closed connections', () => {
   });
 
   it("a FIN sent again after its connection was finished is that flow's packet, not a new flow or connection", async () => {
-    // Connection 5's server FIN again 200 ms later: connection 5 was finished at the first look (128 tracked).
-    const { path, packets } = capture('late', 300, { resendFin: 5 });
-    expect(packets).toBe(2401);
+    // Connection 1,000's server FIN again 200 ms later: connection 1,000 was finished at the first look (1,024 tracked).
+    const { path, packets } = capture('late', 1300, { resendFin: 1000 });
+    expect(packets).toBe(10_401);
     const a = await analyzeCapture(path);
-    expect(a.summary.analysis.connections_finished_closed).toBe(256);
-    expect(a.summary.analysis.flows).toBe(300);
+    expect(a.summary.analysis.connections_finished_closed).toBe(1280);
+    expect(a.summary.analysis.flows).toBe(1300);
     expect(a.summary.analysis.packets_after_finish).toBe(1);
     expect(a.warnings).toEqual([
       "1 packet came after its connection had closed and been finished (a FIN sent again after a last ACK lost past the capture point, a stray reset): in packets.csv as its subflow's, in none of the connection's figures",
     ]);
-    expect(a.connections.length).toBe(300);
-    // Written before connection 205's SYN (frame 1641): the 205 connections before it are 1,640 frames.
-    const late = a.packets.find((r) => r.frame === '1641')!;
-    expect(late).toMatchObject({ flow: '5', conn: '5', subflow: '0', dir: 's2c', seq: '1001', len: '0', flags: 'F.', retransmission: 'true' });
-    expect(a.packets.find((r) => r.frame === '1642')).toMatchObject({ flow: '205', conn: '205' });
-    // Connection 5's own figures are as the capture showed them before it was finished.
-    expect(a.subflows.find((s) => s.conn === '5')).toMatchObject({ s2c_packets: '3', close: 'fin' });
+    expect(a.connections.length).toBe(1300);
+    // Written before connection 1,200's SYN (frame 9,602): the 1,200 connections before it are 9,600 frames.
+    const late = a.packets.find((r) => r.frame === '9601')!;
+    expect(late).toMatchObject({ flow: '1000', conn: '1000', subflow: '0', dir: 's2c', seq: '1001', len: '0', flags: 'F.', retransmission: 'true' });
+    expect(a.packets.find((r) => r.frame === '9602')).toMatchObject({ flow: '1200', conn: '1200' });
+    // Connection 1,000's own figures are as the capture showed them before it was finished.
+    expect(a.subflows.find((s) => s.conn === '1000')).toMatchObject({ s2c_packets: '3', close: 'fin' });
   });
 
   it('keep one whose subflows closed without a DATA_FIN: a join seconds later still finds it (break before make)', async () => {
@@ -170,9 +171,9 @@ describe('many closed connections', () => {
     const first = a.connections.find((c) => c.conn === '0')!;
     expect(first.subflows).toBe('2');
     expect(first.c2s_unique_bytes).toBe('20');
-    // The short ones are over: each look at 128 tracked (the phone and 127 short ones) finishes the 127, not the
-    // phone's (no DATA_FIN); eight looks, and the last 84 are finished at the end.
-    expect(a.summary.analysis.connections_finished_closed).toBe(1016);
+    // The short ones are over: the look at 1,024 tracked (the phone and short ones 0..1,022) finishes the 1,023, not
+    // the phone's (no DATA_FIN); 77 more come, too few for the next look at 128, and are finished at the end.
+    expect(a.summary.analysis.connections_finished_closed).toBe(1023);
     expect(a.connections.length).toBe(1101);
   });
 });
