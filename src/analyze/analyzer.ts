@@ -545,9 +545,9 @@ export class Analyzer {
       // Its flows go too: nothing may keep a finished connection's state alive.
       for (const s of c.subflows) if (!s.flow.evicted) this.tcp.forget(s.flow);
     }
-    const keep = this.active.filter((c) => !gone.has(c));
-    this.active.length = 0;
-    this.active.push(...keep);
+    let kept = 0;
+    for (const c of this.active) if (!gone.has(c)) this.active[kept++] = c;
+    this.active.length = kept;
     if (this.stats.connectionsEvictedEarly === 0) {
       this.warnings.push(`more than ${this.limits.maxConnections} MPTCP connections at once: the least recently active ones are finished early (their rows come out of order)`);
     }

@@ -159,14 +159,13 @@ function minConnections(rules: readonly Rule[], traceName: string): { n: number;
   return out;
 }
 
-function baselineOutcomes(t: TraceMetrics, entry: BaselineEntry, opts: EvalOptions): Outcome[] {
-  const out: Outcome[] = [];
+function* baselineOutcomes(t: TraceMetrics, entry: BaselineEntry, opts: EvalOptions): Generator<Outcome> {
   const seen = new Set<string>();
   for (const c of t.connections) {
     const key = String(c.conn);
     const b = entry.conns[key];
     if (b === undefined) {
-      out.push({ trace: t.name, conn: c.conn, dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'new', value: null, bound: null, why: null, rule: 'baseline', text: `${prefix(t.name, c.conn, null)} new connection, not in the baseline` });
+      yield { trace: t.name, conn: c.conn, dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'new', value: null, bound: null, why: null, rule: 'baseline', text: `${prefix(t.name, c.conn, null)} new connection, not in the baseline` };
       continue;
     }
     seen.add(key);
@@ -183,11 +182,11 @@ function baselineOutcomes(t: TraceMetrics, entry: BaselineEntry, opts: EvalOptio
         if (was === null) continue;
         const status = opts.allowUnknown ? 'allowed-unknown' : 'unknown';
         const why = 'unknown' in s.v ? s.v.unknown : '';
-        out.push({ ...base, status, why, text: `${where} ${s.metric} unknown${status === 'unknown' ? '' : ' (allowed)'}: ${why} (baseline ${formatValue(m, was)})` });
+        yield { ...base, status, why, text: `${where} ${s.metric} unknown${status === 'unknown' ? '' : ' (allowed)'}: ${why} (baseline ${formatValue(m, was)})` };
         continue;
       }
       if (was === null) {
-        out.push({ ...base, status: 'pass', why: 'unknown in the baseline', text: '' });
+        yield { ...base, status: 'pass', why: 'unknown in the baseline', text: '' };
         continue;
       }
       let worse = 0;
@@ -201,27 +200,31 @@ function baselineOutcomes(t: TraceMetrics, entry: BaselineEntry, opts: EvalOptio
       }
       const change = `from ${formatValue(m, was)} to ${formatValue(m, now)}`;
       const allowance = typeof now === 'boolean' || typeof was === 'boolean' || m.strict ? '' : `; tolerance ${Number((opts.tolerance * 100).toFixed(4))}%, floor ${formatValue(m, m.floor)}`;
-      if (worse > margin) out.push({ ...base, status: 'regressed', why: null, text: `${where} ${s.metric} regressed ${change} (baseline${allowance})` });
-      else if (-worse > margin) out.push({ ...base, status: 'improved', why: null, text: `${where} ${s.metric} improved ${change}` });
-      else out.push({ ...base, status: 'pass', why: null, text: '' });
+      if (worse > margin) yield { ...base, status: 'regressed', why: null, text: `${where} ${s.metric} regressed ${change} (baseline${allowance})` };
+      else if (-worse > margin) yield { ...base, status: 'improved', why: null, text: `${where} ${s.metric} improved ${change}` };
+      else yield { ...base, status: 'pass', why: null, text: '' };
     }
   }
   for (const key of Object.keys(entry.conns)) {
     if (seen.has(key)) continue;
-    out.push({ trace: t.name, conn: Number(key), dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'regressed', value: false, bound: true, why: null, rule: 'baseline', text: `${prefix(t.name, Number(key), null)} connection missing (the baseline has ${entry.connections}, the trace ${t.connections.length})` });
+    yield { trace: t.name, conn: Number(key), dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'regressed', value: false, bound: true, why: null, rule: 'baseline', text: `${prefix(t.name, Number(key), null)} connection missing (the baseline has ${entry.connections}, the trace ${t.connections.length})` };
   }
-  return out;
 }
 
 /** Every outcome for one trace, in a stable order: trace checks, then connections in order, limits in METRICS order. */
 export function evaluate(t: TraceMetrics, rules: readonly Rule[], opts: EvalOptions): Outcome[] {
+  return [...outcomesOf(t, rules, opts)];
+}
+
+/** The outcomes of `evaluate` one at a time: a trace of 100 k connections has 300 k of them with three limits, which the caller counts and mostly lets go. */
+export function* outcomesOf(t: TraceMetrics, rules: readonly Rule[], opts: EvalOptions): Generator<Outcome> {
   if (t.error !== null) {
-    return [{ trace: t.name, conn: null, dir: null, check: 'read', metric: 'trace', level: 'error', status: 'error', value: null, bound: null, why: t.error, rule: '', text: `${t.given}: cannot be checked: ${t.error}` }];
+    yield { trace: t.name, conn: null, dir: null, check: 'read', metric: 'trace', level: 'error', status: 'error', value: null, bound: null, why: t.error, rule: '', text: `${t.given}: cannot be checked: ${t.error}` };
+    return;
   }
-  const out: Outcome[] = [];
   const mc = minConnections(rules, t.name);
   const n = t.connections.length;
-  out.push({
+  yield {
     trace: t.name,
     conn: null,
     dir: null,
@@ -234,7 +237,7 @@ export function evaluate(t: TraceMetrics, rules: readonly Rule[], opts: EvalOpti
     why: null,
     rule: mc.rule,
     text: n >= mc.n ? '' : `${mc.level === 'warn' ? 'warning: ' : ''}${t.name}: ${n} MPTCP connection${n === 1 ? '' : 's'} < ${mc.n}${n === 0 ? ' (no MPTCP connection in the capture)' : ''}`,
-  });
+  };
   const order = new Map(METRICS.map((m, i) => [m.name, i]));
   for (const c of t.connections) {
     const applied = limitsFor(rules, t.name, c);
@@ -242,12 +245,11 @@ export function evaluate(t: TraceMetrics, rules: readonly Rule[], opts: EvalOpti
     for (const s of snaps) {
       for (const [key, a] of applied) {
         if (a.def.metric.name !== s.metric || key !== metricKey(a.def.flag, s.dir)) continue;
-        out.push(limitOutcome(t.name, c, s, a.def, a.bound, a.level, a.rule, opts.allowUnknown));
+        yield limitOutcome(t.name, c, s, a.def, a.bound, a.level, a.rule, opts.allowUnknown);
       }
     }
   }
-  if (opts.baseline !== null && !opts.updating) out.push(...baselineOutcomes(t, opts.baseline, opts));
-  return out;
+  if (opts.baseline !== null && !opts.updating) yield* baselineOutcomes(t, opts.baseline, opts);
 }
 
 /** What --update-baseline records for a trace. */

@@ -22,20 +22,21 @@ export interface Totals {
   missing_baseline: number;
 }
 
-export function totals(outcomes: readonly Outcome[], traces: number, connections: number, missing_baseline: number): Totals {
-  const t: Totals = { traces, connections, checks: 0, failed: 0, unknown: 0, regressed: 0, warnings: 0, improved: 0, unreadable: 0, allowed_unknown: 0, missing_baseline };
-  for (const o of outcomes) {
-    if (o.status === 'na' || o.status === 'new') continue;
-    t.checks++;
-    if (o.status === 'error') t.unreadable++;
-    else if (o.level === 'warn' && (o.status === 'fail' || o.status === 'unknown')) t.warnings++;
-    else if (o.status === 'fail') t.failed++;
-    else if (o.status === 'unknown') t.unknown++;
-    else if (o.status === 'regressed') t.regressed++;
-    else if (o.status === 'improved') t.improved++;
-    else if (o.status === 'allowed-unknown') t.allowed_unknown++;
-  }
-  return t;
+export function noTotals(): Totals {
+  return { traces: 0, connections: 0, checks: 0, failed: 0, unknown: 0, regressed: 0, warnings: 0, improved: 0, unreadable: 0, allowed_unknown: 0, missing_baseline: 0 };
+}
+
+/** Counts one outcome in `t`: as they come, so that passes need not be kept (100 k connections make 300 k of them). */
+export function countOutcome(t: Totals, o: Outcome): void {
+  if (o.status === 'na' || o.status === 'new') return;
+  t.checks++;
+  if (o.status === 'error') t.unreadable++;
+  else if (o.level === 'warn' && (o.status === 'fail' || o.status === 'unknown')) t.warnings++;
+  else if (o.status === 'fail') t.failed++;
+  else if (o.status === 'unknown') t.unknown++;
+  else if (o.status === 'regressed') t.regressed++;
+  else if (o.status === 'improved') t.improved++;
+  else if (o.status === 'allowed-unknown') t.allowed_unknown++;
 }
 
 export function summaryLine(t: Totals, exitCode: number): string {
@@ -80,9 +81,14 @@ export async function junitXml(byTrace: ReadonlyArray<{ trace: string; outcomes:
   return b.build();
 }
 
+/** Does the outcome make a line of the report (a finding), or only a count? */
+export function isFinding(o: Outcome): boolean {
+  return o.text !== '';
+}
+
 /** A Markdown report for $GITHUB_STEP_SUMMARY: the verdict, then a row per finding. */
 export function markdown(outcomes: readonly Outcome[], summary: string): string {
-  const rows = outcomes.filter((o) => o.text !== '');
+  const rows = outcomes.filter(isFinding);
   const lines = [`### mptrace check`, '', summary, ''];
   if (rows.length === 0) return `${lines.join('\n')}\n`;
   lines.push('| result | trace | connection | direction | check | value | limit or baseline |', '|---|---|---|---|---|---|---|');

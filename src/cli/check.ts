@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { readBaseline, writeBaseline, BASELINE_FORMAT, type BaselineFile } from '../check/baseline.js';
 import { NO_SELECTOR, parseTolerance, type Rule } from '../check/rules.js';
-import { baselineEntry, evaluate, failing, type Outcome, type TraceMetrics } from '../check/evaluate.js';
+import { baselineEntry, failing, outcomesOf, type BaselineEntry, type Outcome, type TraceMetrics } from '../check/evaluate.js';
 import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
-import { junitXml, markdown, summaryLine, totals } from '../check/report.js';
+import { countOutcome, isFinding, junitXml, markdown, noTotals, summaryLine } from '../check/report.js';
 import { CaptureError, cannotWrite, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, OutputError, UsageError } from '../errors.js';
 import { runJobs, type CheckJob } from './jobs.js';
 import { expandTraces, isSingleFile, Spool } from './traces.js';
@@ -83,10 +83,15 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
   const allowUnknown = a.allowUnknown === true || config.allowUnknown === true;
   const baseline: BaselineFile | null = a.baseline ? readBaseline(a.baseline) : null;
   const spool = new Spool();
-  const outcomes: Outcome[] = [];
+  // Memory follows what is asked for: every outcome only for the reports that list them (--json, --junit); else the
+  // findings (the lines, --markdown's rows) and counts. A trace's metrics are let go once evaluated, its baseline
+  // entry kept only when recording.
+  const keepAll = a.json === true || a.junit !== undefined;
+  const totals = noTotals();
+  let failed = false;
+  const findings: Outcome[] = [];
   const byTrace: Array<{ trace: string; outcomes: Outcome[] }> = [];
-  const recorded: TraceMetrics[] = [];
-  let connections = 0;
+  const recorded: Array<{ name: string; entry: BaselineEntry }> = [];
   let missingBaseline = 0;
   let worst = EXIT_OK;
   const say = (line: string): void => {
@@ -115,13 +120,21 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
           say(`${t.name}: no entry in the baseline ${a.baseline}; run with --update-baseline to record one`);
         }
       }
-      const os = evaluate(t, rules, { allowUnknown, baseline: entry, tolerance, updating: a.updateBaseline === true });
-      for (const o of os) if (o.text !== '') say(o.text);
-      outcomes.push(...os);
-      byTrace.push({ trace: t.name, outcomes: os });
-      connections += t.connections.length;
-      if (t.error === null) recorded.push(t);
-      else worst = Math.max(worst, EXIT_BAD_INPUT);
+      const os: Outcome[] = [];
+      for (const o of outcomesOf(t, rules, { allowUnknown, baseline: entry, tolerance, updating: a.updateBaseline === true })) {
+        countOutcome(totals, o);
+        if (failing(o)) failed = true;
+        if (isFinding(o)) {
+          say(o.text);
+          findings.push(o);
+        }
+        if (keepAll) os.push(o);
+      }
+      totals.traces++;
+      if (keepAll) byTrace.push({ trace: t.name, outcomes: os });
+      totals.connections += t.connections.length;
+      if (t.error !== null) worst = Math.max(worst, EXIT_BAD_INPUT);
+      else if (a.updateBaseline) recorded.push({ name: t.name, entry: baselineEntry(t) });
       if (a.verbose) for (const w of t.warnings) stderr.write(`mptrace: ${t.name}: warning: ${w}\n`);
       else if (t.warnings.length > 0) stderr.write(`mptrace: ${t.name}: ${t.warnings.length} warning${t.warnings.length === 1 ? '' : 's'} (-v shows them)\n`);
     };
@@ -159,19 +172,19 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
     spool.cleanup();
   }
   if (a.updateBaseline && baseline !== null) {
-    for (const t of recorded) baseline.traces[t.name] = baselineEntry(t);
+    for (const r of recorded) baseline.traces[r.name] = r.entry;
     baseline.format = BASELINE_FORMAT;
     baseline.mptrace = a.version;
     writeBaseline(a.baseline!, baseline);
     say(`baseline: ${recorded.length} trace${recorded.length === 1 ? '' : 's'} recorded in ${a.baseline}`);
   }
   if (missingBaseline > 0) worst = Math.max(worst, EXIT_BAD_INPUT);
-  if (worst === EXIT_OK && outcomes.some(failing)) worst = EXIT_CHECK_FAILED;
-  const t = totals(outcomes, byTrace.length, connections, missingBaseline);
-  const line = summaryLine(t, worst);
-  if (a.json) stdout.write(`${JSON.stringify({ mptrace: a.version, exit_code: worst, totals: t, traces: byTrace }, roundFloats, 2)}\n`);
+  if (worst === EXIT_OK && failed) worst = EXIT_CHECK_FAILED;
+  totals.missing_baseline = missingBaseline;
+  const line = summaryLine(totals, worst);
+  if (a.json) stdout.write(`${JSON.stringify({ mptrace: a.version, exit_code: worst, totals, traces: byTrace }, roundFloats, 2)}\n`);
   else say(line);
   if (a.junit) write(a.junit, await junitXml(byTrace));
-  if (a.markdown) write(a.markdown, markdown(outcomes, line));
+  if (a.markdown) write(a.markdown, markdown(findings, line));
   return worst;
 }

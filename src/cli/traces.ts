@@ -212,7 +212,8 @@ export async function expandTraces(args: readonly string[], spool: Spool): Promi
     const found: TraceArg[] = [];
     for (const f of files) if (await looksLikeCapture(f)) found.push({ given: f, name: relative(given, f) });
     if (found.length === 0) out.push(new CaptureError(given, undefined, 'no capture file (pcap, pcapng, or gzip-compressed) below this directory'));
-    out.push(...found);
+    // Not push(...found): a directory of 100 k captures would be 100 k arguments.
+    for (const f of found) out.push(f);
   }
   return out;
 }

@@ -104,7 +104,7 @@ describe('fixtures/lab/short-lossy: 600 short connections, 5% loss on path 1, at
     const who = (c: string[]): string[] => [c[0]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[13]!];
     expect(cols(early.dir, who)).toEqual(cols(atEnd.dir, who));
     // What the late packets would have added: seven initial subflows' end, duration and packet counts.
-    const key = (s: { conn: string; subflow: string }): string => `${s.conn}/${s.subflow}`;
+    const key = (s: Record<string, string>): string => `${s.conn}/${s.subflow}`;
     const later = new Map(atEnd.subflows.map((s) => [key(s), s]));
     const changed = early.subflows.filter((s) => JSON.stringify(s) !== JSON.stringify(later.get(key(s))));
     expect(changed.map(key).sort((x, y) => parseInt(x) - parseInt(y))).toEqual(['102/0', '361/0', '445/0', '473/0', '475/0', '481/0', '484/0']);
