@@ -141,7 +141,7 @@ function wordsText(v6: boolean, w0: number, w1: number, w2: number, w3: number):
 }
 
 /** Four address bytes as a signed 32-bit word: a small integer to V8 (an unsigned one above 2^31 would be a double, boxed in every Flow). */
-export function word(b: Uint8Array, o: number): number {
+function word(b: Uint8Array, o: number): number {
   return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
 }
 
