@@ -6,7 +6,7 @@
 import { metric, METRICS, type MetricSnapshot, type MetricValue } from '../analyze/metrics.js';
 import type { ConnectionRecord } from '../analyze/record.js';
 import { connectionMatches, traceMatches, type Level, type Rule } from './rules.js';
-import { formatValue, type LimitDef } from './limits.js';
+import { formatValue, LIMITS, type LimitDef } from './limits.js';
 
 /** What `check` keeps of a connection: who it is and its metrics. */
 export interface ConnMetrics {
@@ -159,110 +159,273 @@ function minConnections(rules: readonly Rule[], traceName: string): { n: number;
   return out;
 }
 
-function* baselineOutcomes(t: TraceMetrics, entry: BaselineEntry, opts: EvalOptions): Generator<Outcome> {
-  const seen = new Set<string>();
-  for (const c of t.connections) {
-    const key = String(c.conn);
-    const b = entry.conns[key];
-    if (b === undefined) {
-      yield { trace: t.name, conn: c.conn, dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'new', value: null, bound: null, why: null, rule: 'baseline', text: `${prefix(t.name, c.conn, null)} new connection, not in the baseline` };
+/** The baseline's outcomes for one connection: each metric against its recorded value, or `new`. */
+function* connBaselineOutcomes(trace: string, c: ConnMetrics, entry: BaselineEntry, opts: EvalOptions): Generator<Outcome> {
+  const b = entry.conns[String(c.conn)];
+  if (b === undefined) {
+    yield { trace, conn: c.conn, dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'new', value: null, bound: null, why: null, rule: 'baseline', text: `${prefix(trace, c.conn, null)} new connection, not in the baseline` };
+    return;
+  }
+  for (const s of c.metrics) {
+    const mk = metricKey(s.metric, s.dir);
+    if (!(mk in b.metrics)) continue;
+    const was = b.metrics[mk]!;
+    const m = metric(s.metric);
+    const now = valueOf(s.v);
+    const base = { trace, conn: c.conn, dir: s.dir, check: 'baseline', metric: s.metric, level: 'error' as Level, value: now, bound: was, rule: 'baseline' };
+    const where = prefix(trace, c.conn, s.dir);
+    if ('na' in s.v) continue;
+    if (now === null) {
+      if (was === null) continue;
+      const status = opts.allowUnknown ? 'allowed-unknown' : 'unknown';
+      const why = 'unknown' in s.v ? s.v.unknown : '';
+      yield { ...base, status, why, text: `${where} ${s.metric} unknown${status === 'unknown' ? '' : ' (allowed)'}: ${why} (baseline ${formatValue(m, was)})` };
       continue;
     }
-    seen.add(key);
-    for (const s of c.metrics) {
-      const mk = metricKey(s.metric, s.dir);
-      if (!(mk in b.metrics)) continue;
-      const was = b.metrics[mk]!;
-      const m = metric(s.metric);
-      const now = valueOf(s.v);
-      const base = { trace: t.name, conn: c.conn, dir: s.dir, check: 'baseline', metric: s.metric, level: 'error' as Level, value: now, bound: was, rule: 'baseline' };
-      const where = prefix(t.name, c.conn, s.dir);
-      if ('na' in s.v) continue;
-      if (now === null) {
-        if (was === null) continue;
-        const status = opts.allowUnknown ? 'allowed-unknown' : 'unknown';
-        const why = 'unknown' in s.v ? s.v.unknown : '';
-        yield { ...base, status, why, text: `${where} ${s.metric} unknown${status === 'unknown' ? '' : ' (allowed)'}: ${why} (baseline ${formatValue(m, was)})` };
-        continue;
-      }
-      if (was === null) {
-        yield { ...base, status: 'pass', why: 'unknown in the baseline', text: '' };
-        continue;
-      }
-      let worse = 0;
-      let margin = 0;
-      if (typeof now === 'boolean' || typeof was === 'boolean') {
-        worse = now === was ? 0 : now === true ? 1 : -1;
-      } else {
-        const delta = now - was;
-        worse = m.worse === 'lower' ? -delta : delta;
-        margin = m.strict ? 0 : Math.max(opts.tolerance * Math.abs(was), m.floor);
-      }
-      const change = `from ${formatValue(m, was)} to ${formatValue(m, now)}`;
-      const allowance = typeof now === 'boolean' || typeof was === 'boolean' || m.strict ? '' : `; tolerance ${Number((opts.tolerance * 100).toFixed(4))}%, floor ${formatValue(m, m.floor)}`;
-      if (worse > margin) yield { ...base, status: 'regressed', why: null, text: `${where} ${s.metric} regressed ${change} (baseline${allowance})` };
-      else if (-worse > margin) yield { ...base, status: 'improved', why: null, text: `${where} ${s.metric} improved ${change}` };
-      else yield { ...base, status: 'pass', why: null, text: '' };
+    if (was === null) {
+      yield { ...base, status: 'pass', why: 'unknown in the baseline', text: '' };
+      continue;
+    }
+    let worse = 0;
+    let margin = 0;
+    if (typeof now === 'boolean' || typeof was === 'boolean') {
+      worse = now === was ? 0 : now === true ? 1 : -1;
+    } else {
+      const delta = now - was;
+      worse = m.worse === 'lower' ? -delta : delta;
+      margin = m.strict ? 0 : Math.max(opts.tolerance * Math.abs(was), m.floor);
+    }
+    const change = `from ${formatValue(m, was)} to ${formatValue(m, now)}`;
+    const allowance = typeof now === 'boolean' || typeof was === 'boolean' || m.strict ? '' : `; tolerance ${Number((opts.tolerance * 100).toFixed(4))}%, floor ${formatValue(m, m.floor)}`;
+    if (worse > margin) yield { ...base, status: 'regressed', why: null, text: `${where} ${s.metric} regressed ${change} (baseline${allowance})` };
+    else if (-worse > margin) yield { ...base, status: 'improved', why: null, text: `${where} ${s.metric} improved ${change}` };
+    else yield { ...base, status: 'pass', why: null, text: '' };
+  }
+}
+
+const METRIC_ORDER = new Map(METRICS.map((m, i) => [m.name, i]));
+
+/** The limits' outcomes for one connection, in METRICS order. */
+function* connLimitOutcomes(trace: string, c: ConnMetrics, rules: readonly Rule[], opts: EvalOptions): Generator<Outcome> {
+  const applied = limitsFor(rules, trace, c);
+  const snaps = [...c.metrics].sort((a, b) => METRIC_ORDER.get(a.metric)! - METRIC_ORDER.get(b.metric)!);
+  for (const s of snaps) {
+    for (const [key, a] of applied) {
+      if (a.def.metric.name !== s.metric || key !== metricKey(a.def.flag, s.dir)) continue;
+      yield limitOutcome(trace, c, s, a.def, a.bound, a.level, a.rule, opts.allowUnknown);
     }
   }
-  for (const key of Object.keys(entry.conns)) {
-    if (seen.has(key)) continue;
-    yield { trace: t.name, conn: Number(key), dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'regressed', value: false, bound: true, why: null, rule: 'baseline', text: `${prefix(t.name, Number(key), null)} connection missing (the baseline has ${entry.connections}, the trace ${t.connections.length})` };
+}
+
+/** Counts of outcomes, as the summary line and --json give them. */
+export interface Totals {
+  traces: number;
+  connections: number;
+  checks: number;
+  failed: number;
+  unknown: number;
+  regressed: number;
+  warnings: number;
+  improved: number;
+  unreadable: number;
+  allowed_unknown: number;
+  missing_baseline: number;
+}
+
+export function noTotals(): Totals {
+  return { traces: 0, connections: 0, checks: 0, failed: 0, unknown: 0, regressed: 0, warnings: 0, improved: 0, unreadable: 0, allowed_unknown: 0, missing_baseline: 0 };
+}
+
+/** Counts one outcome in `t`. */
+export function countOutcome(t: Totals, o: Outcome): void {
+  if (o.status === 'na' || o.status === 'new') return;
+  t.checks++;
+  if (o.status === 'error') t.unreadable++;
+  else if (o.level === 'warn' && (o.status === 'fail' || o.status === 'unknown')) t.warnings++;
+  else if (o.status === 'fail') t.failed++;
+  else if (o.status === 'unknown') t.unknown++;
+  else if (o.status === 'regressed') t.regressed++;
+  else if (o.status === 'improved') t.improved++;
+  else if (o.status === 'allowed-unknown') t.allowed_unknown++;
+}
+
+/** Does the outcome make a line of the report (a finding), or only a count? */
+export function isFinding(o: Outcome): boolean {
+  return o.text !== '';
+}
+
+/** What checking one trace gave: counts, the outcomes kept (in the order `evaluate` gives them), and the baseline entry when recording. */
+export interface TraceCheckResult {
+  name: string;
+  given: string;
+  connections: number;
+  totals: Totals;
+  failed: boolean;
+  outcomes: Outcome[];
+  baseline: BaselineEntry | null;
+  warnings: string[];
+  error: string | null;
+}
+
+/**
+ * One trace checked as its connections finish, so that memory does not
+ * grow with them: each connection's outcomes are counted, and kept only
+ * when they are findings (the lines check prints) or when `keepAll` (the
+ * reports that list every outcome: --json, --junit). The kept outcomes come
+ * out in evaluate's order: the trace's own check, the limits by
+ * connection, the baseline by connection, the connections the baseline
+ * has and the trace does not. Connections finished out of order (early,
+ * over the limits) are sorted back by number.
+ */
+export class TraceCheck {
+  private readonly totals = noTotals();
+  private failed = false;
+  private n = 0;
+  private limitKept: Outcome[] = [];
+  private baselineKept: Outcome[] = [];
+  private readonly seen = new Set<number>();
+  private recorded: BaselineEntry['conns'] = {};
+
+  constructor(
+    private readonly name: string,
+    private readonly given: string,
+    private readonly rules: readonly Rule[],
+    private readonly opts: EvalOptions,
+    private readonly keepAll: boolean,
+  ) {}
+
+  add(c: ConnMetrics): void {
+    this.n++;
+    for (const o of connLimitOutcomes(this.name, c, this.rules, this.opts)) this.take(o, this.limitKept);
+    const b = this.opts.baseline;
+    if (b !== null && !this.opts.updating) {
+      if (b.conns[String(c.conn)] !== undefined) this.seen.add(c.conn);
+      for (const o of connBaselineOutcomes(this.name, c, b, this.opts)) this.take(o, this.baselineKept);
+    }
+    if (this.opts.updating) this.recorded[String(c.conn)] = baselineConn(c);
   }
+
+  /** Forgets what was added (the analysis starts a second pass). */
+  reset(): void {
+    Object.assign(this.totals, noTotals());
+    this.failed = false;
+    this.n = 0;
+    this.limitKept = [];
+    this.baselineKept = [];
+    this.seen.clear();
+    this.recorded = {};
+  }
+
+  finish(warnings: string[], error: string | null = null): TraceCheckResult {
+    const out: Outcome[] = [];
+    const keep = (o: Outcome): void => {
+      countOutcome(this.totals, o);
+      if (failing(o)) this.failed = true;
+      if (this.keepAll || isFinding(o)) out.push(o);
+    };
+    if (error !== null) {
+      keep({ trace: this.name, conn: null, dir: null, check: 'read', metric: 'trace', level: 'error', status: 'error', value: null, bound: null, why: error, rule: '', text: `${this.given}: cannot be checked: ${error}` });
+      return { name: this.name, given: this.given, connections: 0, totals: this.totals, failed: this.failed, outcomes: out, baseline: null, warnings, error };
+    }
+    const mc = minConnections(this.rules, this.name);
+    const n = this.n;
+    keep({
+      trace: this.name,
+      conn: null,
+      dir: null,
+      check: 'min-connections',
+      metric: 'connections',
+      level: mc.level,
+      status: n >= mc.n ? 'pass' : 'fail',
+      value: n,
+      bound: mc.n,
+      why: null,
+      rule: mc.rule,
+      text: n >= mc.n ? '' : `${mc.level === 'warn' ? 'warning: ' : ''}${this.name}: ${n} MPTCP connection${n === 1 ? '' : 's'} < ${mc.n}${n === 0 ? ' (no MPTCP connection in the capture)' : ''}`,
+    });
+    // Stable sorts: a connection's outcomes keep their order.
+    for (const list of [this.limitKept, this.baselineKept]) for (const o of list.sort(byConn)) out.push(o);
+    const b = this.opts.baseline;
+    if (b !== null && !this.opts.updating) {
+      for (const key of Object.keys(b.conns)) {
+        if (this.seen.has(Number(key))) continue;
+        keep({ trace: this.name, conn: Number(key), dir: null, check: 'baseline', metric: 'connection', level: 'error', status: 'regressed', value: false, bound: true, why: null, rule: 'baseline', text: `${prefix(this.name, Number(key), null)} connection missing (the baseline has ${b.connections}, the trace ${n})` });
+      }
+    }
+    // Integer-like keys list in ascending order in JSON: recording the same traces twice gives the same bytes.
+    const baseline = this.opts.updating ? { connections: n, conns: this.recorded } : null;
+    return { name: this.name, given: this.given, connections: n, totals: this.totals, failed: this.failed, outcomes: out, baseline, warnings, error: null };
+  }
+
+  private take(o: Outcome, list: Outcome[]): void {
+    countOutcome(this.totals, o);
+    if (failing(o)) this.failed = true;
+    if (this.keepAll || isFinding(o)) list.push(o);
+  }
+}
+
+function byConn(a: Outcome, b: Outcome): number {
+  return (a.conn ?? -1) - (b.conn ?? -1);
+}
+
+/** A rule as plain data, for a worker thread (a limit by its flag, not its definition and functions). */
+export type PortableRule = Omit<Rule, 'limits'> & { limits: Array<{ flag: string; bound: number | boolean }> };
+
+export function portableRules(rules: readonly Rule[]): PortableRule[] {
+  return rules.map((r) => ({ ...r, limits: r.limits.map((l) => ({ flag: l.def.flag, bound: l.bound })) }));
+}
+
+export function rulesOf(rules: readonly PortableRule[]): Rule[] {
+  return rules.map((r) => ({
+    ...r,
+    limits: r.limits.map((l) => {
+      const def = LIMITS.find((d) => d.flag === l.flag);
+      if (def === undefined) throw new Error(`no limit ${l.flag}`);
+      return { def, bound: l.bound };
+    }),
+  }));
+}
+
+/** What a check job needs to check its trace where it is analyzed (this thread or a worker): plain data. */
+export interface CheckSpec {
+  rules: PortableRule[];
+  allowUnknown: boolean;
+  tolerance: number;
+  updating: boolean;
+  /** The baseline's traces by name (null: no baseline). */
+  baselines: Record<string, BaselineEntry> | null;
+  /** Keep every outcome (--json, --junit), not only the findings. */
+  keepAll: boolean;
+}
+
+/** A TraceCheck for trace `name` as `spec` says, and whether the baseline lacks the trace. */
+export function traceCheck(name: string, given: string, spec: CheckSpec): { check: TraceCheck; missingBaseline: boolean } {
+  const entry = spec.baselines !== null && !spec.updating ? (spec.baselines[name] ?? null) : null;
+  const opts = { allowUnknown: spec.allowUnknown, baseline: entry, tolerance: spec.tolerance, updating: spec.updating };
+  return { check: new TraceCheck(name, given, rulesOf(spec.rules), opts, spec.keepAll), missingBaseline: spec.baselines !== null && !spec.updating && entry === null };
 }
 
 /** Every outcome for one trace, in a stable order: trace checks, then connections in order, limits in METRICS order. */
 export function evaluate(t: TraceMetrics, rules: readonly Rule[], opts: EvalOptions): Outcome[] {
-  return [...outcomesOf(t, rules, opts)];
-}
-
-/** The outcomes of `evaluate` one at a time: a trace of 100 k connections has 300 k of them with three limits, which the caller counts and mostly lets go. */
-export function* outcomesOf(t: TraceMetrics, rules: readonly Rule[], opts: EvalOptions): Generator<Outcome> {
-  if (t.error !== null) {
-    yield { trace: t.name, conn: null, dir: null, check: 'read', metric: 'trace', level: 'error', status: 'error', value: null, bound: null, why: t.error, rule: '', text: `${t.given}: cannot be checked: ${t.error}` };
-    return;
-  }
-  const mc = minConnections(rules, t.name);
-  const n = t.connections.length;
-  yield {
-    trace: t.name,
-    conn: null,
-    dir: null,
-    check: 'min-connections',
-    metric: 'connections',
-    level: mc.level,
-    status: n >= mc.n ? 'pass' : 'fail',
-    value: n,
-    bound: mc.n,
-    why: null,
-    rule: mc.rule,
-    text: n >= mc.n ? '' : `${mc.level === 'warn' ? 'warning: ' : ''}${t.name}: ${n} MPTCP connection${n === 1 ? '' : 's'} < ${mc.n}${n === 0 ? ' (no MPTCP connection in the capture)' : ''}`,
-  };
-  const order = new Map(METRICS.map((m, i) => [m.name, i]));
-  for (const c of t.connections) {
-    const applied = limitsFor(rules, t.name, c);
-    const snaps = [...c.metrics].sort((a, b) => order.get(a.metric)! - order.get(b.metric)!);
-    for (const s of snaps) {
-      for (const [key, a] of applied) {
-        if (a.def.metric.name !== s.metric || key !== metricKey(a.def.flag, s.dir)) continue;
-        yield limitOutcome(t.name, c, s, a.def, a.bound, a.level, a.rule, opts.allowUnknown);
-      }
-    }
-  }
-  if (opts.baseline !== null && !opts.updating) yield* baselineOutcomes(t, opts.baseline, opts);
+  const tc = new TraceCheck(t.name, t.given, rules, opts, true);
+  for (const c of t.connections) tc.add(c);
+  return tc.finish(t.warnings, t.error).outcomes;
 }
 
 /** What --update-baseline records for a trace. */
 export function baselineEntry(t: TraceMetrics): BaselineEntry {
   const conns: BaselineEntry['conns'] = {};
-  for (const c of t.connections) {
-    const metrics: Record<string, number | boolean | null> = {};
-    for (const s of c.metrics) {
-      if ('na' in s.v) continue;
-      const v = valueOf(s.v);
-      metrics[metricKey(s.metric, s.dir)] = typeof v === 'number' ? Number(v.toPrecision(12)) : v;
-    }
-    conns[String(c.conn)] = { endpoints: `${c.clientAddr}:${c.clientPort} -> ${c.serverAddr}:${c.serverPort}`, metrics };
-  }
+  for (const c of t.connections) conns[String(c.conn)] = baselineConn(c);
   return { connections: t.connections.length, conns };
+}
+
+/** What --update-baseline records for a connection. */
+function baselineConn(c: ConnMetrics): BaselineEntry['conns'][string] {
+  const metrics: Record<string, number | boolean | null> = {};
+  for (const s of c.metrics) {
+    if ('na' in s.v) continue;
+    const v = valueOf(s.v);
+    metrics[metricKey(s.metric, s.dir)] = typeof v === 'number' ? Number(v.toPrecision(12)) : v;
+  }
+  return { endpoints: `${c.clientAddr}:${c.clientPort} -> ${c.serverAddr}:${c.serverPort}`, metrics };
 }

@@ -5,39 +5,8 @@
  */
 import type { Builder } from 'junit-report-builder';
 import { metric } from '../analyze/metrics.js';
-import { failing, type Outcome } from './evaluate.js';
+import { failing, isFinding, type Outcome, type Totals } from './evaluate.js';
 import { formatValue } from './limits.js';
-
-export interface Totals {
-  traces: number;
-  connections: number;
-  checks: number;
-  failed: number;
-  unknown: number;
-  regressed: number;
-  warnings: number;
-  improved: number;
-  unreadable: number;
-  allowed_unknown: number;
-  missing_baseline: number;
-}
-
-export function noTotals(): Totals {
-  return { traces: 0, connections: 0, checks: 0, failed: 0, unknown: 0, regressed: 0, warnings: 0, improved: 0, unreadable: 0, allowed_unknown: 0, missing_baseline: 0 };
-}
-
-/** Counts one outcome in `t`: as they come, so that passes need not be kept (100 k connections make 300 k of them). */
-export function countOutcome(t: Totals, o: Outcome): void {
-  if (o.status === 'na' || o.status === 'new') return;
-  t.checks++;
-  if (o.status === 'error') t.unreadable++;
-  else if (o.level === 'warn' && (o.status === 'fail' || o.status === 'unknown')) t.warnings++;
-  else if (o.status === 'fail') t.failed++;
-  else if (o.status === 'unknown') t.unknown++;
-  else if (o.status === 'regressed') t.regressed++;
-  else if (o.status === 'improved') t.improved++;
-  else if (o.status === 'allowed-unknown') t.allowed_unknown++;
-}
 
 export function summaryLine(t: Totals, exitCode: number): string {
   const verdict = exitCode === 0 ? 'passed' : 'FAILED';
@@ -79,11 +48,6 @@ export async function junitXml(byTrace: ReadonlyArray<{ trace: string; outcomes:
     }
   }
   return b.build();
-}
-
-/** Does the outcome make a line of the report (a finding), or only a count? */
-export function isFinding(o: Outcome): boolean {
-  return o.text !== '';
 }
 
 /** A Markdown report for $GITHUB_STEP_SUMMARY: the verdict, then a row per finding. */

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { readBaseline, writeBaseline, BASELINE_FORMAT, type BaselineFile } from '../check/baseline.js';
 import { NO_SELECTOR, parseTolerance, type Rule } from '../check/rules.js';
-import { baselineEntry, failing, outcomesOf, type BaselineEntry, type Outcome, type TraceMetrics } from '../check/evaluate.js';
+import { isFinding, noTotals, portableRules, traceCheck, type BaselineEntry, type CheckSpec, type Outcome, type TraceCheckResult } from '../check/evaluate.js';
 import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
-import { countOutcome, isFinding, junitXml, markdown, noTotals, summaryLine } from '../check/report.js';
+import { junitXml, markdown, summaryLine } from '../check/report.js';
 import { CaptureError, cannotWrite, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, OutputError, UsageError } from '../errors.js';
 import { runJobs, type CheckJob } from './jobs.js';
 import { expandTraces, isSingleFile, Spool } from './traces.js';
@@ -83,10 +83,17 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
   const allowUnknown = a.allowUnknown === true || config.allowUnknown === true;
   const baseline: BaselineFile | null = a.baseline ? readBaseline(a.baseline) : null;
   const spool = new Spool();
-  // Memory follows what is asked for: every outcome only for the reports that list them (--json, --junit); else the
-  // findings (the lines, --markdown's rows) and counts. A trace's metrics are let go once evaluated, its baseline
-  // entry kept only when recording.
-  const keepAll = a.json === true || a.junit !== undefined;
+  // Memory follows what is asked for: each connection is checked as it finishes (in the job, where its trace is
+  // analyzed), and of the outcomes only the findings (the lines, --markdown's rows) and the counts are kept, unless
+  // --json or --junit lists every one; a trace's baseline entry is kept only when recording.
+  const spec: CheckSpec = {
+    rules: portableRules(rules),
+    allowUnknown,
+    tolerance,
+    updating: a.updateBaseline === true,
+    baselines: baseline === null ? null : baseline.traces,
+    keepAll: a.json === true || a.junit !== undefined,
+  };
   const totals = noTotals();
   let failed = false;
   const findings: Outcome[] = [];
@@ -109,32 +116,24 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
       }
       const out = a.out === undefined ? null : single ? a.out : join(a.out, `${x.name}.mptrace`);
       order.push({ job: jobs.length });
-      jobs.push({ kind: 'check', arg: x, out, opts: { version: a.version, ...(a.vantage ? { vantage: a.vantage } : {}) } });
+      jobs.push({ kind: 'check', arg: x, out, opts: { version: a.version, ...(a.vantage ? { vantage: a.vantage } : {}) }, check: spec });
     }
-    const handle = (t: TraceMetrics): void => {
-      let entry = null;
-      if (baseline !== null && !a.updateBaseline && t.error === null) {
-        entry = baseline.traces[t.name] ?? null;
-        if (entry === null) {
-          missingBaseline++;
-          say(`${t.name}: no entry in the baseline ${a.baseline}; run with --update-baseline to record one`);
-        }
+    const handle = (t: TraceCheckResult, noBaseline: boolean): void => {
+      if (noBaseline && t.error === null) {
+        missingBaseline++;
+        say(`${t.name}: no entry in the baseline ${a.baseline}; run with --update-baseline to record one`);
       }
-      const os: Outcome[] = [];
-      for (const o of outcomesOf(t, rules, { allowUnknown, baseline: entry, tolerance, updating: a.updateBaseline === true })) {
-        countOutcome(totals, o);
-        if (failing(o)) failed = true;
-        if (isFinding(o)) {
-          say(o.text);
-          findings.push(o);
-        }
-        if (keepAll) os.push(o);
+      for (const o of t.outcomes) if (isFinding(o)) {
+        say(o.text);
+        findings.push(o);
       }
+      for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += t.totals[k];
+      if (t.failed) failed = true;
       totals.traces++;
-      if (keepAll) byTrace.push({ trace: t.name, outcomes: os });
-      totals.connections += t.connections.length;
+      if (spec.keepAll) byTrace.push({ trace: t.name, outcomes: t.outcomes });
+      totals.connections += t.connections;
       if (t.error !== null) worst = Math.max(worst, EXIT_BAD_INPUT);
-      else if (a.updateBaseline) recorded.push({ name: t.name, entry: baselineEntry(t) });
+      else if (t.baseline !== null) recorded.push({ name: t.name, entry: t.baseline });
       if (a.verbose) for (const w of t.warnings) stderr.write(`mptrace: ${t.name}: warning: ${w}\n`);
       else if (t.warnings.length > 0) stderr.write(`mptrace: ${t.name}: ${t.warnings.length} warning${t.warnings.length === 1 ? '' : 's'} (-v shows them)\n`);
     };
@@ -143,7 +142,7 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
     const flushErrors = (): void => {
       while (nextOrder < order.length && 'error' in order[nextOrder]!) {
         const e = (order[nextOrder++] as { error: CaptureError }).error;
-        handle({ name: e.file, given: e.file, connections: [], warnings: [], error: e.message.slice(e.file.length + 2) });
+        handle(traceCheck(e.file, e.file, spec).check.finish([], e.message.slice(e.file.length + 2)), false);
       }
     };
     flushErrors();
@@ -157,7 +156,7 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
         }
         if (r.kind !== 'check') return;
         nextOrder++;
-        handle(r.metrics);
+        handle(r.result, r.missingBaseline);
         flushErrors();
       },
       a.progress,

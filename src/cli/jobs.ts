@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { snapshot } from '../analyze/metrics.js';
 import type { AnalysisSink } from '../analyze/model.js';
 import type { ConnectionRecord } from '../analyze/record.js';
-import type { ConnMetrics, TraceMetrics } from '../check/evaluate.js';
+import type { CheckSpec, TraceCheckResult } from '../check/evaluate.js';
 import { EXIT_BAD_INPUT, MptraceError } from '../errors.js';
 import { terminalSummary } from '../report/terminal.js';
 import { analyze, runPasses, type AnalyzeOptions } from './analyze.js';
@@ -32,13 +32,15 @@ export interface CheckJob {
   /** With -o: also write what analyze writes, here. */
   out: string | null;
   opts: Omit<AnalyzeOptions, 'onRecord' | 'progress' | 'out'>;
+  /** The limits and baseline, applied to each connection as it finishes. */
+  check: CheckSpec;
 }
 
 export type Job = AnalyzeJob | CheckJob;
 
 export type JobResult =
   | { kind: 'analyze'; name: string; given: string; text: string; warnings: string[]; warningCount: number; outDir: string }
-  | { kind: 'check'; metrics: TraceMetrics; warningCount: number }
+  | { kind: 'check'; result: TraceCheckResult; missingBaseline: boolean; warningCount: number }
   | { kind: 'error'; name: string; given: string; message: string; exitCode: number };
 
 /** A sink that keeps only the finished connections' records (for `check` without -o). */
@@ -60,11 +62,10 @@ export async function runJob(job: Job, progress?: (done: number, size: number) =
       return { kind: 'analyze', name, given, text: job.quiet ? '' : terminalSummary(r.summary, r.outDir), warnings: r.warnings, warningCount: r.warningCount, outDir: r.outDir };
     }
     // Loaded for check only: its rules bring picomatch, which an analysis does not need at start-up.
-    const { connMetrics } = await import('../check/evaluate.js');
-    const conns: ConnMetrics[] = [];
-    const onRecord = (r: ConnectionRecord): void => {
-      conns.push(connMetrics(r, snapshot(r)));
-    };
+    const { connMetrics, traceCheck } = await import('../check/evaluate.js');
+    const { check, missingBaseline } = traceCheck(name, given, job.check);
+    // Each connection is checked as it finishes, then let go: memory does not grow with the connections.
+    const onRecord = (r: ConnectionRecord): void => check.add(connMetrics(r, snapshot(r)));
     let warnings: string[];
     let warningCount: number;
     if (job.out !== null) {
@@ -76,20 +77,18 @@ export async function runJob(job: Job, progress?: (done: number, size: number) =
         sink: recordSink(onRecord),
         needsDrain: false,
         drain: async () => {},
-        discard: async () => {
-          conns.length = 0;
-        },
+        discard: async () => check.reset(),
       }));
       warnings = [...r.diag.warnings, ...r.analyzer.warnings];
       warningCount = r.diag.count + r.analyzer.warnings.length;
     }
-    // Connections finished early (over the limit) come out of order: the report is by number.
-    conns.sort((a, b) => a.conn - b.conn);
-    return { kind: 'check', metrics: { name, given, connections: conns, warnings, error: null }, warningCount };
+    return { kind: 'check', result: check.finish(warnings), missingBaseline, warningCount };
   } catch (e) {
     if (e instanceof MptraceError) {
       if (job.kind === 'check' && e.exitCode === EXIT_BAD_INPUT) {
-        return { kind: 'check', metrics: { name, given, connections: [], warnings: [], error: e.message.startsWith(`${given}: `) ? e.message.slice(given.length + 2) : e.message }, warningCount: 0 };
+        const { traceCheck } = await import('../check/evaluate.js');
+        const error = e.message.startsWith(`${given}: `) ? e.message.slice(given.length + 2) : e.message;
+        return { kind: 'check', result: traceCheck(name, given, job.check).check.finish([], error), missingBaseline: false, warningCount: 0 };
       }
       return { kind: 'error', name, given, message: e.message, exitCode: e.exitCode };
     }
