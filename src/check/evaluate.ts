@@ -1,7 +1,8 @@
 /**
- * Limits and baselines applied to the metrics of one trace: a pure
- * function from (metrics, rules, baseline) to outcomes, one per limit,
- * connection and direction. No files, no printing.
+ * Limits and baselines applied to the metrics of one trace's connections,
+ * one connection at a time as the analysis finishes them (TraceCheck):
+ * outcomes, one per limit, connection and direction, counted, and kept as
+ * far as the reports need them. No files, no printing.
  */
 import { metric, METRICS, type MetricSnapshot, type MetricValue } from '../analyze/metrics.js';
 import type { ConnectionRecord } from '../analyze/record.js';
@@ -31,16 +32,6 @@ export function connMetrics(r: ConnectionRecord, snapshot: MetricSnapshot[]): Co
     resets: { ...r.resets },
     metrics: snapshot,
   };
-}
-
-/** One trace as `check` sees it (made where the trace was analyzed, possibly in a worker). */
-export interface TraceMetrics {
-  name: string;
-  given: string;
-  connections: ConnMetrics[];
-  warnings: string[];
-  /** The trace could not be read: the one-line error. */
-  error: string | null;
 }
 
 export type Status = 'pass' | 'fail' | 'unknown' | 'allowed-unknown' | 'na' | 'regressed' | 'improved' | 'new' | 'error';
@@ -318,11 +309,7 @@ export class TraceCheck {
 
   finish(warnings: string[], error: string | null = null): TraceCheckResult {
     const out: Outcome[] = [];
-    const keep = (o: Outcome): void => {
-      countOutcome(this.totals, o);
-      if (failing(o)) this.failed = true;
-      if (this.keepAll || isFinding(o)) out.push(o);
-    };
+    const keep = (o: Outcome): void => this.take(o, out);
     if (error !== null) {
       keep({ trace: this.name, conn: null, dir: null, check: 'read', metric: 'trace', level: 'error', status: 'error', value: null, bound: null, why: error, rule: '', text: `${this.given}: cannot be checked: ${error}` });
       return { name: this.name, given: this.given, connections: 0, totals: this.totals, failed: this.failed, outcomes: out, baseline: null, warnings, error };
@@ -403,20 +390,6 @@ export function traceCheck(name: string, given: string, spec: CheckSpec): { chec
   const entry = spec.baselines !== null && !spec.updating ? (spec.baselines[name] ?? null) : null;
   const opts = { allowUnknown: spec.allowUnknown, baseline: entry, tolerance: spec.tolerance, updating: spec.updating };
   return { check: new TraceCheck(name, given, rulesOf(spec.rules), opts, spec.keepAll), missingBaseline: spec.baselines !== null && !spec.updating && entry === null };
-}
-
-/** Every outcome for one trace, in a stable order: trace checks, then connections in order, limits in METRICS order. */
-export function evaluate(t: TraceMetrics, rules: readonly Rule[], opts: EvalOptions): Outcome[] {
-  const tc = new TraceCheck(t.name, t.given, rules, opts, true);
-  for (const c of t.connections) tc.add(c);
-  return tc.finish(t.warnings, t.error).outcomes;
-}
-
-/** What --update-baseline records for a trace. */
-export function baselineEntry(t: TraceMetrics): BaselineEntry {
-  const conns: BaselineEntry['conns'] = {};
-  for (const c of t.connections) conns[String(c.conn)] = baselineConn(c);
-  return { connections: t.connections.length, conns };
 }
 
 /** What --update-baseline records for a connection. */
