@@ -158,11 +158,11 @@ export class Pairs {
     const [sent, recv] = up === 0 ? [a, b] : [b, a];
     if (m.len[sent]! > 0) this.setFate(up as Side, m.frame[sent]!, m.t[recv]!);
     this.out.owd({
-      conn: s0.conn.id,
+      conn: s0.connId,
       subflow: s0.index,
       dir,
       sentSide: up as Side,
-      sentConn: m.subflowOf(sent).conn.id,
+      sentConn: m.subflowOf(sent).connId,
       sentSubflow: m.subflowOf(sent).index,
       sentFrame: m.frame[sent]!,
       sent: m.t[sent]!,
@@ -183,18 +183,17 @@ export class Pairs {
     }
     const dir = m.dir[r]! as Dir;
     const sub = m.subflowOf(r);
-    const f = sub.flow;
     // The flow's A end is the client's when aIsClient; a c2s packet goes from the client's end.
     const fromA = (dir === 0) === sub.aIsClient;
     const row: LostRow = {
       side,
-      conn: sub.conn.id,
+      conn: sub.connId,
       subflow: sub.index,
       dir,
-      srcAddr: fromA ? f.textA : f.textB,
-      srcPort: fromA ? f.portA : f.portB,
-      dstAddr: fromA ? f.textB : f.textA,
-      dstPort: fromA ? f.portB : f.portA,
+      srcAddr: fromA ? sub.textA : sub.textB,
+      srcPort: fromA ? sub.portA : sub.portB,
+      dstAddr: fromA ? sub.textB : sub.textA,
+      dstPort: fromA ? sub.portB : sub.portA,
       frame: m.frame[r]!,
       time: m.t[r]!,
       seq: m.rel[r]!,
@@ -205,7 +204,7 @@ export class Pairs {
     // The span of the other capture's interface the subflow is on there (an interface of a merged capture may stop early), else the capture's.
     const other = side === 0 ? 1 : 0;
     const there = g.handles[other];
-    const i = there?.sub.flow.iface ?? -1;
+    const i = there?.iface ?? -1;
     const miss: Missed = {
       gdir: g.gid * 2 + dir,
       cd: g.gconn * 2 + dir,

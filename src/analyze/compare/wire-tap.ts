@@ -5,13 +5,15 @@
 import { TCP_ACK } from '../../decode/packet.js';
 import type { Connection } from '../connection.js';
 import type { Detector, SegmentFacts, SubflowPacket } from '../detect/detector.js';
-import { HolTracker } from './hol.js';
+import { HolTracker, type HolFacts } from './hol.js';
 import type { Matcher, Side } from './matcher.js';
 
 export class WireTap implements Detector {
   readonly name = 'wire-tap';
-  /** Head-of-line blocking per connection direction as this capture saw the data arrive (read for the capture nearer the receiver). */
-  private readonly hol = new Map<Connection, [HolTracker, HolTracker]>();
+  /** Head-of-line blocking per tracked connection (by number) and direction, as this capture saw the data arrive (read for the capture nearer the receiver). */
+  private readonly hol = new Map<number, [HolTracker, HolTracker]>();
+  /** The same figures of the connections finished: their trackers are let go. */
+  private readonly holDone = new Map<number, [HolFacts, HolFacts]>();
 
   constructor(
     private readonly m: Matcher,
@@ -25,12 +27,23 @@ export class WireTap implements Detector {
 
   segment(s: SegmentFacts): void {
     this.m.setDsn(this.side, s.frame, s.ds);
-    let h = this.hol.get(s.conn);
-    if (h === undefined) this.hol.set(s.conn, (h = [new HolTracker(), new HolTracker()]));
+    let h = this.hol.get(s.conn.id);
+    if (h === undefined) this.hol.set(s.conn.id, (h = [new HolTracker(), new HolTracker()]));
     h[s.dir].add(s.ds, s.de, s.t);
   }
 
-  holOf(c: Connection, dir: 0 | 1): HolTracker | undefined {
-    return this.hol.get(c)?.[dir];
+  /** A connection is finished: what compare reports of it is kept as figures, and nothing keeps its state alive. */
+  finish(c: Connection): void {
+    const h = this.hol.get(c.id);
+    if (h !== undefined) {
+      this.holDone.set(c.id, [h[0].facts(), h[1].facts()]);
+      this.hol.delete(c.id);
+    }
+    this.m.finished(this.side, c);
+  }
+
+  /** Connection `conn`'s head-of-line blocking in direction `dir`, if it carried data. */
+  holOf(conn: number, dir: 0 | 1): HolFacts | undefined {
+    return this.holDone.get(conn)?.[dir] ?? this.hol.get(conn)?.[dir].facts();
   }
 }
