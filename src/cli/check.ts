@@ -4,6 +4,7 @@
  * baseline, prints one line per violation and a summary line, writes
  * JUnit / Markdown / JSON, and returns the exit code.
  */
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -12,6 +13,7 @@ import { NO_SELECTOR, parseTolerance, type Rule } from '../check/rules.js';
 import { isFinding, noTotals, portableRules, traceCheck, type BaselineEntry, type CheckSpec, type Outcome, type TraceCheckResult } from '../check/evaluate.js';
 import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
 import { junitXml, markdown, summaryLine } from '../check/report.js';
+import { jsonPieces } from '../report/json-pieces.js';
 import { CaptureError, cannotWrite, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, OutputError, UsageError } from '../errors.js';
 import { runJobs, type CheckJob } from './jobs.js';
 import { expandTraces, isSingleFile, Spool } from './traces.js';
@@ -57,6 +59,18 @@ function commandLineRule(a: CheckArgs): Rule | null {
 /** Ratios print as 0.2014822810000001 otherwise: twelve significant digits are more than any capture's clock gives. */
 function roundFloats(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v;
+}
+
+/** Pieces of text to a stream, 64 kB at a time, waiting whenever it asks to (a pipe read slowly). */
+async function writePieces(w: Writable, pieces: Iterable<string>): Promise<void> {
+  let batch = '';
+  for (const p of pieces) {
+    batch += p;
+    if (batch.length < 1 << 16) continue;
+    if (!w.write(batch)) await once(w, 'drain');
+    batch = '';
+  }
+  if (batch !== '' && !w.write(batch)) await once(w, 'drain');
 }
 
 function write(path: string, text: string): void {
@@ -181,7 +195,8 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
   if (worst === EXIT_OK && failed) worst = EXIT_CHECK_FAILED;
   totals.missing_baseline = missingBaseline;
   const line = summaryLine(totals, worst);
-  if (a.json) stdout.write(`${JSON.stringify({ mptrace: a.version, exit_code: worst, totals, traces: byTrace }, roundFloats, 2)}\n`);
+  // In pieces: 100 k connections' outcomes are a document of 100 MB, never one string.
+  if (a.json) await writePieces(stdout, jsonPieces({ mptrace: a.version, exit_code: worst, totals, traces: byTrace }, roundFloats));
   else say(line);
   if (a.junit) write(a.junit, await junitXml(byTrace));
   if (a.markdown) write(a.markdown, markdown(findings, line));

@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { runPasses } from '../../src/cli/analyze.js';
 import { analyze } from '../../src/cli/analyze.js';
 import type { ConnectionRecord } from '../../src/analyze/record.js';
+import { jsonPieces } from '../../src/report/json-pieces.js';
 import { connectionSummary, connectionSummaryText, summaryJson, type Summary } from '../../src/report/summary.js';
 import type { TimeBase } from '../../src/report/time.js';
+import { rng } from '../helpers/random.js';
 import { ROOT } from '../helpers/shared.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'mptrace-summary-'));
@@ -29,25 +31,27 @@ function randomValue(rnd: () => number, depth: number): unknown {
   return o;
 }
 
-/** A small deterministic generator (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('summary.json written in pieces', () => {
   it('is JSON.stringify(summary, null, 2) to the byte, for values of every kind nested six deep', () => {
-    const rnd = seeded(11);
+    const rnd = rng(11);
     for (let i = 0; i < 2000; i++) {
       const v = { mptrace: 'x', connections: randomValue(rnd, 0), other: randomValue(rnd, 0) };
       expect(whole(v)).toBe(`${JSON.stringify(v, null, 2)}\n`);
     }
     for (const v of [{}, [], null, 'text', { connections: [] }, { connections: [{}] }, { a: [[]] }, { a: undefined, b: () => 1 }]) expect(whole(v)).toBe(`${JSON.stringify(v, null, 2)}\n`);
+  });
+
+  it("is JSON.stringify(value, replacer, 2) with a replacer of values, as check's --json report rounds its numbers", () => {
+    const round = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v);
+    const rnd = rng(5);
+    for (let i = 0; i < 300; i++) {
+      // Outcome lists past PIECE_LIST, so that they are taken apart, with fractions at every level.
+      const outcomes = Array.from({ length: 33 + Math.floor(rnd() * 20) }, () => ({ value: rnd() / 7, bound: Math.floor(rnd() * 9), more: randomValue(rnd, 3) }));
+      const v = { mptrace: 'x', exit_code: 1, totals: { checks: rnd() * 3 }, traces: [{ trace: 't', outcomes }, { trace: 'u', outcomes: [1 / 3] }] };
+      const pieces = [...jsonPieces(v, round)];
+      expect(pieces.length).toBeGreaterThan(33);
+      expect(pieces.join('')).toBe(`${JSON.stringify(v, round, 2)}\n`);
+    }
   });
 
   it('is what analyze writes for the bundled handover capture, connection by connection in pieces', async () => {
