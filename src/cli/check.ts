@@ -61,6 +61,13 @@ function roundFloats(_key: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v;
 }
 
+/** The entries of `traces` named `names` (those it has). */
+function entriesFor(traces: Record<string, BaselineEntry>, names: readonly string[]): Record<string, BaselineEntry> {
+  const out: Record<string, BaselineEntry> = {};
+  for (const n of names) if (Object.hasOwn(traces, n)) out[n] = traces[n]!;
+  return out;
+}
+
 /** Pieces of text to a stream, 64 kB at a time, waiting whenever it asks to (a pipe read slowly). */
 async function writePieces(w: Writable, pieces: Iterable<string>): Promise<void> {
   let batch = '';
@@ -130,7 +137,9 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
       }
       const out = a.out === undefined ? null : single ? a.out : join(a.out, `${x.name}.mptrace`);
       order.push({ job: jobs.length });
-      jobs.push({ kind: 'check', arg: x, out, opts: { version: a.version, ...(a.vantage ? { vantage: a.vantage } : {}) }, check: spec });
+      // Of the baseline, only the trace's own entry (named as given, or without .gz once decompressed; none when recording): a worker is sent its jobs, not the whole file.
+      const own = baseline === null ? spec : { ...spec, baselines: spec.updating ? {} : entriesFor(baseline.traces, [x.name, x.name.replace(/\.gz$/i, '')]) };
+      jobs.push({ kind: 'check', arg: x, out, opts: { version: a.version, ...(a.vantage ? { vantage: a.vantage } : {}) }, check: own });
     }
     const handle = (t: TraceCheckResult, noBaseline: boolean): void => {
       if (noBaseline && t.error === null) {
