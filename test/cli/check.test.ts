@@ -144,6 +144,19 @@ describe('mptrace check: baselines', () => {
     runCli(['check', join(PUB, 'mptcp-v1.pcap'), HANDOVER, '--baseline', join(d, 'b.json'), '--update-baseline', '--jobs', '2'], { env: { MPTRACE_WORKER_MIN_BYTES: '0' } });
     expect(readFileSync(join(d, 'b.json'), 'utf8')).toBe(readFileSync(join(d, 'a.json'), 'utf8'));
   });
+
+  it('a gzip-compressed trace is named without .gz, in the baseline and when compared with it (in a worker too)', () => {
+    const d = tmp();
+    const gz = join(d, 'handover.client.pcap.gz');
+    writeFileSync(gz, gzipSync(readFileSync(HANDOVER)));
+    const base = join(d, 'base.json');
+    expect(runCli(['check', gz, '--baseline', base, '--update-baseline']).code).toBe(0);
+    expect(Object.keys((JSON.parse(readFileSync(base, 'utf8')) as { traces: object }).traces)).toEqual(['handover.client.pcap']);
+    // Each job is given its own trace's entry: looked up by the name it has once decompressed.
+    const r = runCli(['check', gz, join(PUB, 'mptcp-v1.pcap'), '--baseline', base, '--jobs', '2'], { env: { MPTRACE_WORKER_MIN_BYTES: '0' } });
+    expect(findings(r.stdout)).toEqual([`mptcp-v1.pcap: no entry in the baseline ${base}; run with --update-baseline to record one`]);
+    expect(summary(r.stdout)).toBe('mptrace check: FAILED: 2 traces, 2 connections, 16 checks; 0 failed, 0 unknown, 0 regressed, 0 warnings, 0 improved, 1 without baseline');
+  });
 });
 
 describe('mptrace check: the config file', () => {
