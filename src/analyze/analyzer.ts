@@ -25,7 +25,7 @@ import { ReinjectionDetector } from './detect/reinjection.js';
 import { SubflowRttDetector } from './detect/subflow-rtt.js';
 import { FlightDetector } from './detect/flight.js';
 import { MptcpRttDetector } from './detect/rtt.js';
-import type { FinishedOwner, Flow, FlowDir } from './flow.js';
+import type { Flow, FlowDir } from './flow.js';
 import { C2S, EVENTS, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
 import { add64, seqDiff, u64String, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
@@ -310,11 +310,9 @@ export class Analyzer {
       this.reinjection.frames = '';
       row.retransmission = retrans;
     }
-    if (flow.finishedAs !== null) {
-      this.afterFinish(flow.finishedAs, fromA, fin, rst, fd);
-      return;
-    }
-    const cut = p.mptcpCount > 0 ? this.options() : p.optionsTruncated;
+    // A flow of a connection already finished (FinishedFlows): its options are not read, lest they make a connection anew.
+    const late = flow.finishedAs;
+    const cut = p.mptcpCount > 0 && late === null ? this.options() : p.optionsTruncated;
     const sub = flow.sub;
     if (sub !== null) {
       const conn = sub.conn;
@@ -366,29 +364,16 @@ export class Analyzer {
     } else {
       if (fin) fd.fin = true;
       if (rst) fd.rst = true;
+      // A late packet is shown as its subflow's, counted, in none of the connection's figures.
+      if (late !== null) this.stats.packetsAfterFinish++;
       if (this.wantPackets) {
-        row.conn = -1;
-        row.subflow = -1;
-        row.dir = fromA ? C2S : S2C;
+        row.conn = late === null ? -1 : late.conn;
+        row.subflow = late === null ? -1 : late.subflow;
+        row.dir = fromA === (late === null || late.aIsClient) ? C2S : S2C;
       }
     }
     if (this.wantPackets) {
       row.reinjectionOf = this.reinjection.frames;
-      this.sink.packet!(row);
-    }
-  }
-
-  /** A packet of a flow whose connection was finished: shown in packets.csv as its subflow's, counted, not analyzed. */
-  private afterFinish(owner: FinishedOwner, fromA: boolean, fin: boolean, rst: boolean, fd: FlowDir): void {
-    if (fin) fd.fin = true;
-    if (rst) fd.rst = true;
-    this.stats.packetsAfterFinish++;
-    if (this.wantPackets) {
-      const row = this.row;
-      row.conn = owner.conn;
-      row.subflow = owner.subflow;
-      row.dir = fromA === owner.aIsClient ? C2S : S2C;
-      row.reinjectionOf = '';
       this.sink.packet!(row);
     }
   }
@@ -402,20 +387,30 @@ export class Analyzer {
     this.finishClosed(t, CLOSED_IDLE_SECONDS);
   }
 
-  /**
-   * Finishes the connections that closed (`mptcpLevel`: by DATA_FIN or
-   * MP_FASTCLOSE) and stayed silent more than `idle` seconds before `t`,
-   * or (`idle` < 0) those over; forgets their flows.
-   */
+  /** Finishes the connections that closed (`mptcpLevel`: by DATA_FIN or MP_FASTCLOSE) and stayed silent more than `idle` seconds before `t`. */
   private finishClosed(t: number, idle: number, mptcpLevel = false): void {
+    this.finishWhere((c) => t - c.end > idle && (mptcpLevel ? c.closedByMptcp() : c.howClosed() !== 'open'), idle < CLOSED_IDLE_SECONDS);
+  }
+
+  /** Finishes the connections that are over (see OVER_BUSY). */
+  private finishOver(): void {
+    this.finishWhere((c) => c.over, true);
+  }
+
+  /**
+   * Finishes the tracked connections `done` picks and forgets their flows:
+   * `beforeTimeWait`, kept as FinishedFlows until TIME_WAIT's end, so that
+   * a late packet of one finds its flow again; else forgotten, a later
+   * packet starting a new flow, as it would for their peers.
+   */
+  private finishWhere(done: (c: Connection) => boolean, beforeTimeWait: boolean): void {
     let kept = 0;
     for (const c of this.active) {
-      if (idle < 0 ? c.over : t - c.end > idle && (mptcpLevel ? c.closedByMptcp() : c.howClosed() !== 'open')) {
+      if (done(c)) {
         this.finalize(c);
         for (const s of c.subflows) {
           if (s.flow.evicted) continue;
-          // Before TIME_WAIT's end a late packet of one of its flows finds that flow again; after it, it starts a new flow, as it would for its peers.
-          if (idle < CLOSED_IDLE_SECONDS) this.tcp.bury(s.flow, { conn: c.id, subflow: s.index, aIsClient: s.aIsClient }, c.end + CLOSED_IDLE_SECONDS);
+          if (beforeTimeWait) this.tcp.bury(s.flow, { conn: c.id, subflow: s.index, aIsClient: s.aIsClient }, c.end + CLOSED_IDLE_SECONDS);
           else this.tcp.forget(s.flow);
         }
         this.stats.connectionsFinishedClosed++;
@@ -498,7 +493,7 @@ export class Analyzer {
 
   private newConnection(flow: Flow, aIsClient: boolean, frame: number, t: number): Connection {
     if (this.active.length >= this.nextOverLook) {
-      this.finishClosed(t, -1);
+      this.finishOver();
       // A look is O(tracked): the next once an eighth more are tracked, so each new connection pays O(1).
       this.nextOverLook = Math.max(OVER_TRACKED, this.active.length + (this.active.length >> 3));
     }
@@ -509,7 +504,7 @@ export class Analyzer {
     }
     if (this.active.length >= this.limits.maxConnections) {
       // Those over go first, without the warning: finishing them loses nothing.
-      this.finishClosed(t, -1);
+      this.finishOver();
       if (this.active.length >= this.limits.maxConnections) this.evictConnections();
     }
     const c = new Connection(this.nextConn++, frame, t);

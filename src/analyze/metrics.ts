@@ -158,31 +158,10 @@ export interface MetricSnapshot {
 export function snapshot(c: ConnectionRecord): MetricSnapshot[] {
   const out: MetricSnapshot[] = [];
   for (const m of METRICS) {
-    if (m.scope === 'connection') out.push(shared(m.name, null, m.get(c, 0)));
-    else for (const d of [0, 1] as const) out.push(shared(m.name, d === 0 ? 'c2s' : 's2c', m.get(c, d)));
+    if (m.scope === 'connection') out.push({ metric: m.name, dir: null, v: m.get(c, 0) });
+    else for (const d of [0, 1] as const) out.push({ metric: m.name, dir: d === 0 ? 'c2s' : 's2c', v: m.get(c, d) });
   }
   return out;
-}
-
-/** Snapshots handed out so far, by metric, direction and value: `check` keeps every connection's until its trace is evaluated. */
-const SHARED = new Map<string, MetricSnapshot>();
-/** Distinct snapshots shared at most (past it, new values are made apart): bounds the table whatever the capture. */
-const SHARED_MAX = 4096;
-
-/**
- * The snapshot of this metric, direction and value, one frozen object for
- * all the connections that have it: of 100 k short connections most have
- * the same sixteen (no hole, nothing reinjected, goodput not applicable),
- * and a snapshot each was 1.3 kB a connection.
- */
-function shared(metric: string, dir: MetricSnapshot['dir'], v: MetricValue): MetricSnapshot {
-  const key = `${metric} ${dir} ${'value' in v ? `v${String(v.value)}` : 'na' in v ? `n${v.na}` : `u${v.unknown}`}`;
-  let s = SHARED.get(key);
-  if (s === undefined) {
-    s = Object.freeze({ metric, dir, v: Object.freeze(v) });
-    if (SHARED.size < SHARED_MAX) SHARED.set(key, s);
-  }
-  return s;
 }
 
 /** The documentation table of the metrics (docs/metrics.md). */

@@ -245,11 +245,10 @@ export function isFinding(o: Outcome): boolean {
   return o.text !== '';
 }
 
-/** What checking one trace gave: counts, the outcomes kept (in the order `evaluate` gives them), and the baseline entry when recording. */
+/** What checking one trace gave: counts (its `traces` 1, its `connections` the trace's), the outcomes kept (in TraceCheck's order), and the baseline entry when recording. */
 export interface TraceCheckResult {
   name: string;
   given: string;
-  connections: number;
   totals: Totals;
   failed: boolean;
   outcomes: Outcome[];
@@ -263,7 +262,7 @@ export interface TraceCheckResult {
  * grow with them: each connection's outcomes are counted, and kept only
  * when they are findings (the lines check prints) or when `keepAll` (the
  * reports that list every outcome: --json, --junit). The kept outcomes come
- * out in evaluate's order: the trace's own check, the limits by
+ * out in this order: the trace's own check, the limits by
  * connection, the baseline by connection, the connections the baseline
  * has and the trace does not. Connections finished out of order (early,
  * over the limits) are sorted back by number.
@@ -310,12 +309,14 @@ export class TraceCheck {
   finish(warnings: string[], error: string | null = null): TraceCheckResult {
     const out: Outcome[] = [];
     const keep = (o: Outcome): void => this.take(o, out);
+    this.totals.traces = 1;
     if (error !== null) {
       keep({ trace: this.name, conn: null, dir: null, check: 'read', metric: 'trace', level: 'error', status: 'error', value: null, bound: null, why: error, rule: '', text: `${this.given}: cannot be checked: ${error}` });
-      return { name: this.name, given: this.given, connections: 0, totals: this.totals, failed: this.failed, outcomes: out, baseline: null, warnings, error };
+      return { name: this.name, given: this.given, totals: this.totals, failed: this.failed, outcomes: out, baseline: null, warnings, error };
     }
     const mc = minConnections(this.rules, this.name);
     const n = this.n;
+    this.totals.connections = n;
     keep({
       trace: this.name,
       conn: null,
@@ -341,7 +342,7 @@ export class TraceCheck {
     }
     // Integer-like keys list in ascending order in JSON: recording the same traces twice gives the same bytes.
     const baseline = this.opts.updating ? { connections: n, conns: this.recorded } : null;
-    return { name: this.name, given: this.given, connections: n, totals: this.totals, failed: this.failed, outcomes: out, baseline, warnings, error: null };
+    return { name: this.name, given: this.given, totals: this.totals, failed: this.failed, outcomes: out, baseline, warnings, error: null };
   }
 
   private take(o: Outcome, list: Outcome[]): void {

@@ -112,7 +112,8 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
     allowUnknown,
     tolerance,
     updating: a.updateBaseline === true,
-    baselines: baseline === null ? null : baseline.traces,
+    // Each job is given its own trace's entry (below); a trace named while listing has none (it could not be read).
+    baselines: baseline === null ? null : {},
     keepAll: a.json === true || a.junit !== undefined,
   };
   const totals = noTotals();
@@ -138,7 +139,7 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
       const out = a.out === undefined ? null : single ? a.out : join(a.out, `${x.name}.mptrace`);
       order.push({ job: jobs.length });
       // Of the baseline, only the trace's own entry (named as given, or without .gz once decompressed; none when recording): a worker is sent its jobs, not the whole file.
-      const own = baseline === null ? spec : { ...spec, baselines: spec.updating ? {} : entriesFor(baseline.traces, [x.name, x.name.replace(/\.gz$/i, '')]) };
+      const own = baseline === null || spec.updating ? spec : { ...spec, baselines: entriesFor(baseline.traces, [x.name, x.name.replace(/\.gz$/i, '')]) };
       jobs.push({ kind: 'check', arg: x, out, opts: { version: a.version, ...(a.vantage ? { vantage: a.vantage } : {}) }, check: own });
     }
     const handle = (t: TraceCheckResult, noBaseline: boolean): void => {
@@ -152,9 +153,7 @@ export async function check(a: CheckArgs, stdout: Writable, stderr: Writable): P
       }
       for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += t.totals[k];
       if (t.failed) failed = true;
-      totals.traces++;
       if (spec.keepAll) byTrace.push({ trace: t.name, outcomes: t.outcomes });
-      totals.connections += t.connections;
       if (t.error !== null) worst = Math.max(worst, EXIT_BAD_INPUT);
       else if (t.baseline !== null) recorded.push({ name: t.name, entry: t.baseline });
       if (a.verbose) for (const w of t.warnings) stderr.write(`mptrace: ${t.name}: warning: ${w}\n`);

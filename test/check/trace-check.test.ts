@@ -24,7 +24,7 @@ describe('TraceCheck: connections checked as they finish', () => {
     // Connection 3 finished before 1 and 2 (early, over a limit): its finding still comes last.
     for (const [id, holes] of [[0, 0], [3, 5], [1, 2], [2, 0]] as const) check.add(conn(id, holes));
     const r = check.finish([]);
-    expect(r.connections).toBe(4);
+    expect(r.totals.connections).toBe(4);
     expect(r.totals).toMatchObject({ checks: 9, failed: 4 });
     expect(r.failed).toBe(true);
     expect(r.outcomes.map((o) => o.text)).toEqual(['t.pcap conn 1 c2s: holes 2 > 1', 't.pcap conn 1 s2c: holes 2 > 1', 't.pcap conn 3 c2s: holes 5 > 1', 't.pcap conn 3 s2c: holes 5 > 1']);

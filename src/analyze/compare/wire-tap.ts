@@ -42,8 +42,8 @@ export class WireTap implements Detector {
     this.m.finished(this.side, c);
   }
 
-  /** Connection `conn`'s head-of-line blocking in direction `dir`, if it carried data. */
+  /** Connection `conn`'s head-of-line blocking in direction `dir`, if it carried data (once finished: every connection is by the summary). */
   holOf(conn: number, dir: 0 | 1): HolFacts | undefined {
-    return this.holDone.get(conn)?.[dir] ?? this.hol.get(conn)?.[dir].facts();
+    return this.holDone.get(conn)?.[dir];
   }
 }
