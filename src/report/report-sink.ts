@@ -2,7 +2,7 @@ import type { ConnectionRecord } from '../analyze/record.js';
 import { EVENTS, type AnalysisSink, type EventRow, type PacketRow, type Table } from '../analyze/model.js';
 import { CONNECTION_COLUMNS, SUBFLOW_COLUMNS, type Column, type SubflowRow } from './columns.js';
 import type { OutputDir } from './outdir.js';
-import { connectionSummaryText, type ConnectionSummary } from './summary.js';
+import { connectionSummaryText } from './summary.js';
 import { PACKET_COLUMNS, TABLE_FILES, type TableFile } from './tables.js';
 import { openTable, type TableFormat, type TableWriter } from './table-writer.js';
 import type { TimeBase } from './time.js';
@@ -33,6 +33,8 @@ export class ReportSink implements AnalysisSink {
    * MB of text), held all through a run.
    */
   private readonly summaryTexts: string[] = [];
+  /** The connection number of each of summaryTexts. */
+  private readonly summaryConns: number[] = [];
   /** Connections beyond SUMMARY_DETAIL_LIMIT (counted, not detailed). */
   summariesDropped = 0;
   totals = { connections: 0, subflows: 0, reinjections: 0, holes: 0, events: 0, handovers: 0, fallbacks: 0 };
@@ -96,9 +98,14 @@ export class ReportSink implements AnalysisSink {
     w.file.add(r);
   }
 
-  /** The detailed connections' summaries, in the order they finished. (JSON keeps every value a summary holds: text, finite numbers, booleans, null.) */
-  summaries(): ConnectionSummary[] {
-    return this.summaryTexts.map((text) => JSON.parse(text) as ConnectionSummary);
+  /** The detailed connections' summaries as compact JSON, by connection number (summary.json's order), handed over: the sink keeps none. */
+  takeSummaries(): string[] {
+    const conns = this.summaryConns;
+    const order = conns.map((_, i) => i).sort((a, b) => conns[a]! - conns[b]!);
+    const texts = order.map((i) => this.summaryTexts[i]!);
+    this.summaryTexts.length = 0;
+    this.summaryConns.length = 0;
+    return texts;
   }
 
   connection(c: ConnectionRecord): void {
@@ -107,7 +114,9 @@ export class ReportSink implements AnalysisSink {
     this.totals.subflows += c.subflows.length;
     this.connections.add(c);
     for (const s of c.subflows) this.subflows.add({ conn: c.id, s });
-    if (this.summaryTexts.length < SUMMARY_DETAIL_LIMIT) this.summaryTexts.push(connectionSummaryText(c, t));
-    else this.summariesDropped++;
+    if (this.summaryTexts.length < SUMMARY_DETAIL_LIMIT) {
+      this.summaryTexts.push(connectionSummaryText(c, t));
+      this.summaryConns.push(c.id);
+    } else this.summariesDropped++;
   }
 }

@@ -1,7 +1,7 @@
 import type { RttStats } from '../analyze/detect/rtt.js';
 import type { ConnectionRecord, RttMeasures, SubflowRecord } from '../analyze/record.js';
 import { key, token } from './format.js';
-import { jsonPieces } from './json-pieces.js';
+import { JsonText, jsonPieces } from './json-pieces.js';
 import type { ReportSink } from './report-sink.js';
 import type { TimeBase } from './time.js';
 
@@ -56,17 +56,36 @@ export interface PlotFacts {
 export type Summary = ReturnType<typeof buildSummary>;
 
 /** summary.json: the input, the analysis counters, the totals, the connections in detail. */
-export function buildSummary(version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink, plots: PlotFacts | null, selection: { conns: number[] | null; since: number | null; until: number | null } | null = null) {
+export function buildSummary(version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink, plots: PlotFacts | null, selection: { conns: number[] | null; since: number | null; until: number | null } | null, connections: ConnectionSummary[]) {
   return {
     mptrace: version,
     input,
     analysis,
     selection,
     totals: { ...sink.totals },
-    connections: sink.summaries().sort((a, b) => a.conn - b.conn),
+    connections,
     connections_not_detailed: sink.summariesDropped,
     plots,
   };
+}
+
+/**
+ * Writes summary.json's text with `write` and returns the summary. The
+ * detailed connections, kept by the sink as compact JSON, are written
+ * indented as they are, and only then parsed into the summary's objects,
+ * each text let go once parsed: a join flood's one connection (9 MB of
+ * text, 18 MB of objects) is never text and objects at once, nor objects
+ * stringified again.
+ */
+export function writeSummary(write: (pieces: Iterable<string>) => void, version: string, input: InputFacts, analysis: AnalysisFacts, sink: ReportSink, plots: PlotFacts | null, selection: { conns: number[] | null; since: number | null; until: number | null } | null = null): Summary {
+  const texts = sink.takeSummaries();
+  const summary = buildSummary(version, input, analysis, sink, plots, selection, []);
+  write(jsonPieces({ ...summary, connections: texts.map((text) => new JsonText(text)) }));
+  for (let i = 0; i < texts.length; i++) {
+    summary.connections.push(JSON.parse(texts[i]!) as ConnectionSummary);
+    texts[i] = '';
+  }
+  return summary;
 }
 
 /**

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runPasses } from '../../src/cli/analyze.js';
 import { analyze } from '../../src/cli/analyze.js';
 import type { ConnectionRecord } from '../../src/analyze/record.js';
-import { jsonPieces } from '../../src/report/json-pieces.js';
+import { JsonText, indentedJson, jsonPieces } from '../../src/report/json-pieces.js';
 import { connectionSummary, connectionSummaryText, summaryJson, type Summary } from '../../src/report/summary.js';
 import type { TimeBase } from '../../src/report/time.js';
 import { rng } from '../helpers/random.js';
@@ -17,17 +17,20 @@ const TWO_SUBFLOWS = join(ROOT, 'fixtures', 'public', 'shuoshuc-mptcp_2_subflows
 
 const whole = (s: unknown): string => [...summaryJson(s as Summary)].join('');
 
+const LEAVES = [null, 0, -0, 1.5, -17, 1e21, NaN, Infinity, true, false, '', 'a\nb "quoted" \\ \u2028', '0x0a', undefined];
+/** Leaves whose text has JSON's structural characters, escapes, surrogate pairs and lone surrogates (which JSON.stringify escapes). */
+const TEXT_LEAVES = [...LEAVES, '{"a":[1,2]}', '[],{}:,', '\\"', '\\', 'é ü', '\u{1f600}\u{1f4e6}x', '\ud800', 'x\udfff', '\u0001\t', 123456789.125, -1e-7];
+
 /** A value of the kinds summary.json holds, and those JSON leaves out or turns to null, `depth` levels deep. */
-function randomValue(rnd: () => number, depth: number): unknown {
+function randomValue(rnd: () => number, depth: number, leaves = LEAVES): unknown {
   const r = rnd();
   if (depth > 5 || r < 0.35) {
-    const leaves = [null, 0, -0, 1.5, -17, 1e21, NaN, Infinity, true, false, '', 'a\nb "quoted" \\ \u2028', '0x0a', undefined];
     return leaves[Math.floor(rnd() * leaves.length)];
   }
   const n = Math.floor(rnd() * 4);
-  if (r < 0.65) return Array.from({ length: n }, () => randomValue(rnd, depth + 1));
+  if (r < 0.65) return Array.from({ length: n }, () => randomValue(rnd, depth + 1, leaves));
   const o: Record<string, unknown> = {};
-  for (let i = 0; i < n; i++) o[rnd() < 0.2 ? String(i) : `k${Math.floor(rnd() * 5)}`] = randomValue(rnd, depth + 1);
+  for (let i = 0; i < n; i++) o[rnd() < 0.2 ? String(i) : rnd() < 0.1 ? 'a "key": [x, {y}]' : `k${Math.floor(rnd() * 5)}`] = randomValue(rnd, depth + 1, leaves);
   return o;
 }
 
@@ -69,6 +72,33 @@ describe('summary.json written in pieces', () => {
     expect(pieces.length).toBeGreaterThan(500);
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(10_000);
     expect(pieces.join('')).toBe(`${JSON.stringify(flood, null, 2)}\n`);
+  });
+});
+
+describe('compact JSON text written indented (summary.json connections kept as text)', () => {
+  it('is JSON.stringify(JSON.parse(text), null, 2) to the byte at any indent, whatever the pieces are cut at', () => {
+    const rnd = rng(23);
+    for (let i = 0; i < 3000; i++) {
+      const v = randomValue(rnd, 0, TEXT_LEAVES);
+      const text = JSON.stringify(v);
+      if (text === undefined) continue;
+      const indent = ' '.repeat(2 * Math.floor(rnd() * 3));
+      const piece = 4 + Math.floor(rnd() * 60);
+      const pieces = [...indentedJson(text, indent, piece)];
+      expect(pieces.join('')).toBe(JSON.stringify(v, null, 2).replaceAll('\n', `\n${indent}`));
+      // Never longer than asked, but for a piece grown to hold one line break and its indent.
+      for (const p of pieces.slice(0, -1)) expect(p.length).toBeLessThanOrEqual(Math.max(piece, 2 * (8 + indent.length + 2 * 8)));
+    }
+  });
+
+  it('stands for its value in jsonPieces, nested in arrays and objects taken apart', () => {
+    const rnd = rng(29);
+    for (let i = 0; i < 500; i++) {
+      const values = Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => randomValue(rnd, 1, TEXT_LEAVES) ?? null);
+      const v = { mptrace: 'x', connections: values, after: randomValue(rnd, 2) };
+      const asText = { ...v, connections: values.map((x) => new JsonText(JSON.stringify(x))) };
+      expect([...jsonPieces(asText)].join('')).toBe(`${JSON.stringify(v, null, 2)}\n`);
+    }
   });
 });
 
