@@ -25,9 +25,9 @@ import { ReinjectionDetector } from './detect/reinjection.js';
 import { SubflowRttDetector } from './detect/subflow-rtt.js';
 import { FlightDetector } from './detect/flight.js';
 import { MptcpRttDetector } from './detect/rtt.js';
-import type { Flow, FlowDir } from './flow.js';
+import type { FinishedOwner, Flow, FlowDir, LateDsn } from './flow.js';
 import { C2S, EVENTS, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, type EventFields, type EventName, type EventRow, type SubflowClose } from './model.js';
-import { add64, seqDiff, u64String, widen32 } from './numbers.js';
+import { add64, relDsn, seqDiff, u64String, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
 import { TcpTracker, type TcpFacts } from './tcp-tracker.js';
 
@@ -369,7 +369,9 @@ export class Analyzer {
       if (this.wantPackets) {
         row.conn = late === null ? -1 : late.conn;
         row.subflow = late === null ? -1 : late.subflow;
-        row.dir = fromA === (late === null || late.aIsClient) ? C2S : S2C;
+        const dir: Dir = fromA === (late === null || late.aIsClient) ? C2S : S2C;
+        row.dir = dir;
+        if (late !== null && p.mptcpCount > 0) this.lateDss(late, dir);
       }
     }
     if (this.wantPackets) {
@@ -410,7 +412,7 @@ export class Analyzer {
         this.finalize(c);
         for (const s of c.subflows) {
           if (s.flow.evicted) continue;
-          if (beforeTimeWait) this.tcp.bury(s.flow, { conn: c.id, subflow: s.index, aIsClient: s.aIsClient }, c.end + CLOSED_IDLE_SECONDS);
+          if (beforeTimeWait) this.tcp.bury(s.flow, finishedOwner(c, s), c.end + CLOSED_IDLE_SECONDS);
           else this.tcp.forget(s.flow);
         }
         this.stats.connectionsFinishedClosed++;
@@ -619,6 +621,39 @@ export class Analyzer {
     }
     if (cut) this.stats.optionsCut++;
     return cut || p.optionsTruncated;
+  }
+
+  /**
+   * packets.csv's dsn and data_ack for a late packet (FinishedFlows), from
+   * its DSS option and what its connection left: as `dss` and `data` would
+   * give them, but for data whose mapping is not in the packet itself (the
+   * subflow's mapping table is gone). Nothing else is read or changed.
+   */
+  private lateDss(late: FinishedOwner, dir: Dir): void {
+    const { p } = this.cur;
+    const { flow, fromA, rel } = this.cur.tcp;
+    const row = this.row;
+    for (let i = 0; i < p.mptcpCount; i++) {
+      const m = p.mptcp[i]!;
+      if (m.subtype !== M.MP_DSS || m.truncated || m.malformed) continue;
+      const o = late.dsn[otherDir(dir)];
+      if (m.hasAck && o.mode !== BASE_UNSET) {
+        o.lastAck = relDsn(m.ackHi, m.ackLo, m.ack64, o.hi, o.lo, Number.isNaN(o.lastAck) ? o.lastDsn : o.lastAck);
+        row.dataAck = o.lastAck;
+      }
+      const d = late.dsn[dir];
+      if (!m.hasMap || d.mode === BASE_UNSET) continue;
+      const dsn = (d.lastDsn = relDsn(m.dsnHi, m.dsnLo, m.dsn64, d.hi, d.lo, d.lastDsn));
+      if (p.payloadLen === 0) {
+        if (m.dataFin && m.dataLen > 0) row.dsn = dsn + m.dataLen - 1;
+        continue;
+      }
+      const isn = late.isn[dir];
+      if (Number.isNaN(isn)) continue;
+      const here = rel + seqDiff(flow.dirs[fromA ? 0 : 1].base, isn);
+      const ssn = widen32(m.ssn, here);
+      if (here >= ssn && (m.dataLen === 0 || here < ssn + m.dataLen)) row.dsn = dsn + (here - ssn);
+    }
   }
 
   private capable(m: M.MptcpOption): void {
@@ -1126,4 +1161,11 @@ function hex32(v: number): string {
 
 function hex8(v: number): string {
   return v.toString(16).padStart(2, '0');
+}
+
+/** What a finished connection leaves beside a subflow's flow for a late packet (FinishedFlows). */
+function finishedOwner(c: Connection, s: Subflow): FinishedOwner {
+  const dsn = (m: MetaDir): LateDsn => ({ mode: m.baseMode, hi: m.baseHi, lo: m.baseLo, lastDsn: m.lastDsn, lastAck: m.lastAck });
+  const isn = (d: SubflowDir): number => (d.isnMode === ISN_NONE ? NaN : d.isn);
+  return { conn: c.id, subflow: s.index, aIsClient: s.aIsClient, dsn: [dsn(c.dirs[C2S]), dsn(c.dirs[S2C])], isn: [isn(s.dirs[C2S]), isn(s.dirs[S2C])] };
 }

@@ -7,7 +7,7 @@ import { IntervalSet } from './intervals.js';
 import { MappingTable } from './mapping.js';
 import type { ConnectionClose, Dir, FallbackKind, HandoverRow, JoinFailure, SubflowClose } from './model.js';
 import type { ChecksumCheck } from './checksum.js';
-import { rel64, widen32 } from './numbers.js';
+import { relDsn } from './numbers.js';
 
 /** How a direction's DSNs are made relative (ANALYSIS.md "Relative DSN"). */
 export const BASE_UNSET = 0;
@@ -104,8 +104,7 @@ export class MetaDir {
 
   /** Relative value of a DSN or data ACK of this direction; `near` unwraps 32-bit ones. */
   rel(hi: number, lo: number, is64: boolean, near: number): number {
-    if (is64) return rel64(hi, lo, this.baseHi, this.baseLo);
-    return widen32((lo - this.baseLo) >>> 0, near);
+    return relDsn(hi, lo, is64, this.baseHi, this.baseLo, near);
   }
 
   /** DSN space carried, what each subflow sent, and the holes (made on first use). */

@@ -5,15 +5,16 @@
  * finds its flow again, with its number and sequence state, instead of
  * starting a new flow, or a new connection "known from DSS only" from the
  * DATA_FIN it repeats. The connection's state is long gone: what is kept
- * is what a packet row needs.
+ * is what a packet row needs (its DSS option read again: the connection's
+ * relative-DSN bases and the subflow's ISNs).
  */
 import type { DecodedPacket } from '../decode/packet.js';
-import { Flow, sameAddr, tupleHash, type FinishedOwner, type FlowDir } from './flow.js';
+import { Flow, sameAddr, tupleHash, type FinishedOwner, type FlowDir, type LateDsn } from './flow.js';
 
 /** Finished flows kept at most, the oldest forgotten first: 4 seconds of a busy server finishing a thousand connections a second. */
 export const FINISHED_FLOWS_KEPT = 4096;
 
-// A record's fields, in one Float64Array: the 4-tuple (addresses as words), the flow's identity, until when it is kept, its owner, then each direction's sequence state.
+// A record's fields, in one Float64Array: the 4-tuple (addresses as words), the flow's identity, until when it is kept, its owner, each direction's sequence state, then what reads a DSS option again (the connection's relative-DSN bases, the subflow's ISNs).
 const HASH = 0;
 const V6 = 1;
 const A0 = 2;
@@ -30,7 +31,12 @@ const A_IS_CLIENT = 18;
 const DIRS = 19;
 // Per direction: base, lastRaw, lastRel, maxEnd, flags.
 const DIR_FIELDS = 5;
-const STRIDE = DIRS + 2 * DIR_FIELDS;
+// Per connection direction (c2s, s2c): LateDsn's mode, hi, lo, lastDsn, lastAck.
+const DSN = DIRS + 2 * DIR_FIELDS;
+const DSN_FIELDS = 5;
+// Per subflow direction: the ISN (NaN if unknown).
+const ISN = DSN + 2 * DSN_FIELDS;
+const STRIDE = ISN + 2;
 
 const BASE_SET = 1;
 const SYN_SEEN = 2;
@@ -91,6 +97,16 @@ export class FinishedFlows {
       r[q + 3] = fd.maxEnd;
       r[q + 4] = (fd.baseSet ? BASE_SET : 0) | (fd.synSeen ? SYN_SEEN : 0) | (fd.fin ? FIN : 0) | (fd.rst ? RST : 0) | (fd.finAcked ? FIN_ACKED : 0);
     }
+    for (let d = 0; d < 2; d++) {
+      const m = owner.dsn[d]!;
+      const q = o + DSN + d * DSN_FIELDS;
+      r[q] = m.mode;
+      r[q + 1] = m.hi;
+      r[q + 2] = m.lo;
+      r[q + 3] = m.lastDsn;
+      r[q + 4] = m.lastAck;
+      r[o + ISN + d] = owner.isn[d]!;
+    }
     this.byHash.set(flow.hash, slot);
   }
 
@@ -119,7 +135,14 @@ export class FinishedFlows {
     if (t > r[o + UNTIL]!) return null;
     const f = new Flow(r[o + ID]!, hash, v6, r[o + A0]!, r[o + A0 + 1]!, r[o + A0 + 2]!, r[o + A0 + 3]!, pa, r[o + B0]!, r[o + B0 + 1]!, r[o + B0 + 2]!, r[o + B0 + 3]!, pb, r[o + FIRST_FRAME]!, r[o + FIRST_TIME]!);
     for (let d = 0; d < 2; d++) restoreDir(f.dirs[d]!, r, o + DIRS + d * DIR_FIELDS);
-    f.finishedAs = { conn: r[o + CONN]!, subflow: r[o + SUBFLOW]!, aIsClient: r[o + A_IS_CLIENT] === 1 };
+    const dsn = (q: number): LateDsn => ({ mode: r[q]!, hi: r[q + 1]!, lo: r[q + 2]!, lastDsn: r[q + 3]!, lastAck: r[q + 4]! });
+    f.finishedAs = {
+      conn: r[o + CONN]!,
+      subflow: r[o + SUBFLOW]!,
+      aIsClient: r[o + A_IS_CLIENT] === 1,
+      dsn: [dsn(o + DSN), dsn(o + DSN + DSN_FIELDS)],
+      isn: [r[o + ISN]!, r[o + ISN + 1]!],
+    };
     return f;
   }
 

@@ -125,6 +125,19 @@ export interface FinishedOwner {
   conn: number;
   subflow: number;
   aIsClient: boolean;
+  /** Per connection direction (c2s, s2c): how its DSNs were made relative, for a late packet's DSS option. */
+  dsn: [LateDsn, LateDsn];
+  /** Per subflow direction: the raw ISN its mappings' SSNs count from, NaN if it was never known. */
+  isn: [number, number];
+}
+
+/** A finished connection direction's relative-DSN base (`mode` as MetaDir's baseMode) and its last DSN and data ACK, which unwrap 32-bit ones. */
+export interface LateDsn {
+  mode: number;
+  hi: number;
+  lo: number;
+  lastDsn: number;
+  lastAck: number;
 }
 
 function wordsText(v6: boolean, w0: number, w1: number, w2: number, w3: number): string {

@@ -35,6 +35,11 @@ export function rel64(hi: number, lo: number, baseHi: number, baseLo: number): n
   return h * TWO32 + l;
 }
 
+/** A DSN or data ACK relative to a direction's base `baseHi:baseLo`: a 64-bit one exactly, a 32-bit one (its low half) unwrapped nearest `near`. */
+export function relDsn(hi: number, lo: number, is64: boolean, baseHi: number, baseLo: number, near: number): number {
+  return is64 ? rel64(hi, lo, baseHi, baseLo) : widen32((lo - baseLo) >>> 0, near);
+}
+
 /** Low and high 32-bit halves of base + rel (mod 2^64), for showing absolute values. */
 export function add64(baseHi: number, baseLo: number, rel: number): [number, number] {
   const relHi = Math.floor(rel / TWO32);

@@ -127,9 +127,26 @@ describe('many closed connections', () => {
     // Written before connection 1,200's SYN (frame 9,602): the 1,200 connections before it are 9,600 frames.
     const late = a.packets.find((r) => r.frame === '9601')!;
     expect(late).toMatchObject({ flow: '1000', conn: '1000', subflow: '0', dir: 's2c', seq: '1001', len: '0', flags: 'F.', retransmission: 'true' });
+    // Its DSS option read again with the bases the connection left: the DATA_FIN after the answer's 1,000 bytes, the data ACK after the request's 100 and the client's DATA_FIN, as on the FIN it repeats.
+    const first = a.packets.find((r) => r.conn === '1000' && r.dir === 's2c' && r.flags === 'F.')!;
+    expect(first.frame).not.toBe('9601');
+    expect(late).toMatchObject({ dsn: '1001', data_ack: '102', mptcp: first.mptcp });
+    expect(first).toMatchObject({ dsn: '1001', data_ack: '102' });
     expect(a.packets.find((r) => r.frame === '9602')).toMatchObject({ flow: '1200', conn: '1200' });
     // Connection 1,000's own figures are as the capture showed them before it was finished.
     expect(a.subflows.find((s) => s.conn === '1000')).toMatchObject({ s2c_packets: '3', close: 'fin' });
+  });
+
+  it('a late copy of a data segment gets its DSN from the mapping it carries', async () => {
+    const { path, packets } = capture('late-data', 1300, { resendFin: 1000, resendAnswer: true });
+    expect(packets).toBe(10_402);
+    const a = await analyzeCapture(path);
+    expect(a.summary.analysis.packets_after_finish).toBe(2);
+    const [answer, fin] = [a.packets.find((r) => r.frame === '9601')!, a.packets.find((r) => r.frame === '9602')!];
+    expect(answer).toMatchObject({ conn: '1000', dir: 's2c', seq: '1', len: '1000', dsn: '1', data_ack: '101', retransmission: 'true' });
+    expect(fin).toMatchObject({ conn: '1000', dir: 's2c', seq: '1001', len: '0', dsn: '1001', data_ack: '102', retransmission: 'true' });
+    // As the first copy was, before the connection was finished.
+    expect(a.packets.find((r) => r.conn === '1000' && r.len === '1000')).toMatchObject({ seq: '1', dsn: '1', data_ack: '101', retransmission: 'false' });
   });
 
   it('keep one whose subflows closed without a DATA_FIN: a join seconds later still finds it (break before make)', async () => {

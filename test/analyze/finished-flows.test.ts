@@ -5,6 +5,7 @@ import { Frame } from '../../src/decode/frame.js';
 import { ChunkedInput } from '../../src/decode/input.js';
 import { DecodedPacket, decodePacket } from '../../src/decode/packet.js';
 import { FINISHED_FLOWS_KEPT } from '../../src/analyze/finished-flows.js';
+import type { FinishedOwner } from '../../src/analyze/flow.js';
 import { TcpTracker } from '../../src/analyze/tcp-tracker.js';
 import { ethernet, ipTcp, pcapFile, type TcpSpec } from '../helpers/build.js';
 
@@ -21,6 +22,20 @@ function packet(spec: TcpSpec): { f: Frame; p: DecodedPacket } {
 function tracker(): { tcp: TcpTracker; counts: { flows: number; flowsEvicted: number } } {
   const counts = { flows: 0, flowsEvicted: 0 };
   return { tcp: new TcpTracker(1 << 20, counts, () => {}, () => {}), counts };
+}
+
+/** The subflow `subflow` of connection `conn`, its DSN state as a finished connection leaves it (any numbers: kept and given back as they are). */
+function owner(conn: number, subflow: number): FinishedOwner {
+  return {
+    conn,
+    subflow,
+    aIsClient: true,
+    dsn: [
+      { mode: 1, hi: 0x12345678, lo: 0x9abcdef0, lastDsn: 3000 + conn, lastAck: NaN },
+      { mode: 2, hi: 0, lo: 7, lastDsn: 0, lastAck: 101 },
+    ],
+    isn: [5000, NaN],
+  };
 }
 
 const A = '2001:db8::1';
@@ -40,7 +55,7 @@ describe('finished flows', () => {
     track({ src: B, dst: A, sport: 80, dport: 40000, seq: 5001, ack: 10, flags: 'PA', payload: 100 }, 0.02);
     track({ src: B, dst: A, sport: 80, dport: 40000, seq: 5101, ack: 10, flags: 'FA' }, 0.03);
     flow.dirs[0].fin = true;
-    tcp.bury(flow, { conn: 7, subflow: 2, aIsClient: true }, 60.03);
+    tcp.bury(flow, owner(7, 2), 60.03);
     // Another flow in between: the tracker's last-flow shortcut must not find the buried one.
     track({ src: A, dst: B, sport: 40001, dport: 80, seq: 1, flags: 'S' }, 0.1);
     expect(counts.flows).toBe(2);
@@ -51,7 +66,7 @@ describe('finished flows', () => {
     expect(late.fromA).toBe(true);
     expect(late.rel).toBe(101);
     expect(late.retransmission).toBe(true);
-    expect(late.flow.finishedAs).toEqual({ conn: 7, subflow: 2, aIsClient: true });
+    expect(late.flow.finishedAs).toEqual(owner(7, 2));
     expect(late.flow.dirs[0].fin).toBe(true);
     expect(counts.flows).toBe(2);
     // The other way, to the same flow again (now in the flow table).
@@ -64,7 +79,7 @@ describe('finished flows', () => {
     const { tcp: tcp2, counts: counts2 } = tracker();
     const s = packet({ src: B, dst: A, sport: 80, dport: 40000, seq: 5000, flags: 'S' });
     const first = tcp2.track(s.f, s.p, 0).flow;
-    tcp2.bury(first, { conn: 0, subflow: 0, aIsClient: true }, 60);
+    tcp2.bury(first, owner(0, 0), 60);
     const again = packet({ src: B, dst: A, sport: 80, dport: 40000, seq: 777, flags: 'S' });
     const renewed = tcp2.track(again.f, again.p, 1).flow;
     expect(renewed.id).toBe(1);
@@ -83,8 +98,8 @@ describe('finished flows', () => {
       return tcp.track(f, p, t).flow;
     };
     // Until its time only.
-    tcp.bury(open(1000, 0), { conn: 0, subflow: 0, aIsClient: true }, 60);
-    tcp.bury(open(1001, 0), { conn: 1, subflow: 0, aIsClient: true }, 60);
+    tcp.bury(open(1000, 0), owner(0, 0), 60);
+    tcp.bury(open(1001, 0), owner(1, 0), 60);
     expect(late(1000, 60).id).toBe(0);
     const past = late(1001, 60.001);
     expect(past.id).toBe(2);
@@ -94,7 +109,7 @@ describe('finished flows', () => {
     for (let i = 0; i <= FINISHED_FLOWS_KEPT; i++) {
       const f = open(2000 + i, 1);
       ids.push(f.id);
-      tcp.bury(f, { conn: i, subflow: 0, aIsClient: true }, 100);
+      tcp.bury(f, owner(i, 0), 100);
     }
     const forgotten = late(2000, 2);
     expect(forgotten.finishedAs).toBe(null);

@@ -167,9 +167,10 @@ export function tinyConnections(path: string, count: number, sameKeys = false): 
  * ACK. Keys differ, and every DSN and data ACK is the right one for them.
  * `lastAck: false` leaves out the last ACK (the server's FIN is never
  * acknowledged); `resendFin: n` has the server send connection n's FIN
- * again 200 ms later, as after a last ACK lost past the capture point.
+ * again 200 ms later, as after a last ACK lost past the capture point,
+ * after its answer too with `resendAnswer` (a copy the network delayed).
  */
-export function closingConnections(path: string, count: number, opts: { lastAck?: boolean; resendFin?: number } = {}): number {
+export function closingConnections(path: string, count: number, opts: { lastAck?: boolean; resendFin?: number; resendAnswer?: boolean } = {}): number {
   const w = new PcapWriter(path);
   let resend: (() => void) | null = null;
   const r = rng(3);
@@ -237,7 +238,8 @@ export function closingConnections(path: string, count: number, opts: { lastAck?
     if (opts.lastAck !== false) send(last, true, seqC + 102, seqS + 1002, dss(ds + 1002n));
     if (i === opts.resendFin) {
       resend = (): void => {
-        usec = (i + 200) * 1000 - 100;
+        usec = (i + 200) * 1000 - 150;
+        if (opts.resendAnswer === true) send(answer, false, seqS + 1, seqC + 101, dss(dc + 101n, ds + 1n), 1000);
         send(finS, false, seqS + 1001, seqC + 102, dss(dc + 102n, ds + 1001n));
       };
     }
