@@ -312,8 +312,12 @@ export class Connection {
    * handshake (RFC 6824 §3.1, RFC 8684 §3.1); undefined if no flags were seen.
    */
   get checksum(): boolean | undefined {
-    const seen = this.dirs.flatMap((d) => [d.synFlags, d.ackFlags]).filter((f) => f >= 0);
-    if (seen.length === 0) return undefined;
-    return seen.some((f) => (f & 0x80) !== 0);
+    // The A flag is bit 0x80 of the MP_CAPABLE flags; a negative value: not seen.
+    let seen = false;
+    for (const d of this.dirs) {
+      if (d.synFlags >= 0 || d.ackFlags >= 0) seen = true;
+      if ((d.synFlags >= 0 && (d.synFlags & 0x80) !== 0) || (d.ackFlags >= 0 && (d.ackFlags & 0x80) !== 0)) return true;
+    }
+    return seen ? false : undefined;
   }
 }

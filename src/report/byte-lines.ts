@@ -111,6 +111,23 @@ export class ByteLines {
     }
   }
 
+  /** `0x` and 32-bit words as 8 lower-case hex digits each (a token: one word; a key: two), as format.ts's `token` and `key`. */
+  hex(a: number, b?: number): void {
+    this.sep();
+    this.buf[this.pos++] = 48;
+    this.buf[this.pos++] = 120;
+    this.word(a);
+    if (b !== undefined) this.word(b);
+  }
+
+  private word(v: number): void {
+    const b = this.buf;
+    for (let shift = 28; shift >= 0; shift -= 4) {
+      const d = (v >>> shift) & 15;
+      b[this.pos++] = d < 10 ? 48 + d : 87 + d;
+    }
+  }
+
   /** ASCII text that needs no quoting (a token, an address). */
   text(s: string): void {
     this.sep();

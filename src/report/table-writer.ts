@@ -3,7 +3,7 @@
  * for loading millions of rows into DuckDB, pandas or Spark without
  * parsing text. Both take rows through the same column declarations.
  */
-import { isPlain, lineWriter, type Column, type LineWriter } from './columns.js';
+import { lineWriter, type Column, type LineWriter } from './columns.js';
 import { CsvFile } from './csv.js';
 import type { ByteLines } from './byte-lines.js';
 import type { OutputDir } from './outdir.js';
@@ -70,7 +70,7 @@ class CsvTable<R> implements TableWriter<R> {
     private readonly time: TimeBase,
   ) {
     this.lines = file.byteLines();
-    this.putLine = lineWriter(columns.map((c) => (c.put === undefined ? { ...c, put: cellPut(c) } : c)));
+    this.putLine = lineWriter(columns);
   }
 
   get rows(): number {
@@ -95,9 +95,3 @@ class CsvTable<R> implements TableWriter<R> {
   }
 }
 
-/** A column's cell written from its getter. */
-function cellPut<R>(c: Column<R>): (r: R, t: TimeBase, w: ByteLines) => void {
-  const get = c.get;
-  const plain = isPlain(c as Column<never>);
-  return (r, t, w) => w.cell(get(r, t), plain);
-}
