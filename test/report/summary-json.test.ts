@@ -91,6 +91,28 @@ describe('compact JSON text written indented (summary.json connections kept as t
     }
   });
 
+  it('is right when two are read in turns (the buffer kept between calls is not shared by both)', () => {
+    const rnd = rng(31);
+    const big = (): unknown[] => Array.from({ length: 3000 }, () => randomValue(rnd, 1, TEXT_LEAVES) ?? null);
+    const [a, b] = [big(), big()];
+    const ga = indentedJson(JSON.stringify(a), '  ');
+    const gb = indentedJson(JSON.stringify(b), '');
+    const out = ['', ''];
+    for (let done = [false, false]; !done[0] || !done[1]; ) {
+      for (const [k, g] of [ga, gb].entries()) {
+        if (done[k]) continue;
+        const r = g.next();
+        if (r.done) done[k] = true;
+        else out[k] += r.value;
+      }
+    }
+    expect(out[0]!.length).toBeGreaterThan(3 * (1 << 15));
+    expect(out[0]).toBe(JSON.stringify(a, null, 2).replaceAll('\n', '\n  '));
+    expect(out[1]).toBe(JSON.stringify(b, null, 2));
+    // And again one after the other, the kept buffer reused.
+    expect([...indentedJson(JSON.stringify(b), '')].join('')).toBe(out[1]);
+  });
+
   it('stands for its value in jsonPieces, nested in arrays and objects taken apart', () => {
     const rnd = rng(29);
     for (let i = 0; i < 500; i++) {
