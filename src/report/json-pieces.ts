@@ -27,6 +27,19 @@ const PIECE_DEPTH = 4;
 /** A value is taken apart when it holds, within PIECE_DEPTH, an array longer than this (the connections, a connection's subflows); a smaller one is one piece. */
 const PIECE_LIST = 32;
 
+/** Elements of an array of leaves written as one piece. */
+const LEAVES_PIECE = 512;
+
+/** A value JSON writes without nesting. */
+function isLeaf(v: unknown): boolean {
+  return v === null || typeof v !== 'object';
+}
+
+/** Whether JSON has a form for `v` (in an array, what has none is null). */
+function isJson(v: unknown): boolean {
+  return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+}
+
 /** Whether `value`, at `depth`, holds a long array within PIECE_DEPTH. */
 function isLarge(value: unknown, depth: number): boolean {
   // Text kept as such is written in pieces of its own, and its containers taken apart to reach it (it must be within PIECE_DEPTH).
@@ -55,9 +68,18 @@ function* prettyJson(value: unknown, indent: string, depth: number, after: strin
       return;
     }
     yield '[';
+    if (value.every(isLeaf)) {
+      // Numbers, text, booleans (the connections not plotted: 100 k numbers), a few hundred at a time: not a piece and a generator each.
+      for (let i = 0; i < value.length; i += LEAVES_PIECE) {
+        const part = value.slice(i, i + LEAVES_PIECE).map((v) => (JSON.stringify(isJson(v) ? v : null, replacer ?? undefined, 2) ?? 'null').replaceAll('\n', `\n${inner}`));
+        yield `\n${inner}${part.join(`,\n${inner}`)}${i + LEAVES_PIECE < value.length ? ',' : ''}`;
+      }
+      yield `\n${indent}]${after}`;
+      return;
+    }
     for (let i = 0; i < value.length; i++) {
       // As JSON.stringify writes them in arrays: what has no JSON form is null.
-      const v = value[i] === undefined || typeof value[i] === 'function' || typeof value[i] === 'symbol' ? null : value[i];
+      const v = isJson(value[i]) ? value[i] : null;
       yield `\n${inner}`;
       yield* prettyJson(v, inner, depth + 1, i + 1 < value.length ? ',' : '', replacer);
     }

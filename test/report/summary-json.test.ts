@@ -42,6 +42,14 @@ describe('summary.json written in pieces', () => {
       expect(whole(v)).toBe(`${JSON.stringify(v, null, 2)}\n`);
     }
     for (const v of [{}, [], null, 'text', { connections: [] }, { connections: [{}] }, { a: [[]] }, { a: undefined, b: () => 1 }]) expect(whole(v)).toBe(`${JSON.stringify(v, null, 2)}\n`);
+    // Long lists of leaves (the connections not plotted), written a few hundred at a time.
+    for (let i = 0; i < 50; i++) {
+      const leaves = Array.from({ length: 33 + Math.floor(rnd() * 1500) }, () => [1, -0, 2.5, NaN, Infinity, 'a,"b"', '', true, null, undefined, () => 1, 1e21][Math.floor(rnd() * 12)]);
+      const v = { plots: { connections_not_plotted: leaves, other: leaves.slice(0, 40) } };
+      const pieces = [...summaryJson(v as unknown as Summary)];
+      expect(pieces.length).toBeLessThan(20);
+      expect(pieces.join('')).toBe(`${JSON.stringify(v, null, 2)}\n`);
+    }
   });
 
   it("is JSON.stringify(value, replacer, 2) with a replacer of values, as check's --json report rounds its numbers", () => {
@@ -50,7 +58,7 @@ describe('summary.json written in pieces', () => {
     for (let i = 0; i < 300; i++) {
       // Outcome lists past PIECE_LIST, so that they are taken apart, with fractions at every level.
       const outcomes = Array.from({ length: 33 + Math.floor(rnd() * 20) }, () => ({ value: rnd() / 7, bound: Math.floor(rnd() * 9), more: randomValue(rnd, 3) }));
-      const v = { mptrace: 'x', exit_code: 1, totals: { checks: rnd() * 3 }, traces: [{ trace: 't', outcomes }, { trace: 'u', outcomes: [1 / 3] }] };
+      const v = { mptrace: 'x', exit_code: 1, totals: { checks: rnd() * 3 }, traces: [{ trace: 't', outcomes }, { trace: 'u', outcomes: [1 / 3], values: Array.from({ length: 40 + Math.floor(rnd() * 900) }, () => rnd() / 7) }] };
       const pieces = [...jsonPieces(v, round)];
       expect(pieces.length).toBeGreaterThan(33);
       expect(pieces.join('')).toBe(`${JSON.stringify(v, round, 2)}\n`);
