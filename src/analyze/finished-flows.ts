@@ -96,15 +96,14 @@ export class FinishedFlows {
       r[q + 2] = fd.lastRel;
       r[q + 3] = fd.maxEnd;
       r[q + 4] = (fd.baseSet ? BASE_SET : 0) | (fd.synSeen ? SYN_SEEN : 0) | (fd.fin ? FIN : 0) | (fd.rst ? RST : 0) | (fd.finAcked ? FIN_ACKED : 0);
-    }
-    for (let d = 0; d < 2; d++) {
+      // The connection's and the subflow's directions (c2s, s2c), not the flow's.
       const m = owner.dsn[d]!;
-      const q = o + DSN + d * DSN_FIELDS;
-      r[q] = m.mode;
-      r[q + 1] = m.hi;
-      r[q + 2] = m.lo;
-      r[q + 3] = m.lastDsn;
-      r[q + 4] = m.lastAck;
+      const k = o + DSN + d * DSN_FIELDS;
+      r[k] = m.mode;
+      r[k + 1] = m.hi;
+      r[k + 2] = m.lo;
+      r[k + 3] = m.lastDsn;
+      r[k + 4] = m.lastAck;
       r[o + ISN + d] = owner.isn[d]!;
     }
     this.byHash.set(flow.hash, slot);

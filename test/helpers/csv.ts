@@ -1,3 +1,5 @@
+import { ByteLines } from '../../src/report/byte-lines.js';
+
 /** A small RFC 4180 reader for the tests: rows as objects keyed by the header. */
 export function parseCsv(text: string): Array<Record<string, string>> {
   const rows: string[][] = [];
@@ -31,4 +33,14 @@ export function parseCsv(text: string): Array<Record<string, string>> {
   const [head, ...body] = rows;
   if (!head) return [];
   return body.map((r) => Object.fromEntries(head.map((h, k) => [h, r[k] ?? ''])));
+}
+
+/** The line a ByteLines writes with `write` (its end of line left out). */
+export function byteLine(write: (w: ByteLines) => void): string {
+  const chunks: Buffer[] = [];
+  const w = new ByteLines((c) => chunks.push(Buffer.from(c)));
+  write(w);
+  w.end();
+  w.flush();
+  return Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
 }

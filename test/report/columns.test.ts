@@ -6,19 +6,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../src/analyze/record.js';
 import { runPasses } from '../../src/cli/analyze.js';
-import { ByteLines } from '../../src/report/byte-lines.js';
+import { byteLine } from '../helpers/csv.js';
 import { CONNECTION_COLUMNS, SUBFLOW_COLUMNS, isPlain, type Column } from '../../src/report/columns.js';
 import type { TimeBase } from '../../src/report/time.js';
 import { ROOT } from '../helpers/shared.js';
 
-function line(write: (w: ByteLines) => void): string {
-  const chunks: Buffer[] = [];
-  const w = new ByteLines((c) => chunks.push(Buffer.from(c)));
-  write(w);
-  w.end();
-  w.flush();
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 const captures = ['lab', 'public'].flatMap((d) => readdirSync(join(ROOT, 'fixtures', d)).filter((f) => /\.pcap(ng)?(\.gz)?$/.test(f)).map((f) => join(ROOT, 'fixtures', d, f)));
 
@@ -45,9 +37,9 @@ describe('connections.csv and subflows.csv cells written as bytes', () => {
       digits.add(t.digits);
       const same = <R>(cols: readonly Column<R>[], r: R): void => {
         for (const c of puts(cols)) {
-          const bytes = line((w) => c.put!(r, t, w));
-          expect(bytes, `${given} ${c.name}`).toBe(line((w) => w.cell(c.get(r, t), isPlain(c as Column<never>))));
-          kinds.add(`${c.name}:${bytes === '\n' ? 'empty' : 'set'}`);
+          const bytes = byteLine((w) => c.put!(r, t, w));
+          expect(bytes, `${given} ${c.name}`).toBe(byteLine((w) => w.cell(c.get(r, t), isPlain(c as Column<never>))));
+          kinds.add(`${c.name}:${bytes === '' ? 'empty' : 'set'}`);
           checked++;
         }
       };
