@@ -23,7 +23,9 @@ import { Frame } from '../decode/frame.js';
 import { DecodedPacket, decodePacket } from '../decode/packet.js';
 import type { CaptureReader } from '../decode/reader.js';
 import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS, type Timed } from '../report/compare-tables.js';
+import { jsonPieces } from '../report/json-pieces.js';
 import { OutputDir } from '../report/outdir.js';
+import { SUBFLOWS_SHOWN } from '../report/format.js';
 import { loadFormat, openTable, tableFileNames, type TableFormat, type TableWriter } from '../report/table-writer.js';
 import { TimeBase } from '../report/time.js';
 import { PlotCollector, MAX_PLOTTED_CONNECTIONS } from '../plot/collector.js';
@@ -127,7 +129,8 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
     const clock: ClockFacts = { mode: opts.sameClock ? 'same' : pass === 1 ? 'one-clock' : 'estimated', offset, range };
     const summary = summarize(opts.version ?? '', r, clock, opts.names ?? [a, b]);
     if (opts.plots !== false) (summary as { plots?: string[] }).plots = await writePlots(r);
-    r.out.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+    // In pieces: 100 k connections make 153 MB of it, which as one string and its buffer took 300 MB more.
+    r.out.writePieces('summary.json', jsonPieces(summary));
     await r.close();
     r.out.commit((name) => OUTPUTS.includes(name) || /^plots\/conn-\d+-(c2s|s2c)-(dsn|owd)\.svg$/.test(name));
     return { outDir: r.out.path, summary };
@@ -380,20 +383,39 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [st
 
 const ms = (x: number): string => (x < 1e-3 ? `${(x * 1e6).toFixed(1)} µs` : x < 1 ? `${(x * 1e3).toFixed(2)} ms` : `${x.toFixed(3)} s`);
 
-/** The terminal summary: the clock, each connection's pairing, per subflow direction what was paired and lost. */
+/** Connections listed with their subflows on the terminal; past that many, a line each, and past COMPARE_LISTED none (summary.json has them all). */
+const COMPARE_DETAILED = 8;
+const COMPARE_LISTED = 1000;
+
+/** The terminal summary: the clock, each connection's pairing, per subflow direction what was paired and lost (a line per connection past a screenful). */
 export function compareText(r: CompareResult): string {
   const s = r.summary;
   const lines = [`a: ${s.captures.a.file} (${s.captures.a.frames} frames), b: ${s.captures.b.file} (${s.captures.b.frames} frames)`];
   const [lo, hi] = s.clock.range;
   const fits = `offsets from ${lo === null ? '-∞' : lo} to ${hi === null ? '+∞' : hi} s fit`;
   lines.push(s.clock.mode === 'same' ? 'clock: one clock (--same-clock)' : s.clock.mode === 'one-clock' ? `clock: one clock fits (no delay negative; ${fits})` : `clock: b is ${s.clock.offset} s ahead of a (estimated; ${fits})`);
-  for (const c of s.connections) {
-    lines.push(`connection a${c.a ?? '-'} = b${c.b ?? '-'} (server token ${c.server_token === null ? '?' : c.server_token.toString(16).padStart(8, '0')})${c.nearer_client ? `: capture ${c.nearer_client} is nearer the client` : ''}`);
-    for (const f of c.subflows) {
+  const compact = s.connections.length > COMPARE_DETAILED;
+  for (const c of s.connections.slice(0, COMPARE_LISTED)) {
+    const head = `connection a${c.a ?? '-'} = b${c.b ?? '-'} (server token ${c.server_token === null ? '?' : c.server_token.toString(16).padStart(8, '0')})`;
+    if (compact) {
+      // A 100 k-connection comparison printed 200 k lines.
+      let paired = 0;
+      let lost = 0;
+      for (const f of c.subflows) {
+        paired += f.c2s.matched + f.s2c.matched;
+        lost += f.c2s.lost + f.s2c.lost;
+      }
+      lines.push(`${head}: ${c.subflows.length} subflow${c.subflows.length === 1 ? '' : 's'}, ${paired} paired, ${lost} lost${c.nearer_client ? `; capture ${c.nearer_client} nearer the client` : ''}`);
+      continue;
+    }
+    lines.push(`${head}${c.nearer_client ? `: capture ${c.nearer_client} is nearer the client` : ''}`);
+    for (const f of c.subflows.slice(0, SUBFLOWS_SHOWN)) {
       const d = (name: string, x: (typeof f)['c2s']): string => `${name} ${x.matched} paired, ${x.lost} lost${x.owd ? `, owd median ${ms(x.owd.median)} (max ${ms(x.owd.max)})` : ''}`;
       lines.push(`  subflow a${f.a ?? '-'} = b${f.b ?? '-'} (${f.kind}): ${d('c2s', f.c2s)}; ${d('s2c', f.s2c)}`);
     }
+    if (c.subflows.length > SUBFLOWS_SHOWN) lines.push(`  (${c.subflows.length - SUBFLOWS_SHOWN} more subflows in summary.json)`);
   }
+  if (s.connections.length > COMPARE_LISTED) lines.push(`(${s.connections.length - COMPARE_LISTED} more connections in summary.json)`);
   const t = s.totals;
   lines.push('', `totals: ${t.matched} packets paired, ${t.lost} lost between the captures, ${t.only_downstream} seen by the receiver's capture only`, `written to ${r.outDir}/`);
   return `${lines.join('\n')}\n`;

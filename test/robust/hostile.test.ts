@@ -67,12 +67,18 @@ describe('hostile traffic', () => {
     // Every record and every Connection behind the matcher and the wire tap were kept: 379 MB, past this heap.
     const path = join(dir, 'closing10k.pcap');
     closingConnections(path, 10_000);
-    const r = run(path, '', ['compare', path, path, '-q', '-o', join(dir, 'compare.out')]);
+    const r = run(path, '', ['compare', path, path, '-o', join(dir, 'compare.out')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.rss).toBeLessThan(RSS_MB);
     const s = JSON.parse(readFileSync(join(dir, 'compare.out', 'summary.json'), 'utf8'));
     expect(s.connections).toHaveLength(10_000);
     expect(s.totals).toMatchObject({ matched: 80_000, lost: 0 });
+    // The terminal: a line for each of the first 1,000 connections (it printed 20,000 lines, a connection and its subflow each).
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1006);
+    expect(lines[2]).toMatch(/^connection a0 = b0 \(server token [0-9a-f]{8}\): 1 subflow, 8 paired, 0 lost; capture a nearer the client$/);
+    expect(lines[1002]).toBe('(9000 more connections in summary.json)');
+    expect(lines[1004]).toBe("totals: 80000 packets paired, 0 lost between the captures, 0 seen by the receiver's capture only");
   });
 
   it('tokens that collide: counted, the first owner keeps the token', () => {
