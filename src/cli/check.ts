@@ -13,7 +13,7 @@ import { NO_SELECTOR, parseTolerance, type Rule } from '../check/rules.js';
 import { isFinding, noTotals, portableRules, traceCheck, type BaselineEntry, type CheckSpec, type Outcome, type TraceCheckResult } from '../check/evaluate.js';
 import { LIMITS, parseLimit, type LimitValue } from '../check/limits.js';
 import { junitXml, markdown, summaryLine } from '../check/report.js';
-import { jsonPieces } from '../report/json-pieces.js';
+import { batched, jsonPieces } from '../report/json-pieces.js';
 import { CaptureError, cannotWrite, EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, OutputError, UsageError } from '../errors.js';
 import { runJobs, type CheckJob } from './jobs.js';
 import { expandTraces, isSingleFile, Spool } from './traces.js';
@@ -70,14 +70,7 @@ function entriesFor(traces: Record<string, BaselineEntry>, names: readonly strin
 
 /** Pieces of text to a stream, 64 kB at a time, waiting whenever it asks to (a pipe read slowly). */
 async function writePieces(w: Writable, pieces: Iterable<string>): Promise<void> {
-  let batch = '';
-  for (const p of pieces) {
-    batch += p;
-    if (batch.length < 1 << 16) continue;
-    if (!w.write(batch)) await once(w, 'drain');
-    batch = '';
-  }
-  if (batch !== '' && !w.write(batch)) await once(w, 'drain');
+  for (const batch of batched(pieces)) if (!w.write(batch)) await once(w, 'drain');
 }
 
 function write(path: string, text: string): void {

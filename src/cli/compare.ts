@@ -25,7 +25,7 @@ import type { CaptureReader } from '../decode/reader.js';
 import { LOST_COLUMNS, OWD_COLUMNS, QUALIFIED_COLUMNS, type Timed } from '../report/compare-tables.js';
 import { jsonPieces } from '../report/json-pieces.js';
 import { OutputDir } from '../report/outdir.js';
-import { SUBFLOWS_SHOWN } from '../report/format.js';
+import { DETAILED_CONNECTIONS, SUBFLOWS_SHOWN } from '../report/format.js';
 import { loadFormat, openTable, tableFileNames, type TableFormat, type TableWriter } from '../report/table-writer.js';
 import { TimeBase } from '../report/time.js';
 import { PlotCollector, MAX_PLOTTED_CONNECTIONS } from '../plot/collector.js';
@@ -383,8 +383,7 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [st
 
 const ms = (x: number): string => (x < 1e-3 ? `${(x * 1e6).toFixed(1)} µs` : x < 1 ? `${(x * 1e3).toFixed(2)} ms` : `${x.toFixed(3)} s`);
 
-/** Connections listed with their subflows on the terminal; past that many, a line each, and past COMPARE_LISTED none (summary.json has them all). */
-const COMPARE_DETAILED = 8;
+/** Connections the terminal lists (a line each past DETAILED_CONNECTIONS); summary.json has them all. */
 const COMPARE_LISTED = 1000;
 
 /** The terminal summary: the clock, each connection's pairing, per subflow direction what was paired and lost (a line per connection past a screenful). */
@@ -394,7 +393,7 @@ export function compareText(r: CompareResult): string {
   const [lo, hi] = s.clock.range;
   const fits = `offsets from ${lo === null ? '-∞' : lo} to ${hi === null ? '+∞' : hi} s fit`;
   lines.push(s.clock.mode === 'same' ? 'clock: one clock (--same-clock)' : s.clock.mode === 'one-clock' ? `clock: one clock fits (no delay negative; ${fits})` : `clock: b is ${s.clock.offset} s ahead of a (estimated; ${fits})`);
-  const compact = s.connections.length > COMPARE_DETAILED;
+  const compact = s.connections.length > DETAILED_CONNECTIONS;
   for (const c of s.connections.slice(0, COMPARE_LISTED)) {
     const head = `connection a${c.a ?? '-'} = b${c.b ?? '-'} (server token ${c.server_token === null ? '?' : c.server_token.toString(16).padStart(8, '0')})`;
     if (compact) {

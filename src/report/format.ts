@@ -29,6 +29,9 @@ export function bytes(n: number): string {
   return `${n} B`;
 }
 
+/** Connections described in full on the terminal, by analyze and compare; past that many, a line each. */
+export const DETAILED_CONNECTIONS = 8;
+
 /** Subflows listed under a connection by the terminal and report.html (a flood of joins made 9,295 lines; subflows.csv has them all). */
 export const SUBFLOWS_SHOWN = 32;
 

@@ -18,6 +18,18 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
+/** Pieces of text gathered into strings of about `chars` (64 k) characters, one write each: neither a write per piece nor the whole as one string. */
+export function* batched(pieces: Iterable<string>, chars = 1 << 16): Generator<string> {
+  let batch = '';
+  for (const p of pieces) {
+    batch += p;
+    if (batch.length < chars) continue;
+    yield batch;
+    batch = '';
+  }
+  if (batch !== '') yield batch;
+}
+
 export function jsonPieces(value: unknown, replacer: JsonReplacer | null = null): Generator<string> {
   return prettyJson(value, '', 0, '\n', replacer);
 }

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cannotWrite, fsReason, OutputError } from '../errors.js';
+import { batched } from './json-pieces.js';
 import { openOutput, writeFully } from './out-file.js';
-
-/** Characters of pieces gathered into one write (writePieces). */
-const PIECES_BATCH = 1 << 16;
 
 /**
  * The output directory. Every file is written under a temporary name and
@@ -47,15 +45,7 @@ export class OutputDir {
     const final = `${this.path}/${name}`;
     const fd = openOutput(this.file(name), final);
     try {
-      let batch = '';
-      for (const p of pieces) {
-        batch += p;
-        if (batch.length >= PIECES_BATCH) {
-          writeFully(fd, batch);
-          batch = '';
-        }
-      }
-      writeFully(fd, batch);
+      for (const batch of batched(pieces)) writeFully(fd, batch);
     } catch (e) {
       throw cannotWrite(final, e);
     } finally {

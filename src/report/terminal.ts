@@ -1,4 +1,4 @@
-import { bytes, firstOf, SUBFLOWS_SHOWN } from './format.js';
+import { bytes, DETAILED_CONNECTIONS, firstOf, SUBFLOWS_SHOWN } from './format.js';
 import type { UnknownCause } from '../analyze/record.js';
 import type { Summary } from './summary.js';
 
@@ -10,8 +10,6 @@ const UNKNOWN_SHORT: Record<UnknownCause, string> = {
   'mid-connection': 'capture starts mid-connection',
 };
 
-/** Connections described in full on the terminal; more get a line each. */
-const DETAILED_CONNECTIONS = 8;
 
 type ConnSummary = Summary['connections'][number];
 
