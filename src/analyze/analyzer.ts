@@ -15,7 +15,7 @@ import {
   type SubflowDir,
 } from './connection.js';
 import { addAddrHmac, deriveFromKey, joinHmac, keyBytes } from './crypto.js';
-import { SubflowPacket, MappingFacts, SegmentFacts, type Detector, type EmitEvent, type SubflowEvent } from './detect/detector.js';
+import { LatePacket, SubflowPacket, MappingFacts, SegmentFacts, type Detector, type EmitEvent, type SubflowEvent } from './detect/detector.js';
 import { ChecksumDetector } from './detect/checksum.js';
 import { FallbackDetector } from './detect/fallback.js';
 import { JoinFailureDetector } from './detect/join-failure.js';
@@ -201,8 +201,10 @@ export class Analyzer {
   private readonly onSubflowEvent: Detector[];
   private readonly onTcpPacket: Detector[];
   private readonly onBarePacket: Detector[];
+  private readonly onLatePacket: Detector[];
   private readonly onEvent: Detector[];
   private readonly sp = new SubflowPacket();
+  private readonly lp = new LatePacket();
   /** The packet being analyzed, as every step of the MPTCP tracker reads it. */
   private readonly cur: PacketContext;
   /** The segment and the mapping handed to the detectors: one object each, refilled. */
@@ -267,6 +269,7 @@ export class Analyzer {
     this.onSubflowEvent = this.detectors.filter((d) => d.subflowEvent !== undefined);
     this.onTcpPacket = this.detectors.filter((d) => d.tcpPacket !== undefined);
     this.onBarePacket = this.detectors.filter((d) => d.barePacket !== undefined);
+    this.onLatePacket = this.detectors.filter((d) => d.latePacket !== undefined);
     this.onEvent = this.detectors.filter((d) => d.event !== undefined);
   }
 
@@ -364,12 +367,15 @@ export class Analyzer {
     } else {
       if (fin) fd.fin = true;
       if (rst) fd.rst = true;
+      const dir: Dir = fromA === (late === null || late.aIsClient) ? C2S : S2C;
       // A late packet is shown as its subflow's, counted, in none of the connection's figures.
-      if (late !== null) this.stats.packetsAfterFinish++;
+      if (late !== null) {
+        this.stats.packetsAfterFinish++;
+        if (this.onLatePacket.length > 0) this.late(late, dir, tcp, p, f.index, t);
+      }
       if (this.wantPackets) {
         row.conn = late === null ? -1 : late.conn;
         row.subflow = late === null ? -1 : late.subflow;
-        const dir: Dir = fromA === (late === null || late.aIsClient) ? C2S : S2C;
         row.dir = dir;
         if (late !== null && p.mptcpCount > 0) this.lateDss(late, dir);
       }
@@ -378,6 +384,19 @@ export class Analyzer {
       row.reinjectionOf = this.reinjection.frames;
       this.sink.packet!(row);
     }
+  }
+
+  /** Hands a late packet to the detectors that want one. */
+  private late(late: FinishedOwner, dir: Dir, tcp: TcpFacts, p: DecodedPacket, frame: number, t: number): void {
+    const x = this.lp;
+    x.frame = frame;
+    x.t = t;
+    x.conn = late.conn;
+    x.subflow = late.subflow;
+    x.dir = dir;
+    x.tcp = tcp;
+    x.packet = p;
+    for (const d of this.onLatePacket) d.latePacket!(x);
   }
 
   /** Capture time of the next look for closed and idle connections. */

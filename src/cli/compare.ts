@@ -11,7 +11,7 @@
  * second pass writes the corrected delays.
  */
 import { basename } from 'node:path';
-import { Analyzer } from '../analyze/analyzer.js';
+import { Analyzer, type Limits } from '../analyze/analyzer.js';
 import { Matcher, type Side } from '../analyze/compare/matcher.js';
 import { Pairs, type LostRow, type OwdRow, type QualifiedReinjection } from '../analyze/compare/pairs.js';
 import { WireTap } from '../analyze/compare/wire-tap.js';
@@ -44,6 +44,8 @@ export interface CompareOptions {
   plots?: boolean;
   /** The tables as CSV (default) or Parquet files. */
   format?: TableFormat;
+  /** Each capture's analysis limits (the tests' way to finish connections early, as a busy capture does). */
+  limits?: Partial<Limits>;
 }
 
 /** The files compare writes, in either format (what an earlier run left under these names is removed). */
@@ -112,7 +114,7 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
   await loadFormat(format);
   let offset = 0;
   for (let pass = 1; ; pass++) {
-    const r = await comparePass(a, b, outPath, offset, opts.plots !== false, format, opts.version ?? '');
+    const r = await comparePass(a, b, outPath, offset, opts.plots !== false, format, opts.version ?? '', opts.limits);
     const [m01, m10] = r.pairs.minDelta;
     // One clock gives no negative delay either way; the offsets that keep every delay non-negative are [−m10, m01].
     const range: ClockFacts['range'] = [Number.isFinite(m10) ? -m10 : null, Number.isFinite(m01) ? m01 : null];
@@ -147,7 +149,7 @@ interface PassOutput {
   close(): Promise<void>;
 }
 
-async function comparePass(a: string, b: string, outPath: string, offset: number, plots: boolean, format: TableFormat, version: string): Promise<PassOutput> {
+async function comparePass(a: string, b: string, outPath: string, offset: number, plots: boolean, format: TableFormat, version: string, limits: Partial<Limits> | undefined): Promise<PassOutput> {
   const sources: [Source, Source] = [new Source(a), new Source(b)];
   const out = new OutputDir(outPath);
   const tb = [sources[0].time, sources[1].time] as const;
@@ -195,7 +197,7 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
     };
     s.tap = new WireTap(matcher, side);
     if (plots) s.plots = new PlotCollector({ limit: MAX_PLOTTED_CONNECTIONS }, s.time);
-    s.analyzer = new Analyzer(tee(sink, s.plots), { detectors: [s.tap] });
+    s.analyzer = new Analyzer(tee(sink, s.plots), { detectors: [s.tap], ...(limits ? { limits } : {}) });
     s.pull();
     matcher.baseSec[side] = s.time.baseSec;
   }
@@ -323,12 +325,12 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [st
       // The capture upstream of the client's data is the one nearer the client.
       nearer_client: up[0]! < 0 ? (up[1]! < 0 ? null : CAPTURE[1 - up[1]!]) : CAPTURE[up[0]!],
       subflows: (subflowsOf.get(g.gconn) ?? []).map((s) => ({
-          a: s.handles[0]?.index ?? null,
-          b: s.handles[1]?.index ?? null,
-          kind: (s.handles[0] ?? s.handles[1])!.kind,
-          c2s: dirFacts(s.gid, g.gconn, 0),
-          s2c: dirFacts(s.gid, g.gconn, 1),
-        })),
+        a: s.handles[0]?.index ?? null,
+        b: s.handles[1]?.index ?? null,
+        kind: (s.handles[0] ?? s.handles[1])!.kind,
+        c2s: dirFacts(s.gid, g.gconn, 0),
+        s2c: dirFacts(s.gid, g.gconn, 1),
+      })),
       c2s: dirLevel(0),
       s2c: dirLevel(1),
     };

@@ -6,7 +6,8 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compare, type CompareResult } from '../../src/cli/compare.js';
 import { runCli } from '../helpers/cli.js';
@@ -52,6 +53,13 @@ function firstRecords(file: string, n: number): string {
   for (let i = 0; i < n && o + 16 <= b.length; i++) o += 16 + b.readUInt32LE(o + 8);
   const out = join(tmp(), 'cut.pcap');
   writeFileSync(out, b.subarray(0, o));
+  return out;
+}
+
+/** A gzipped fixture decompressed to a file (the command line spools one so; compare() reads files). */
+function gunzipped(file: string): string {
+  const out = join(tmp(), basename(file, '.gz'));
+  writeFileSync(out, gunzipSync(readFileSync(file)));
   return out;
 }
 
@@ -155,6 +163,26 @@ describe('compare when a capture stops early', () => {
     // The server's packets after the cut, and what it received from the client after it: neither lost nor missed.
     expect(r.summary.totals).toEqual({ matched: 4963, lost: 121, only_downstream: 0, outside: 5532, unidentified: { a: 0, b: 0 } });
     expect(r.summary.warnings.some((w) => /5532 packets were sent or seen when the other capture was not running/.test(w))).toBe(true);
+  });
+});
+
+describe('compare when one capture finished connections before the end (a busy capture)', () => {
+  it('a FIN sent again after its connection was finished at one capture point is paired, not counted lost', async () => {
+    // Both ends of the short-lossy lab run: 600 short connections, 5% loss on path 1.
+    const a = gunzipped(join(LAB, 'short-lossy.pcapng.gz'));
+    const b = gunzipped(join(LAB, 'short-lossy.client.pcap.gz'));
+    const early = join(tmp(), 'early');
+    const atEnd = join(tmp(), 'end');
+    // From 128 tracked connections on, those over are finished: 14 of the server's packets come after.
+    const e = await compare(a, b, { out: early, sameClock: true, plots: false, limits: { overBusy: 128 } });
+    const z = await compare(a, b, { out: atEnd, sameClock: true, plots: false });
+    expect(e.summary.captures.a.warnings).toEqual([expect.stringMatching(/^14 packets came after their connection had closed and been finished/)]);
+    expect(z.summary.captures.a.warnings).toEqual([]);
+    // Without the late packets, 8 of the client's FINs had no twin (counted lost) and 8 of the server's were "seen only downstream".
+    expect(e.summary.totals).toEqual({ matched: 17339, lost: 523, only_downstream: 0, outside: 0, unidentified: { a: 0, b: 3 } });
+    expect(z.summary.totals).toEqual(e.summary.totals);
+    for (const f of ['lost.csv', 'owd.csv']) expect(readFileSync(join(early, f), 'utf8')).toBe(readFileSync(join(atEnd, f), 'utf8'));
+    expect(lostPerEgress(early)).toEqual({ rs1: 270, rc1: 253 });
   });
 });
 

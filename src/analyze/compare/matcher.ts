@@ -22,6 +22,7 @@
  */
 import type { Connection, Subflow, SubflowKind } from '../connection.js';
 import type { Dir } from '../model.js';
+import { FINISHED_FLOWS_KEPT } from '../finished-flows.js';
 
 export type Side = 0 | 1;
 
@@ -155,6 +156,11 @@ export class Matcher {
   private readonly table = new Map<number, number>();
   readonly handles: SubflowHandle[] = [];
   private readonly handleOf: [Map<Subflow, number>, Map<Subflow, number>] = [new Map(), new Map()];
+  /** Per side: the handles of the subflows finished last (see rememberFinished), by finishedKey; a ring of their keys and handles. */
+  private readonly finishedHandles: [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
+  private readonly finishedKeys: [Float64Array, Float64Array] = [new Float64Array(FINISHED_FLOWS_KEPT).fill(-1), new Float64Array(FINISHED_FLOWS_KEPT).fill(-1)];
+  private readonly finishedHandleAt: [Int32Array, Int32Array] = [new Int32Array(FINISHED_FLOWS_KEPT), new Int32Array(FINISHED_FLOWS_KEPT)];
+  private readonly finishedNext: [number, number] = [0, 0];
   readonly subflows: GlobalSubflow[] = [];
   readonly connections: GlobalConnection[] = [];
   private readonly gidOf = new Map<string, number>();
@@ -190,6 +196,22 @@ export class Matcher {
 
   /** One subflow packet of capture `side`; returns its slot. */
   add(side: Side, t: number, frame: number, sub: Subflow, dir: Dir, seq: number, rel: number, len: number, ack: number, tsVal: number, ipId: number, flags: number, ttl: number): number {
+    return this.addTo(side, this.handleFor(side, sub), t, frame, dir, seq, rel, len, ack, tsVal, ipId, flags, ttl);
+  }
+
+  /**
+   * A packet of capture `side` that came after its connection `conn` was
+   * finished (subflow `index`): paired as any other, so that a FIN sent
+   * again, seen late at one capture point and in time at the other, is not
+   * counted lost. Returns its slot, or -1 when the subflow is no longer
+   * remembered (more than FINISHED_FLOWS_KEPT subflows finished since).
+   */
+  addLate(side: Side, conn: number, index: number, t: number, frame: number, dir: Dir, seq: number, rel: number, len: number, ack: number, tsVal: number, ipId: number, flags: number, ttl: number): number {
+    const h = this.finishedHandles[side].get(finishedKey(conn, index));
+    return h === undefined ? -1 : this.addTo(side, h, t, frame, dir, seq, rel, len, ack, tsVal, ipId, flags, ttl);
+  }
+
+  private addTo(side: Side, h: number, t: number, frame: number, dir: Dir, seq: number, rel: number, len: number, ack: number, tsVal: number, ipId: number, flags: number, ttl: number): number {
     const s = this.alloc();
     this.side[s] = side;
     this.t[s] = t;
@@ -204,7 +226,6 @@ export class Matcher {
     this.flags[s] = flags;
     this.ttl[s] = ttl;
     this.dsn[s] = NaN;
-    const h = this.handleFor(side, sub);
     this.handle[s] = h;
     this.lastSlot[side] = s;
     this.pushFifo(side, s);
@@ -276,9 +297,22 @@ export class Matcher {
       if (h === undefined) continue;
       this.handles[h]!.sub = null;
       this.handleOf[side].delete(sub);
+      this.rememberFinished(side, finishedKey(c.id, sub.index), h);
     }
     const g = this.gconnByConn[side].get(c.id);
     if (g !== undefined) this.connections[g]!.conns[side]?.release();
+  }
+
+  /** Keeps the last FINISHED_FLOWS_KEPT finished subflows' handles by connection and subflow number, as the analysis keeps their flows for late packets. */
+  private rememberFinished(side: Side, key: number, h: number): void {
+    const keys = this.finishedKeys[side];
+    const i = this.finishedNext[side];
+    const old = keys[i]!;
+    if (old >= 0 && this.finishedHandles[side].get(old) === this.finishedHandleAt[side][i]) this.finishedHandles[side].delete(old);
+    keys[i] = key;
+    this.finishedHandleAt[side][i] = h;
+    this.finishedHandles[side].set(key, h);
+    this.finishedNext[side] = (i + 1) % keys.length;
   }
 
   /** Gives the handle its global subflow once MPTCP names it; lists the packets that waited. */
@@ -485,6 +519,11 @@ export function identity(sub: Subflow): { connection: string; subflow: string } 
   const conn = server >= 0 ? `t${server}` : sub.initiatorIsClient ? `t${sub.token}` : null;
   if (conn === null) return null;
   return { connection: conn, subflow: `${conn}:j${sub.token}:${sub.nonceInit}` };
+}
+
+/** A finished subflow's connection and subflow numbers as one number (a connection has fewer than 2^21 subflows). */
+function finishedKey(conn: number, index: number): number {
+  return conn * 2097152 + index;
 }
 
 /** A number naming a packet's fields (exact fields are compared on a hit): the subflow direction in the high bits, a 32-bit mix of the rest below. */

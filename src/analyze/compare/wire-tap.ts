@@ -4,7 +4,7 @@
  */
 import { TCP_ACK } from '../../decode/packet.js';
 import type { Connection } from '../connection.js';
-import type { Detector, SegmentFacts, SubflowPacket } from '../detect/detector.js';
+import type { Detector, LatePacket, SegmentFacts, SubflowPacket } from '../detect/detector.js';
 import { HolTracker, type HolFacts } from './hol.js';
 import type { Matcher, Side } from './matcher.js';
 
@@ -23,6 +23,12 @@ export class WireTap implements Detector {
   tcpPacket(x: SubflowPacket): void {
     const p = x.packet;
     this.m.add(this.side, x.t, x.frame, x.sub, x.dir, p.seq, x.tcp.rel, x.tcp.len, (p.flags & TCP_ACK) !== 0 ? p.ack : -1, p.hasTimestamp ? p.tsVal : -1, p.ipId, p.flags, p.ttl);
+  }
+
+  /** A packet of a subflow whose connection this capture's analysis already finished: the other capture may have it in time. */
+  latePacket(x: LatePacket): void {
+    const p = x.packet;
+    this.m.addLate(this.side, x.conn, x.subflow, x.t, x.frame, x.dir, p.seq, x.tcp.rel, x.tcp.len, (p.flags & TCP_ACK) !== 0 ? p.ack : -1, p.hasTimestamp ? p.tsVal : -1, p.ipId, p.flags, p.ttl);
   }
 
   segment(s: SegmentFacts): void {

@@ -84,6 +84,23 @@ export class SubflowPacket {
   ack = NaN;
 }
 
+/**
+ * A packet of a subflow whose connection was already finished (see
+ * FinishedFlows: a FIN sent again after the last ACK was lost, a stray
+ * reset). It is in none of the connection's figures; a tap that pairs every
+ * packet on the wire still needs it. Its connection and subflow are numbers:
+ * their state is gone. One object, refilled.
+ */
+export class LatePacket {
+  frame = 0;
+  t = 0;
+  conn = 0;
+  subflow = 0;
+  dir: Dir = 0;
+  tcp!: TcpFacts;
+  packet!: DecodedPacket;
+}
+
 /** Something that happened to a subflow, for detectors that explain what they see (handover triggers, failed joins). */
 export type SubflowEvent =
   | { kind: 'joined' }
@@ -105,6 +122,8 @@ export interface Detector {
   dataAck?(c: Connection, dir: Dir, ack: number, t: number, frame: number): void;
   /** Every packet of a subflow, before the MPTCP tracker reads its options (RTT and flight size read sequence and ACK numbers here). */
   tcpPacket?(x: SubflowPacket): void;
+  /** A packet of a subflow of a connection already finished. */
+  latePacket?(x: LatePacket): void;
   /** A subflow packet without MPTCP options (fallback and failed joins show in these). */
   barePacket?(x: SubflowPacket): void;
   /** An event the MPTCP tracker reported (an option seen, a mapping, a checksum), after it went to the sink. */
