@@ -535,7 +535,7 @@ export class Analyzer {
     c.serverPort = aIsClient ? flow.portB : flow.portA;
     const sub = new Subflow(c, 0, flow, 'initial', aIsClient, t);
     flow.sub = sub;
-    c.subflows.push(sub);
+    c.addSubflow(sub);
     this.active.push(c);
     const h = this.hints?.bases.get(c.id);
     if (h !== undefined) {
@@ -734,7 +734,7 @@ export class Analyzer {
       if (meta.baseMode !== BASE_UNSET) {
         const sd = sub.dirs[C2S];
         this.subflowIsn(sd, flow.dirs[fromA ? 0 : 1], flow, fromA);
-        sd.maps.add(1, 1, m.dataLen, f.index);
+        sd.addMapping(1, 1, m.dataLen, f.index);
       }
       const x = this.mappingOf(f.index, t, sub, C2S);
       x.dsn = x.ssn = x.ssn32 = 1;
@@ -760,7 +760,7 @@ export class Analyzer {
         flow.sub = null;
       } else initiatorIsClient = m.token === c.dirs[S2C].token;
       const sub = new Subflow(c, c.subflows.length, flow, 'join', initiatorIsClient ? true : false, t);
-      c.subflows.push(sub);
+      c.addSubflow(sub);
       flow.sub = sub;
       sub.initiatorIsClient = initiatorIsClient;
       sub.addrId = m.addrId;
@@ -782,7 +782,7 @@ export class Analyzer {
         const c = this.newConnection(flow, false, f.index, t);
         c.subflows.length = 0;
         sub = new Subflow(c, 0, flow, 'join', false, t);
-        c.subflows.push(sub);
+        c.addSubflow(sub);
         flow.sub = sub;
         this.event(t, f.index, c, 0, 'join', `SYN/ACK addr_id ${m.addrId} backup ${m.backup ? 1 : 0} (SYN not captured)`, { addrId: m.addrId });
       }
@@ -858,7 +858,7 @@ export class Analyzer {
     const here = rel + seqDiff(fd.base, sd.isn);
     const ssn = widen32(m.ssn, here);
     const len = m.dataLen === 0 ? Infinity : m.dataLen;
-    const fresh = sd.maps.add(ssn, dsn, len, f.index);
+    const fresh = sd.addMapping(ssn, dsn, len, f.index);
     if (m.dataLen === 0 && fresh) {
       this.event(t, f.index, c, sub.index, 'infinite_mapping', `dsn ${u64String(dsn)} ssn ${ssn}`, { side: dir === C2S ? 'client' : 'server', dsn });
     }

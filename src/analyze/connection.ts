@@ -141,7 +141,8 @@ export class Detectors {
 
 /** One direction of one subflow: its mappings and how its subflow sequence maps to them. */
 export class SubflowDir {
-  readonly maps = new MappingTable();
+  /** Its mappings: one shared empty table, never written, until the first is added (most joins of a busy capture never carry data). */
+  maps: MappingTable = NO_MAPPINGS;
   /** ISN used for DSS subflow sequence numbers: from the SYN, or inferred from mappings (ISN_INFERRED). */
   isn = 0;
   isnMode = 0;
@@ -158,7 +159,16 @@ export class SubflowDir {
   rtt: RttStats | null = null;
   /** The checksum detector's: the DSS checksum being summed over the current mapping (made when checksums appear). */
   csum: ChecksumCheck | null = null;
+
+  /** Records a mapping (see MappingTable.add); false when the same one is already held. */
+  addMapping(ssn: number, dsn: number, len: number, frame: number): boolean {
+    if (this.maps === NO_MAPPINGS) this.maps = new MappingTable();
+    return this.maps.add(ssn, dsn, len, frame);
+  }
 }
+
+/** The table of every subflow direction without mappings: empty, read only. */
+const NO_MAPPINGS = new MappingTable(0, 0);
 
 export const ISN_NONE = 0;
 export const ISN_SYN = 1;
@@ -234,7 +244,8 @@ export class Connection {
   sawSynAck = false;
   sawAck = false;
   handshake: Handshake = 'missing';
-  readonly subflows: Subflow[] = [];
+  /** Its subflows by index (see addSubflow). */
+  subflows: Subflow[] = [];
   /** c2s, s2c: each side's key, token and flags, and its data's sequence. */
   readonly dirs: [MetaDir, MetaDir] = [new MetaDir(), new MetaDir()];
   /** Detectors' per-connection state, one slot each (detect/detector.ts). */
@@ -268,6 +279,12 @@ export class Connection {
     readonly start: number,
   ) {
     this.end = start;
+  }
+
+  /** Adds the next subflow: the first as an array of one (an empty array's first push makes room for 17: 136 bytes, and 10,000 connections may be open at once). */
+  addSubflow(s: Subflow): void {
+    if (this.subflows.length === 0) this.subflows = [s];
+    else this.subflows.push(s);
   }
 
   /** How DSNs are made relative: idsn, observed, mixed (one direction each), or '' (no data). */

@@ -1,16 +1,24 @@
-const NONE = new Float64Array(0);
+import { copyInto, doubles, noDoubles, type Numbers } from './doubles.js';
+
+/** The shared empty buffer of a table that has stored nothing yet (never written: makeRoom replaces it). */
+const NONE = noDoubles();
+
+/** Records a table holds in an array of doubles before a Float64Array (see doubles.ts): a typed array's ArrayBuffer and store cost 260 bytes beside its numbers. */
+const SMALL_RECORDS = 16;
 
 /**
  * Records of `width` numbers kept sorted by their first number, in a deque
- * over one Float64Array allocated on first use (an unused table costs no
- * buffer). Appending in order is O(1), forgetting the lowest is O(1), an
+ * over one buffer allocated on first use (an unused table costs no buffer;
+ * an array of doubles while small, a Float64Array past SMALL_RECORDS: a
+ * large array of doubles would sit in V8's heap, whose growth the
+ * collector scales). Appending in order is O(1), forgetting the lowest is O(1), an
  * out-of-order insert shifts only the records after it. Past `capacity`
  * an eighth of the records is forgotten at once (counted in `evicted`), so
  * that making room stays O(1) amortised. The DSS mapping table and the
  * sent-segment log are both such tables.
  */
 export class SortedRecords {
-  protected r: Float64Array = NONE;
+  protected r: Numbers = NONE;
   /** Live records are [head, tail), at r[i * width ...]. */
   protected head = 0;
   protected tail = 0;
@@ -87,8 +95,9 @@ export class SortedRecords {
     const n = this.count;
     const slots = this.r.length / w;
     if (n * 2 >= slots && slots < this.capacity) {
-      const grown = new Float64Array(w * Math.min(this.capacity, Math.max(this.initial, slots * 2)));
-      grown.set(this.r.subarray(this.head * w, this.tail * w));
+      const size = w * Math.min(this.capacity, Math.max(this.initial, slots * 2));
+      const grown = size <= w * SMALL_RECORDS ? doubles(size) : new Float64Array(size);
+      copyInto(grown, 0, this.r, this.head * w, this.tail * w);
       this.r = grown;
     } else this.r.copyWithin(0, this.head * w, this.tail * w);
     this.head = 0;

@@ -287,6 +287,32 @@ describe('HoleTracker', () => {
   });
 });
 
+describe('HoleTracker with many holes', () => {
+  it('3,000 holes open, then closed in order as their gaps fill (the queue compacted on the way); the oldest dropped past maxOpen; drain hands out the rest once', () => {
+    const h = new HoleTracker();
+    const closed: HoleClosed[] = [];
+    const cb = (x: HoleClosed): void => void closed.push(x);
+    // Every other 100 bytes arrive first: a hole below each.
+    for (let i = 0; i < 3000; i++) h.segment(101 + i * 200, 201 + i * 200, i, i, cb);
+    expect(h.openCount).toBe(3000);
+    for (let i = 0; i < 3000; i++) {
+      h.segment(1 + i * 200, 101 + i * 200, 10000 + i, 10000 + i, cb);
+      expect(h.openCount).toBe(2999 - i);
+    }
+    expect(closed.map((x) => x.start)).toEqual(Array.from({ length: 3000 }, (_, i) => 1 + i * 200));
+    expect(closed[2999]).toEqual({ start: 599801, end: 599901, openedFrame: 2999, openedTime: 2999 });
+    expect(h.next).toBe(600001);
+    const few = new HoleTracker(3);
+    for (let i = 0; i < 5; i++) few.segment(101 + i * 200, 201 + i * 200, i, i, cb);
+    expect([few.openCount, few.dropped]).toEqual([3, 2]);
+    const left: number[] = [];
+    few.drain((x) => left.push(x.openedFrame));
+    expect(left).toEqual([2, 3, 4]);
+    few.drain((x) => left.push(x.openedFrame));
+    expect([left.length, few.openCount]).toEqual([3, 0]);
+  });
+});
+
 describe('DSS checksum', () => {
   it('is verified across segments and against the pseudo-header', () => {
     const data = Uint8Array.from([1, 2, 3, 4, 5, 6, 7]);

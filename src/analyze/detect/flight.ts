@@ -75,8 +75,8 @@ class FlightSeries {
   }
 }
 
-/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). */
-const SLOT = new ConnectionSlot((): Array<FlightSeries | undefined> => []);
+/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). Sized for the MPTCP level and one subflow: an empty array written at index 3 would take room for 22. */
+const SLOT = new ConnectionSlot((): Array<FlightSeries | undefined> => new Array<FlightSeries | undefined>(4));
 
 export class FlightDetector implements Detector {
   readonly name = 'flight';

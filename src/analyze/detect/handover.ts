@@ -115,7 +115,8 @@ interface Marks {
 /** A connection's handover state: per direction, and the marks that explain switches. */
 class HandoverState {
   readonly dirs: [DirState | null, DirState | null] = [null, null];
-  readonly marks: Marks = { joins: [], prio: [], down: [] };
+  /** Made with the first mark (a connection's first join, priority change or subflow down). */
+  marks: Marks | null = null;
 }
 
 /** This detector's per-connection state (one slot for every instance: see ConnectionSlot). */
@@ -137,7 +138,8 @@ export class HandoverDetector implements Detector {
   }
 
   private mark<K extends keyof Marks>(c: Connection, kind: K): Marks[K] {
-    const list = this.slot.of(c).marks[kind];
+    const st = this.slot.of(c);
+    const list = (st.marks ??= { joins: [], prio: [], down: [] })[kind];
     if (list.length >= MAX_MARKS) list.shift();
     return list;
   }
@@ -325,7 +327,7 @@ export class HandoverDetector implements Detector {
 
   /** What visibly led to the switch, most telling first (ANALYSIS.md "Handover"). */
   private trigger(c: Connection, dir: number, d: DirState, from: number, to: number, t: number): string {
-    const m = this.slot.peek(c)?.marks;
+    const m = this.slot.peek(c)?.marks ?? undefined;
     const since = Math.max(t - TRIGGER_LOOKBACK, Math.min(d.carrierSince, t - 2 * WINDOW));
     const until = t + WINDOW;
     const found: string[] = [];

@@ -17,15 +17,15 @@ export interface HoleClosed {
   openedTime: number;
 }
 
+/** Numbers per open hole in HoleTracker's queue. */
+const HOLE = 4;
+
 export class HoleTracker {
   next = 1;
   /** Data above `next`, held out of order. */
   readonly ofo = new IntervalSet(1 << 15);
-  /** Open holes in DSN order, from index `head` (a queue without O(n) shifts). */
-  private hStart: number[] = [];
-  private hEnd: number[] = [];
-  private hFrame: number[] = [];
-  private hTime: number[] = [];
+  /** Open holes in DSN order, from hole `head` on (a queue without O(n) shifts): start, end, frame and time of each, side by side; made when the first opens and let go when none is open (most directions never have one, and 10,000 may be open at once). */
+  private h: number[] | null = null;
   private head = 0;
   /** Segments that arrived above `next` (MPTCP-level out of order). */
   ofoSegments = 0;
@@ -41,7 +41,7 @@ export class HoleTracker {
   }
 
   get openCount(): number {
-    return this.hStart.length - this.head;
+    return this.h === null ? 0 : this.h.length / HOLE - this.head;
   }
 
   /**
@@ -63,11 +63,14 @@ export class HoleTracker {
       for (let x = this.ofo.shiftIfStartsAtOrBelow(this.next); !Number.isNaN(x); x = this.ofo.shiftIfStartsAtOrBelow(this.next)) {
         if (x > this.next) this.next = x;
       }
-      while (this.head < this.hStart.length && this.hEnd[this.head]! <= this.next) {
-        const k = this.head++;
-        closed({ start: this.hStart[k]!, end: this.hEnd[k]!, openedFrame: this.hFrame[k]!, openedTime: this.hTime[k]! });
+      const h = this.h;
+      if (h !== null) {
+        while (this.head * HOLE < h.length && h[this.head * HOLE + 1]! <= this.next) {
+          const k = this.head++ * HOLE;
+          closed({ start: h[k]!, end: h[k + 1]!, openedFrame: h[k + 2]!, openedTime: h[k + 3]! });
+        }
+        this.compact();
       }
-      this.compact();
     }
     const held = this.ofo.total;
     if (held > this.maxOfo) this.maxOfo = held;
@@ -79,31 +82,29 @@ export class HoleTracker {
       this.head++;
       this.dropped++;
     }
-    this.hStart.push(start);
-    this.hEnd.push(end);
-    this.hFrame.push(frame);
-    this.hTime.push(time);
+    const h = (this.h ??= []);
+    h.push(start, end, frame, time);
     this.compact();
   }
 
   private compact(): void {
-    if (this.head === this.hStart.length) {
-      this.hStart.length = this.hEnd.length = this.hFrame.length = this.hTime.length = 0;
+    const h = this.h!;
+    if (this.head * HOLE === h.length) {
+      this.h = null;
       this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.hStart.length) {
-      this.hStart = this.hStart.slice(this.head);
-      this.hEnd = this.hEnd.slice(this.head);
-      this.hFrame = this.hFrame.slice(this.head);
-      this.hTime = this.hTime.slice(this.head);
+    } else if (this.head > 1024 && this.head * 2 * HOLE > h.length) {
+      this.h = h.slice(this.head * HOLE);
       this.head = 0;
     }
   }
 
   /** Hands out the holes still open and forgets them. */
   drain(each: (h: HoleClosed) => void): void {
-    for (let k = this.head; k < this.hStart.length; k++) each({ start: this.hStart[k]!, end: this.hEnd[k]!, openedFrame: this.hFrame[k]!, openedTime: this.hTime[k]! });
-    this.head = this.hStart.length;
-    this.compact();
+    const h = this.h;
+    if (h === null) return;
+    for (let k = this.head * HOLE; k < h.length; k += HOLE) each({ start: h[k]!, end: h[k + 1]!, openedFrame: h[k + 2]!, openedTime: h[k + 3]! });
+    this.h = null;
+    this.head = 0;
   }
 }
 

@@ -71,7 +71,7 @@ class Lane extends SortedRecords {
 }
 
 export class SentLog {
-  private readonly lanes: Array<Lane | undefined> = [];
+  private lanes: Array<Lane | undefined> = [];
   private total = 0;
   private arrivals = 0;
   /** Entries forgotten to stay within capacity. */
@@ -165,6 +165,8 @@ export class SentLog {
       this.total -= k;
       this.evicted += k;
     }
+    // An empty array's first push makes room for 17 (136 bytes): most directions have one or two subflows, and 10,000 may be open at once.
+    if (this.lanes.length === 0) this.lanes = new Array<Lane | undefined>(sub + 1).fill(undefined);
     while (this.lanes.length <= sub) this.lanes.push(undefined);
     const lane = (this.lanes[sub] ??= new Lane(this.capacity, this.initial));
     lane.put(s, e, frame, time, this.arrivals++);

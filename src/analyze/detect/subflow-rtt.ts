@@ -88,8 +88,8 @@ class SubflowRttDir {
   readonly ts = new TsSent();
 }
 
-/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). */
-const SLOT = new ConnectionSlot((): SubflowRttDir[] => []);
+/** This detector's per-connection state (one slot for every instance: see ConnectionSlot). Sized for one subflow: an empty array's first write takes room for 17. */
+const SLOT = new ConnectionSlot((): Array<SubflowRttDir | undefined> => new Array<SubflowRttDir | undefined>(2));
 
 export class SubflowRttDetector implements Detector {
   readonly name = 'subflow-rtt';
