@@ -15,7 +15,7 @@ import { Analyzer, type Limits } from '../analyze/analyzer.js';
 import { Matcher, type Side } from '../analyze/compare/matcher.js';
 import { Pairs, type LostRow, type OwdRow, type QualifiedReinjection } from '../analyze/compare/pairs.js';
 import { WireTap } from '../analyze/compare/wire-tap.js';
-import type { HolFacts } from '../analyze/compare/hol.js';
+import { MAX_HELD, type HolFacts } from '../analyze/compare/hol.js';
 import { REINJECTIONS, type AnalysisSink, type ReinjectionRow, type Table } from '../analyze/model.js';
 import { openCapture } from '../decode/capture.js';
 import { Diagnostics } from '../decode/diagnostics.js';
@@ -280,6 +280,7 @@ function holSummary(h: HolFacts, tb: TimeBase) {
     delayed_bytes: h.delayedBytes,
     delayed_share: h.bytes > 0 ? Number((h.delayedBytes / h.bytes).toFixed(4)) : 0,
     mean_delay_per_byte: Number(h.meanByByte.toFixed(9)),
+    undelivered_bytes: h.undelivered,
     delayed_segments: h.delay === null ? null : { count: h.delay.samples, min: Number(h.delay.min.toFixed(9)), median: Number(h.delay.median.toFixed(9)), p95: Number(h.delay.p95.toFixed(9)), max: Number(h.delay.max.toFixed(9)) },
     worst: h.worst.map((b) => ({ dsn_start: b.dsnStart, dsn_end: b.dsnEnd, arrived: tb.format(b.arrived), delivered: tb.format(b.delivered), wait: Number((b.delivered - b.arrived).toFixed(9)) })),
   };
@@ -310,13 +311,16 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [st
     if (list === undefined) subflowsOf.set(s.gconn, [s]);
     else list.push(s);
   }
+  // Connection directions whose head-of-line blocking is unknown (see MAX_HELD).
+  let holUnknown = 0;
   const connections = m.connections.map((g) => {
     const up = [pairs.upstreamOf(g.gconn, 0), pairs.upstreamOf(g.gconn, 1)];
     const dirLevel = (d: 0 | 1) => {
       const down = up[d]! < 0 ? -1 : 1 - up[d]!;
       const conn = down < 0 ? null : g.conns[down];
       const hol = conn ? sources[down]!.tap.holOf(conn.id, d) : undefined;
-      return { reinjections: pairs.qualified[g.gconn * 2 + d] ?? null, head_of_line: hol === undefined ? null : holSummary(hol, sources[down]!.time) };
+      if (hol?.overflowed) holUnknown++;
+      return { reinjections: pairs.qualified[g.gconn * 2 + d] ?? null, head_of_line: hol === undefined || hol.overflowed ? null : holSummary(hol, sources[down]!.time) };
     };
     return {
       a: g.conns[0]?.id ?? null,
@@ -359,6 +363,7 @@ function summarize(version: string, r: PassOutput, clock: ClockFacts, names: [st
   for (const side of [0, 1] as const) {
     if (pairs.unidentified[side] > 0) warnings.push(`${pairs.unidentified[side]} packets of capture ${CAPTURE[side]} belong to subflows MPTCP never named in it (no key, token or join nonce seen): not paired`);
   }
+  if (holUnknown > 0) warnings.push(`head-of-line blocking unknown for ${holUnknown} connection direction${holUnknown === 1 ? '' : 's'}: more than ${MAX_HELD} segments arrived above a hole that never filled at the receiver's capture (bytes it did not see: another path, or dropped by its tcpdump)`);
   if (outside > 0) warnings.push(`${outside} packets were sent or seen when the other capture was not running (it started later or stopped earlier, judged at the one-way delays seen): neither paired nor counted lost`);
   if (connections.length === 0) warnings.push('no MPTCP connection was identified in either capture: nothing to pair (compare pairs MPTCP subflows by their tokens)');
   const alone = connections.filter((c) => c.a === null || c.b === null).length;

@@ -104,7 +104,7 @@ describe('compare on both ends of the lossy lab run (bundled)', () => {
 
   it('head-of-line blocking at the client: 72% of the 8 MB waited for a hole, 163 ms at worst', () => {
     const h = r.summary.connections[0]!.s2c.head_of_line!;
-    expect(h).toMatchObject({ bytes: 8000000, delayed_bytes: 5740416, delayed_share: 0.7176 });
+    expect(h).toMatchObject({ bytes: 8000000, delayed_bytes: 5740416, delayed_share: 0.7176, undelivered_bytes: 0 });
     expect(h.worst[0]).toEqual({ dsn_start: 7273241, dsn_end: 7594977, arrived: '1796533840.223360321', delivered: '1796533840.386394061', wait: 0.16303374 });
   });
 

@@ -46,4 +46,27 @@ describe('Matcher: finished subflows for late packets', () => {
     for (let i = 0; i < per; i++) expect(late(m, 0, 1, i)).toBeGreaterThanOrEqual(0);
     expect(m.subflowOf(late(m, 0, conns - 1, per - 1))).toMatchObject({ connId: conns - 1, index: per - 1 });
   });
+
+  it('a subflow MPTCP never names keeps no entry for packets already gone (a capture started after the handshake)', () => {
+    let unmatched = 0;
+    const m = new Matcher({ matched: () => {}, unmatched: () => void unmatched++ });
+    // No key seen: the initial subflow has no server token, so it is never identified.
+    const c = new Connection(1, 1, 0);
+    const flow = new Flow(1, 0, false, 0x0a010101, 0, 0, 0, 40000, 0x0a010201, 0, 0, 0, 5201, 1, 0);
+    const s = new Subflow(c, 0, flow, 'initial', true, 0);
+    c.addSubflow(s);
+    m.baseSec[0] = m.baseSec[1] = 0;
+    let longest = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const t = i * 0.001;
+      m.add(0, t, i + 1, s, 0, i * 1000, i * 1000, 1000, -1, -1, i & 0xffff, 0x10, 64);
+      // The other capture reads along: what is older than the horizon found no twin.
+      m.advance(1, t);
+      longest = Math.max(longest, m.subflowOf(0).waiting.length);
+    }
+    // 5 s of packets at one a millisecond wait at once (two numbers each); 100,000 were kept before.
+    expect(unmatched).toBeGreaterThan(94_000);
+    expect(longest).toBeLessThan(4 * 5_001 * 2);
+    expect(m.subflowOf(0).waiting.length).toBeLessThanOrEqual(2 * 2 * 5_001);
+  });
 });

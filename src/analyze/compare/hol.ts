@@ -10,6 +10,15 @@ import { RttHistogram, type RttStats } from '../detect/rtt.js';
 /** Longest waits kept per direction: stretches of bytes held behind one hole, delivered together when it filled. */
 const WORST = 5;
 
+/**
+ * Segments held above a hole at most (24 MB of 1,448-byte segments, more
+ * than a Linux receive buffer holds). Past it the hole is taken never to
+ * fill at this capture point (its bytes went a path the capture does not
+ * see, or the capture dropped them), and the direction's blocking is
+ * unknown: holding on would grow with every packet after the hole.
+ */
+export const MAX_HELD = 1 << 14;
+
 export interface Blocked {
   dsnStart: number;
   dsnEnd: number;
@@ -25,6 +34,10 @@ export interface HolFacts {
   /** Mean wait over all bytes (in-order ones at 0). */
   meanByByte: number;
   worst: Blocked[];
+  /** Bytes still held above a hole when the capture ended (never delivered in order at this capture point). */
+  undelivered: number;
+  /** More than MAX_HELD segments were held behind a hole: the figures above are unknown. */
+  overflowed: boolean;
 }
 
 export class HolTracker {
@@ -38,9 +51,12 @@ export class HolTracker {
   private delaySum = 0;
   private readonly hist = new RttHistogram();
   readonly worst: Blocked[] = [];
+  /** See MAX_HELD: set once, and nothing more is tracked. */
+  overflowed = false;
 
   /** DSNs [ds, de) arrived at time t. */
   add(ds: number, de: number, t: number): void {
+    if (this.overflowed) return;
     if (Number.isNaN(this.next)) this.next = ds;
     if (de <= this.next) return;
     if (ds > this.next) {
@@ -76,10 +92,33 @@ export class HolTracker {
 
   /** Held above a hole, in DSN order (a repeat of held bytes keeps its first arrival). */
   private hold(ds: number, de: number, t: number): void {
-    let i = this.start.length;
-    while (i > this.head && this.start[i - 1]! > ds) i--;
-    if (i > this.head && this.start[i - 1] === ds && this.end[i - 1]! >= de) return;
-    this.start.splice(i, 0, ds);
+    const st = this.start;
+    // After the held segments that start at or below ds: most arrive above all of them (appended), the rest are found by bisection.
+    let i = st.length;
+    if (i > this.head && st[i - 1]! > ds) {
+      let lo = this.head;
+      while (lo < i) {
+        const m = (lo + i) >>> 1;
+        if (st[m]! <= ds) lo = m + 1;
+        else i = m;
+      }
+    }
+    if (i > this.head && st[i - 1] === ds && this.end[i - 1]! >= de) return;
+    if (st.length - this.head >= MAX_HELD) {
+      this.overflowed = true;
+      this.start = [];
+      this.end = [];
+      this.time = [];
+      this.head = 0;
+      return;
+    }
+    if (i === st.length) {
+      st.push(ds);
+      this.end.push(de);
+      this.time.push(t);
+      return;
+    }
+    st.splice(i, 0, ds);
     this.end.splice(i, 0, de);
     this.time.splice(i, 0, t);
   }
@@ -94,6 +133,21 @@ export class HolTracker {
   }
 
   facts(): HolFacts {
-    return { bytes: this.bytes, delayedBytes: this.delayedBytes, delay: this.hist.stats(), meanByByte: this.bytes > 0 ? this.delaySum / this.bytes : 0, worst: [...this.worst] };
+    return { bytes: this.bytes, delayedBytes: this.delayedBytes, delay: this.hist.stats(), meanByByte: this.bytes > 0 ? this.delaySum / this.bytes : 0, worst: [...this.worst], undelivered: this.held(), overflowed: this.overflowed };
+  }
+
+  /** Bytes held above the hole, each counted once (held segments may overlap). */
+  private held(): number {
+    let n = 0;
+    let top = this.next;
+    for (let k = this.head; k < this.start.length; k++) {
+      const a = Math.max(this.start[k]!, top);
+      const b = this.end[k]!;
+      if (b > a) {
+        n += b - a;
+        top = b;
+      }
+    }
+    return n;
   }
 }

@@ -29,6 +29,9 @@ export type Side = 0 | 1;
 /** Seconds a packet waits for its twin in the other capture (after the clocks are aligned): more than any one-way delay between two capture points. */
 export const HORIZON = 5;
 
+/** Entries (two numbers a packet) a handle's waiting list reaches before its first pruning. */
+const MIN_WAITING_LIMIT = 256;
+
 /** Slot states. */
 const FREE = 0;
 /** Its subflow is not identified yet. */
@@ -47,7 +50,9 @@ export class SubflowHandle {
   /** Global subflow number (the same subflow in both captures), -1 until identified. */
   gid = -1;
   /** Slots (and their generations) of packets that came before the subflow was identified. */
-  readonly waiting: number[] = [];
+  waiting: number[] = [];
+  /** The length of `waiting` at which the entries of packets already gone (unmatched after HORIZON) are dropped: a subflow MPTCP never names (a capture started after the handshake) would keep one per packet. */
+  waitingLimit = MIN_WAITING_LIMIT;
   sub: Subflow | null;
   readonly connId: number;
   readonly index: number;
@@ -240,6 +245,7 @@ export class Matcher {
     if (hd.gid < 0 && !this.identify(hd)) {
       this.state[s] = WAITING;
       hd.waiting.push(s, this.gen[s]!);
+      if (hd.waiting.length >= hd.waitingLimit) this.pruneWaiting(hd);
     } else this.list(s);
     return s;
   }
@@ -315,6 +321,21 @@ export class Matcher {
     this.finishedNext[side] = (i + 1) % keys.length;
   }
 
+  /** Drops the waiting entries whose packets are gone; the next pruning comes when the list has doubled, so that it costs O(1) a packet. */
+  private pruneWaiting(hd: SubflowHandle): void {
+    const w = hd.waiting;
+    let n = 0;
+    for (let i = 0; i < w.length; i += 2) {
+      const s = w[i]!;
+      if (this.gen[s] === w[i + 1] && this.state[s] === WAITING) {
+        w[n++] = s;
+        w[n++] = w[i + 1]!;
+      }
+    }
+    w.length = n;
+    hd.waitingLimit = Math.max(MIN_WAITING_LIMIT, n * 2);
+  }
+
   /** Gives the handle its global subflow once MPTCP names it; lists the packets that waited. */
   private identify(hd: SubflowHandle): boolean {
     if (hd.sub === null) return false;
@@ -350,7 +371,7 @@ export class Matcher {
       const s = w[i]!;
       if (this.gen[s] === w[i + 1] && this.state[s] === WAITING) this.list(s);
     }
-    w.length = 0;
+    hd.waiting = [];
     return true;
   }
 
