@@ -30,6 +30,7 @@ import { C2S, EVENTS, S2C, otherDir, PacketRow, type AnalysisSink, type Dir, typ
 import { add64, relDsn, seqDiff, u64String, widen32 } from './numbers.js';
 import { freezeConnection, type UnknownCause } from './record.js';
 import { TcpTracker, type TcpFacts } from './tcp-tracker.js';
+import { COPY_WINDOW } from './copies.js';
 
 /**
  * What a first pass learned that the second must use from the start: the
@@ -89,6 +90,8 @@ export class AnalysisStats {
   connectionsFinishedClosed = 0;
   /** Packets of a flow whose connection had already been finished (FinishedFlows): in packets.csv, in none of the connection's figures. */
   packetsAfterFinish = 0;
+  /** Packets that repeat one captured just before (tcpdump -i any on a forwarding host, captures merged from two points: see CopyFilter), counted as retransmissions like any. */
+  packetCopies = 0;
   tokenCollisions = 0;
   /** Subflow packets whose MPTCP options were cut by the snaplen. */
   optionsCut = 0;
@@ -446,6 +449,8 @@ export class Analyzer {
     this.active.length = 0;
     const late = this.stats.packetsAfterFinish;
     if (late > 0) this.warnings.push(`${late} packet${late === 1 ? '' : 's'} came after ${late === 1 ? 'its' : 'their'} connection had closed and been finished (a FIN sent again after a last ACK lost past the capture point, a stray reset): in packets.csv as ${late === 1 ? 'its' : 'their'} subflow's, in none of the connection's figures`);
+    const copies = this.stats.packetCopies;
+    if (copies > 0) this.warnings.push(`at least ${copies} packet${copies === 1 ? ' is a copy' : 's are copies'} of one captured less than ${COPY_WINDOW} s before (same flow, direction, sequence and acknowledgment numbers, length, flags, window, TCP checksum, timestamps and IP ID): the capture holds the same packets twice (tcpdump -i any on a host that forwards them, or captures merged from two points), and the retransmission figures count each copy as a retransmission`);
     // The flows hold every connection's state through their subflows: let it go before the summary is built (1,000 short connections: 10 MB).
     this.tcp.clear();
     this.warnUnknowns();

@@ -7,6 +7,7 @@
  */
 import type { Frame } from '../decode/frame.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
+import { CopyFilter } from './copies.js';
 import { FinishedFlows } from './finished-flows.js';
 import { Flow, FlowTable, type FinishedOwner, type FlowDir } from './flow.js';
 
@@ -27,6 +28,8 @@ export class TcpFacts {
   ack = false;
   /** The packet repeats sequence space the direction had already sent. */
   retransmission = false;
+  /** The packet is a copy of one captured just before (see CopyFilter): counted, and still analyzed as any packet. */
+  copy = false;
   /** When the direction last sent before this packet (RTO detection). */
   prevSend = 0;
   /** Relative sequence number from which the packet's bytes are new on the flow (-Infinity: all of them). */
@@ -41,11 +44,12 @@ export class TcpTracker {
   private readonly finished = new FinishedFlows();
   private nextFlow = 0;
   readonly facts = new TcpFacts();
+  private readonly copies = new CopyFilter();
 
   constructor(
     private readonly maxFlows: number,
     /** Where flows made and flows forgotten over the limit are counted. */
-    private readonly counts: { flows: number; flowsEvicted: number },
+    private readonly counts: { flows: number; flowsEvicted: number; packetCopies: number },
     /** A flow's 4-tuple was taken by a new SYN, or the flow was forgotten over the limit. */
     private readonly gone: (flow: Flow, why: FlowGone) => void,
     /** The first time the limit is reached. */
@@ -124,6 +128,14 @@ export class TcpTracker {
     x.rst = (flags & TCP_RST) !== 0;
     x.ack = (flags & TCP_ACK) !== 0;
     x.retransmission = retrans;
+    // Copies matter where they count as retransmissions: packets that take sequence space and can be told from one are remembered, those repeating it looked up.
+    x.copy =
+      consumed > 0 &&
+      !syn &&
+      (p.ipId > 0 || p.hasTimestamp) &&
+      this.copies.seen(flow.id, fromA, p.seq, p.ack, len, flags, p.window, p.tcpChecksum, p.ipId, p.hasTimestamp ? p.tsVal : -1, p.hasTimestamp ? p.tsEcr : -1, t) &&
+      retrans;
+    if (x.copy) this.counts.packetCopies++;
     return x;
   }
 

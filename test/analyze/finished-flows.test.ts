@@ -19,8 +19,8 @@ function packet(spec: TcpSpec): { f: Frame; p: DecodedPacket } {
   return { f, p };
 }
 
-function tracker(): { tcp: TcpTracker; counts: { flows: number; flowsEvicted: number } } {
-  const counts = { flows: 0, flowsEvicted: 0 };
+function tracker(): { tcp: TcpTracker; counts: { flows: number; flowsEvicted: number; packetCopies: number } } {
+  const counts = { flows: 0, flowsEvicted: 0, packetCopies: 0 };
   return { tcp: new TcpTracker(1 << 20, counts, () => {}, () => {}), counts };
 }
 

@@ -116,3 +116,31 @@ describe('fixtures/lab/short-lossy: 600 short connections, 5% loss on path 1, at
     }
   });
 });
+
+describe('fixtures/lab/lossy.client.pcap with every packet twice (tcpdump -i any on a host that forwards the traffic)', () => {
+  /** The capture with each record written twice. */
+  function twice(file: string): Uint8Array {
+    const b = readFileSync(file);
+    const parts: Uint8Array[] = [b.subarray(0, 24)];
+    for (let o = 24; o + 16 <= b.length; ) {
+      const end = o + 16 + b.readUInt32LE(o + 8);
+      parts.push(b.subarray(o, end), b.subarray(o, end));
+      o = end;
+    }
+    return Buffer.concat(parts);
+  }
+
+  it('says how many packets are copies: every data segment and FIN but the SYNs (tshark: 5834 frames with payload or FIN, no SYN), none in the capture as taken', async () => {
+    const file = join(LAB, 'lossy.client.pcap');
+    const copied = await analyzeCapture(twice(file), { packets: false });
+    const once = await analyzeCapture(file, { packets: false });
+    const copies = (w: string[]) => w.filter((x) => /copies|a copy/.test(x));
+    expect(copies(copied.warnings)).toEqual([
+      'at least 5834 packets are copies of one captured less than 1 s before (same flow, direction, sequence and acknowledgment numbers, length, flags, window, TCP checksum, timestamps and IP ID): the capture holds the same packets twice (tcpdump -i any on a host that forwards them, or captures merged from two points), and the retransmission figures count each copy as a retransmission',
+    ]);
+    expect(copies(once.warnings)).toEqual([]);
+    // What the warning is for: each copy is a retransmission to the TCP tracker, as it is to Wireshark.
+    expect(copied.subflows.map((s) => s.s2c_retransmitted_bytes)).toEqual(['5113368', '3079804']);
+    expect(once.subflows.map((s) => s.s2c_retransmitted_bytes)).toEqual(['155052', '36700']);
+  });
+});

@@ -4,6 +4,7 @@ import { ConnectionSlot } from '../../src/analyze/detect/detector.js';
 import type { AnalysisSink } from '../../src/analyze/model.js';
 import { ChecksumCheck, CSUM_BAD, CSUM_OK, CSUM_UNVERIFIABLE } from '../../src/analyze/checksum.js';
 import { HoleTracker, type HoleClosed } from '../../src/analyze/detect/holes.js';
+import { CopyFilter } from '../../src/analyze/copies.js';
 import { SentLog } from '../../src/analyze/detect/sent-log.js';
 import { IntervalSet } from '../../src/analyze/intervals.js';
 import { MappingTable } from '../../src/analyze/mapping.js';
@@ -310,6 +311,24 @@ describe('HoleTracker with many holes', () => {
     expect(left).toEqual([2, 3, 4]);
     few.drain((x) => left.push(x.openedFrame));
     expect([left.length, few.openCount]).toEqual([3, 0]);
+  });
+});
+
+describe('CopyFilter', () => {
+  it('a packet seen again within a second with every field the same is a copy; a later TSval, another IP ID, another flow or direction, or a second later is not', () => {
+    const f = new CopyFilter();
+    // flow, fromA, seq, ack, len, flags, window, checksum, IP ID, TSval, TSecr, time
+    expect(f.seen(3, true, 1000, 2000, 1448, 0x18, 501, 0xbeef, 77, 900, 800, 10)).toBe(false);
+    expect(f.seen(3, true, 1000, 2000, 1448, 0x18, 501, 0xbeef, 77, 900, 800, 10.0001)).toBe(true);
+    // A retransmission: a new TSval (the checksum captured at the sender may not show it), or a new IP ID.
+    expect(f.seen(3, true, 1000, 2000, 1448, 0x18, 501, 0xbeef, 77, 927, 800, 10.2)).toBe(false);
+    expect(f.seen(3, true, 1000, 2000, 1448, 0x18, 501, 0xbeef, 78, 927, 800, 10.2)).toBe(false);
+    expect(f.seen(4, true, 1000, 2000, 1448, 0x18, 501, 0xbeef, 78, 927, 800, 10.2)).toBe(false);
+    expect(f.seen(4, false, 1000, 2000, 1448, 0x18, 501, 0xbeef, 78, 927, 800, 10.2)).toBe(false);
+    expect(f.seen(4, false, 1000, 2000, 1448, 0x18, 501, 0xbeef, 78, 927, 800, 11.5)).toBe(false);
+    // Sequence numbers above 2^31 (stored as 32-bit integers).
+    expect(f.seen(5, true, 4_000_000_000, 2000, 1448, 0x18, 501, 0xbeef, 1, 1, 1, 20)).toBe(false);
+    expect(f.seen(5, true, 4_000_000_000, 2000, 1448, 0x18, 501, 0xbeef, 1, 1, 1, 20.5)).toBe(true);
   });
 });
 

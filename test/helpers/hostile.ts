@@ -239,8 +239,13 @@ export function closingConnections(path: string, count: number, opts: { lastAck?
     if (i === opts.resendFin) {
       resend = (): void => {
         usec = (i + 200) * 1000 - 150;
-        if (opts.resendAnswer === true) send(answer, false, seqS + 1, seqC + 101, dss(dc + 101n, ds + 1n), 1000);
-        send(finS, false, seqS + 1001, seqC + 102, dss(dc + 102n, ds + 1001n));
+        // Sent again, with the next IPv4 ID, as Linux numbers a connection's packets: not a copy of the first (see CopyFilter).
+        const again = (d: (p: Uint8Array) => void) => (p: Uint8Array): void => {
+          d(p);
+          be16at(p, 18, 2);
+        };
+        if (opts.resendAnswer === true) send(answer, false, seqS + 1, seqC + 101, again(dss(dc + 101n, ds + 1n)), 1000);
+        send(finS, false, seqS + 1001, seqC + 102, again(dss(dc + 102n, ds + 1001n)));
       };
     }
   }
