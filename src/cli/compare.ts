@@ -8,11 +8,13 @@
  * When they are non-negative both ways, one clock fits (as on one host) and
  * the pass's outputs stand (so does --same-clock); otherwise the offset
  * between the clocks is estimated from the least delays both ways, and a
- * second pass writes the corrected delays.
+ * second pass writes the corrected delays. Clocks so far apart that nothing
+ * paired are first brought within reach by the subflows both captures name
+ * (clockGap), and read again in step by that.
  */
 import { basename } from 'node:path';
 import { Analyzer, type Limits } from '../analyze/analyzer.js';
-import { Matcher, type Side } from '../analyze/compare/matcher.js';
+import { HORIZON, Matcher, type Side } from '../analyze/compare/matcher.js';
 import { Pairs, type LostRow, type OwdRow, type QualifiedReinjection } from '../analyze/compare/pairs.js';
 import { WireTap } from '../analyze/compare/wire-tap.js';
 import { MAX_HELD, type HolFacts } from '../analyze/compare/hol.js';
@@ -113,22 +115,40 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
   const format = opts.format ?? 'csv';
   await loadFormat(format);
   let offset = 0;
-  for (let pass = 1; ; pass++) {
-    const r = await comparePass(a, b, outPath, offset, opts.plots !== false, format, opts.version ?? '', opts.limits);
+  // The clocks' difference the captures are read in step by (NaN: the first pair's), once a pass found it.
+  let lock = NaN;
+  let coarse: number | null = null;
+  let estimated = false;
+  for (;;) {
+    const r = await comparePass(a, b, outPath, offset, lock, opts.plots !== false, format, opts.version ?? '', opts.limits);
     const [m01, m10] = r.pairs.minDelta;
     // One clock gives no negative delay either way; the offsets that keep every delay non-negative are [−m10, m01].
     const range: ClockFacts['range'] = [Number.isFinite(m10) ? -m10 : null, Number.isFinite(m01) ? m01 : null];
     // Within the coarser capture's timestamp resolution (a µs capture truncates): a delay of −1 µs is still one clock.
     const tol = 10 ** -Math.min(r.sources[0].time.digits, r.sources[1].time.digits);
     const fits = (range[0] === null || range[0] <= tol) && (range[1] === null || range[1] >= -tol);
-    if (pass === 1 && !opts.sameClock && !fits && range[0] !== null && range[1] !== null) {
+    if (!opts.sameClock && coarse === null && !estimated && range[0] === null && range[1] === null) {
+      // Nothing paired: clocks further apart than a packet waits for its twin (HORIZON) keep every pair apart. The
+      // subflows both captures name give the difference to within a one-way delay: read again in step by it.
+      const c = clockGap(r.matcher);
+      if (c !== null && Math.abs(c) > HORIZON / 2) {
+        coarse = c;
+        lock = offset = c;
+        r.out.abort();
+        await r.close();
+        continue;
+      }
+    }
+    if (!opts.sameClock && !estimated && !fits && range[0] !== null && range[1] !== null) {
       // Two clocks: the middle of what the least delays allow (equal least delays both ways); within half the width of the truth.
       offset = (range[0] + range[1]) / 2;
+      if (coarse !== null) lock = offset;
+      estimated = true;
       r.out.abort();
       await r.close();
       continue;
     }
-    const clock: ClockFacts = { mode: opts.sameClock ? 'same' : pass === 1 ? 'one-clock' : 'estimated', offset, range };
+    const clock: ClockFacts = { mode: opts.sameClock ? 'same' : estimated ? 'estimated' : 'one-clock', offset, range };
     const summary = summarize(opts.version ?? '', r, clock, opts.names ?? [a, b]);
     if (opts.plots !== false) (summary as { plots?: string[] }).plots = await writePlots(r);
     // In pieces: 100 k connections make 153 MB of it, which as one string and its buffer took 300 MB more.
@@ -149,7 +169,24 @@ interface PassOutput {
   close(): Promise<void>;
 }
 
-async function comparePass(a: string, b: string, outPath: string, offset: number, plots: boolean, format: TableFormat, version: string, limits: Partial<Limits> | undefined): Promise<PassOutput> {
+/**
+ * Capture b's clock minus a's as the subflows both captures name show it:
+ * the median over them of the difference between their first packets (a
+ * one-way delay off the truth, either way), or null when none is named in
+ * both.
+ */
+function clockGap(m: Matcher): number | null {
+  const gaps: number[] = [];
+  for (const g of m.subflows) {
+    const [h0, h1] = g.handles;
+    if (h0 !== null && h1 !== null && Number.isFinite(h0.first) && Number.isFinite(h1.first)) gaps.push(h1.first - h0.first);
+  }
+  if (gaps.length === 0) return null;
+  gaps.sort((x, y) => x - y);
+  return gaps[gaps.length >> 1]!;
+}
+
+async function comparePass(a: string, b: string, outPath: string, offset: number, lock: number, plots: boolean, format: TableFormat, version: string, limits: Partial<Limits> | undefined): Promise<PassOutput> {
   const sources: [Source, Source] = [new Source(a), new Source(b)];
   const out = new OutputDir(outPath);
   const tb = [sources[0].time, sources[1].time] as const;
@@ -181,6 +218,7 @@ async function comparePass(a: string, b: string, outPath: string, offset: number
     offset,
   );
   const matcher = new Matcher(pairs);
+  if (!Number.isNaN(lock)) matcher.lockOffset = lock;
   pairs.gconnDirOf = (side, conn, dir) => {
     const g = matcher.globalConnection(side, conn);
     return g < 0 ? -1 : g * 2 + dir;

@@ -147,6 +147,18 @@ describe('compare with two clocks', () => {
     expect(r.summary.warnings.some((w) => w.startsWith("the captures' clocks differ"))).toBe(true);
   });
 
+  it('clocks further apart than a packet waits for its twin (10 s, an hour): read again in step by the subflows both captures name, the same pairs and losses', async () => {
+    for (const hours of [10 / 3600, 1]) {
+      const dir = join(tmp(), 'out');
+      const r = await compare(shifted(CLIENT, Math.round(hours * 3600)), SERVER, { out: dir, plots: false });
+      // Both paired nothing and said "one clock" before, with no warning.
+      expect(r.summary.totals).toEqual({ matched: 10432, lost: 237, only_downstream: 0, outside: 0, unidentified: { a: 0, b: 0 } });
+      expect(r.summary.clock.mode).toBe('estimated');
+      expect(r.summary.clock.offset).toBeCloseTo(-hours * 3600, 4);
+      expect(lostPerEgress(dir)).toEqual({ rc1: 113, rs1: 90, rc2: 34 });
+    }
+  });
+
   it('--same-clock keeps the delays as stamped', async () => {
     const r = await compare(CLIENT, SERVER, { out: join(tmp(), 'out'), sameClock: true });
     expect(r.summary.clock).toMatchObject({ mode: 'same', offset: 0 });

@@ -58,6 +58,8 @@ export class SubflowHandle {
   readonly index: number;
   readonly kind: SubflowKind;
   readonly aIsClient: boolean;
+  /** Its first packet's time by its capture's clock (see Matcher.clock): NaN before it. */
+  first = NaN;
   /** The flow's capture interface and endpoints (A: its first packet's sender). */
   readonly iface: number;
   readonly textA: string;
@@ -237,6 +239,7 @@ export class Matcher {
     const hd = this.handles[h]!;
     // A capture merged from several interfaces (one per path) ends at different times on each.
     const own = this.clock(side, t);
+    if (Number.isNaN(hd.first)) hd.first = own;
     const i = hd.iface;
     const first = this.ifaceFirst[side];
     const last = this.ifaceLast[side];
