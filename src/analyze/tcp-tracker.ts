@@ -28,8 +28,6 @@ export class TcpFacts {
   ack = false;
   /** The packet repeats sequence space the direction had already sent. */
   retransmission = false;
-  /** The packet is a copy of one captured just before (see CopyFilter): counted, and still analyzed as any packet. */
-  copy = false;
   /** When the direction last sent before this packet (RTO detection). */
   prevSend = 0;
   /** Relative sequence number from which the packet's bytes are new on the flow (-Infinity: all of them). */
@@ -128,14 +126,15 @@ export class TcpTracker {
     x.rst = (flags & TCP_RST) !== 0;
     x.ack = (flags & TCP_ACK) !== 0;
     x.retransmission = retrans;
-    // Copies matter where they count as retransmissions: packets that take sequence space and can be told from one are remembered, those repeating it looked up.
-    x.copy =
+    // A copy (see CopyFilter) is counted, and still analyzed as any packet. Copies matter where they count as retransmissions:
+    // packets that take sequence space and can be told from one are remembered, those repeating it looked up.
+    const copy =
       consumed > 0 &&
       !syn &&
       (p.ipId > 0 || p.hasTimestamp) &&
       this.copies.seen(flow.id, fromA, p.seq, p.ack, len, flags, p.window, p.tcpChecksum, p.ipId, p.hasTimestamp ? p.tsVal : -1, p.hasTimestamp ? p.tsEcr : -1, t) &&
       retrans;
-    if (x.copy) this.counts.packetCopies++;
+    if (copy) this.counts.packetCopies++;
     return x;
   }
 

@@ -115,12 +115,11 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
   const format = opts.format ?? 'csv';
   await loadFormat(format);
   let offset = 0;
-  // The clocks' difference the captures are read in step by (NaN: the first pair's), once a pass found it.
-  let lock = NaN;
+  // The clocks' gap found when a pass paired nothing: from then on the captures are read in step by the offset, not by the first pair.
   let coarse: number | null = null;
   let estimated = false;
   for (;;) {
-    const r = await comparePass(a, b, outPath, offset, lock, opts.plots !== false, format, opts.version ?? '', opts.limits);
+    const r = await comparePass(a, b, outPath, offset, coarse === null ? NaN : offset, opts.plots !== false, format, opts.version ?? '', opts.limits);
     const [m01, m10] = r.pairs.minDelta;
     // One clock gives no negative delay either way; the offsets that keep every delay non-negative are [−m10, m01].
     const range: ClockFacts['range'] = [Number.isFinite(m10) ? -m10 : null, Number.isFinite(m01) ? m01 : null];
@@ -132,8 +131,7 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
       // subflows both captures name give the difference to within a one-way delay: read again in step by it.
       const c = clockGap(r.matcher);
       if (c !== null && Math.abs(c) > HORIZON / 2) {
-        coarse = c;
-        lock = offset = c;
+        coarse = offset = c;
         r.out.abort();
         await r.close();
         continue;
@@ -142,7 +140,6 @@ export async function compare(a: string, b: string, opts: CompareOptions = {}): 
     if (!opts.sameClock && !estimated && !fits && range[0] !== null && range[1] !== null) {
       // Two clocks: the middle of what the least delays allow (equal least delays both ways); within half the width of the truth.
       offset = (range[0] + range[1]) / 2;
-      if (coarse !== null) lock = offset;
       estimated = true;
       r.out.abort();
       await r.close();

@@ -16,12 +16,16 @@ function connectionSeen(m: Matcher, side: 0 | 1, id: number, n: number): Connect
     const flow = new Flow(id * 8 + i, 0, false, 0x0a010101, 0, 0, 0, 40000 + i, 0x0a010201, 0, 0, 0, 5201, 1, 0);
     const s = new Subflow(c, i, flow, i === 0 ? 'initial' : 'join', true, 0);
     c.subflows.push(s);
-    m.add(side, 0, 1, s, 0, 1000, 0, 0, -1, -1, 0, 0x02, 64);
+    m.add(side, m.handleFor(side, s), 0, 1, 0, 1000, 0, 0, -1, -1, 0, 0x02, 64);
   }
   return c;
 }
 
-const late = (m: Matcher, side: 0 | 1, conn: number, index: number): number => m.addLate(side, conn, index, 1, 2, 0, 1001, 1, 0, 5, -1, 0, 0x11, 64);
+/** A late packet of capture `side`'s finished connection `conn`, subflow `index`, as the wire tap hands it on: its slot, or -1 when the subflow is not remembered. */
+function late(m: Matcher, side: 0 | 1, conn: number, index: number): number {
+  const h = m.finishedHandle(side, conn, index);
+  return h === undefined ? -1 : m.add(side, h, 1, 2, 0, 1001, 1, 0, 5, -1, 0, 0x11, 64);
+}
 
 describe('Matcher: finished subflows for late packets', () => {
   it("finds a finished subflow's handle by connection and subflow number, on its capture's side only", () => {
@@ -59,7 +63,7 @@ describe('Matcher: finished subflows for late packets', () => {
     let longest = 0;
     for (let i = 0; i < 100_000; i++) {
       const t = i * 0.001;
-      m.add(0, t, i + 1, s, 0, i * 1000, i * 1000, 1000, -1, -1, i & 0xffff, 0x10, 64);
+      m.add(0, m.handleFor(0, s), t, i + 1, 0, i * 1000, i * 1000, 1000, -1, -1, i & 0xffff, 0x10, 64);
       // The other capture reads along: what is older than the horizon found no twin.
       m.advance(1, t);
       longest = Math.max(longest, m.subflowOf(0).waiting.length);

@@ -201,24 +201,8 @@ export class Matcher {
     return t + this.baseSec[side] - this.baseSec[0];
   }
 
-  /** One subflow packet of capture `side`; returns its slot. */
-  add(side: Side, t: number, frame: number, sub: Subflow, dir: Dir, seq: number, rel: number, len: number, ack: number, tsVal: number, ipId: number, flags: number, ttl: number): number {
-    return this.addTo(side, this.handleFor(side, sub), t, frame, dir, seq, rel, len, ack, tsVal, ipId, flags, ttl);
-  }
-
-  /**
-   * A packet of capture `side` that came after its connection `conn` was
-   * finished (subflow `index`): paired as any other, so that a FIN sent
-   * again, seen late at one capture point and in time at the other, is not
-   * counted lost. Returns its slot, or -1 when the subflow is no longer
-   * remembered (more than FINISHED_FLOWS_KEPT subflows finished since).
-   */
-  addLate(side: Side, conn: number, index: number, t: number, frame: number, dir: Dir, seq: number, rel: number, len: number, ack: number, tsVal: number, ipId: number, flags: number, ttl: number): number {
-    const h = this.finishedHandles[side].get(finishedKey(conn, index));
-    return h === undefined ? -1 : this.addTo(side, h, t, frame, dir, seq, rel, len, ack, tsVal, ipId, flags, ttl);
-  }
-
-  private addTo(side: Side, h: number, t: number, frame: number, dir: Dir, seq: number, rel: number, len: number, ack: number, tsVal: number, ipId: number, flags: number, ttl: number): number {
+  /** One subflow packet of capture `side`, of the subflow with handle `h` (handleFor, finishedHandle); returns its slot. */
+  add(side: Side, h: number, t: number, frame: number, dir: Dir, seq: number, rel: number, len: number, ack: number, tsVal: number, ipId: number, flags: number, ttl: number): number {
     const s = this.alloc();
     this.side[s] = side;
     this.t[s] = t;
@@ -289,7 +273,19 @@ export class Matcher {
     return gid < 0 ? undefined : this.subflows[gid];
   }
 
-  private handleFor(side: Side, sub: Subflow): number {
+  /**
+   * The handle of a subflow of capture `side` whose connection `conn` was
+   * finished (subflow `index`), for a packet that came after: paired as
+   * any other, so that a FIN sent again, seen late at one capture point and
+   * in time at the other, is not counted lost. Undefined when the subflow
+   * is no longer remembered (more than FINISHED_FLOWS_KEPT finished since).
+   */
+  finishedHandle(side: Side, conn: number, index: number): number | undefined {
+    return this.finishedHandles[side].get(finishedKey(conn, index));
+  }
+
+  /** The handle of a tracked subflow of capture `side`, made at its first packet. */
+  handleFor(side: Side, sub: Subflow): number {
     let h = this.handleOf[side].get(sub);
     if (h === undefined) {
       h = this.handles.length;

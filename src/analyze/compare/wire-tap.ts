@@ -21,14 +21,19 @@ export class WireTap implements Detector {
   ) {}
 
   tcpPacket(x: SubflowPacket): void {
-    const p = x.packet;
-    this.m.add(this.side, x.t, x.frame, x.sub, x.dir, p.seq, x.tcp.rel, x.tcp.len, (p.flags & TCP_ACK) !== 0 ? p.ack : -1, p.hasTimestamp ? p.tsVal : -1, p.ipId, p.flags, p.ttl);
+    this.pair(this.m.handleFor(this.side, x.sub), x);
   }
 
   /** A packet of a subflow whose connection this capture's analysis already finished: the other capture may have it in time. */
   latePacket(x: LatePacket): void {
+    const h = this.m.finishedHandle(this.side, x.conn, x.subflow);
+    if (h !== undefined) this.pair(h, x);
+  }
+
+  /** The packet's wire facts to the matcher, as the subflow with handle `h`'s. */
+  private pair(h: number, x: SubflowPacket | LatePacket): void {
     const p = x.packet;
-    this.m.addLate(this.side, x.conn, x.subflow, x.t, x.frame, x.dir, p.seq, x.tcp.rel, x.tcp.len, (p.flags & TCP_ACK) !== 0 ? p.ack : -1, p.hasTimestamp ? p.tsVal : -1, p.ipId, p.flags, p.ttl);
+    this.m.add(this.side, h, x.t, x.frame, x.dir, p.seq, x.tcp.rel, x.tcp.len, (p.flags & TCP_ACK) !== 0 ? p.ack : -1, p.hasTimestamp ? p.tsVal : -1, p.ipId, p.flags, p.ttl);
   }
 
   segment(s: SegmentFacts): void {
